@@ -1,0 +1,86 @@
+"""Every path and setting of brandpulse, read from the environment in one place.
+
+Settings are read when `get_settings()` is called (not at import), so tests and the
+Makefile can point a process at another landing zone or warehouse by environment.
+All paths are made absolute: a relative warehouse path silently creates a second
+database when dbt runs from `dbt_project/`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DEFAULT_START_DATE = date(2026, 8, 1)
+"""First day of the generated demo data, and the default first daily partition."""
+
+
+def _path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    path = Path(value) if value else default
+    if not path.is_absolute():
+        path = REPO_ROOT / path
+    return path.resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    landing_dir: Path
+    warehouse_path: Path
+    published_dir: Path
+    reports_dir: Path
+    bench_dir: Path
+    dagster_home: Path
+    start_date: date
+    ai_provider: str
+    ai_base_url: str | None
+    ai_api_key: str | None
+    ai_timeout_seconds: float
+    ai_max_attempts: int
+    duckdb_threads: int
+    duckdb_memory_limit: str
+
+    def env(self) -> dict[str, str]:
+        """The settings as environment variables, for subprocesses such as dbt."""
+        env = {
+            "BRANDPULSE_DATA_DIR": str(self.data_dir),
+            "BRANDPULSE_LANDING": str(self.landing_dir),
+            "BRANDPULSE_WAREHOUSE": str(self.warehouse_path),
+            "BRANDPULSE_PUBLISHED_DIR": str(self.published_dir),
+            "BRANDPULSE_START_DATE": self.start_date.isoformat(),
+            "BRANDPULSE_AI_PROVIDER": self.ai_provider,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+        if self.ai_base_url:
+            env["BRANDPULSE_AI_BASE_URL"] = self.ai_base_url
+        if self.ai_api_key:
+            env["BRANDPULSE_AI_API_KEY"] = self.ai_api_key
+        return env
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment, with the documented defaults."""
+    data_dir = _path("BRANDPULSE_DATA_DIR", REPO_ROOT / "data")
+    start = os.environ.get("BRANDPULSE_START_DATE")
+    return Settings(
+        data_dir=data_dir,
+        landing_dir=_path("BRANDPULSE_LANDING", data_dir / "landing"),
+        warehouse_path=_path("BRANDPULSE_WAREHOUSE", data_dir / "warehouse.duckdb"),
+        published_dir=_path("BRANDPULSE_PUBLISHED_DIR", data_dir / "published"),
+        reports_dir=_path("BRANDPULSE_REPORTS_DIR", data_dir / "reports"),
+        bench_dir=_path("BRANDPULSE_BENCH_DIR", data_dir / "bench"),
+        dagster_home=_path("DAGSTER_HOME", REPO_ROOT / "dagster_home"),
+        start_date=date.fromisoformat(start) if start else DEFAULT_START_DATE,
+        ai_provider=os.environ.get("BRANDPULSE_AI_PROVIDER", "local"),
+        ai_base_url=os.environ.get("BRANDPULSE_AI_BASE_URL") or None,
+        ai_api_key=os.environ.get("BRANDPULSE_AI_API_KEY") or None,
+        ai_timeout_seconds=float(os.environ.get("BRANDPULSE_AI_TIMEOUT_SECONDS", "30")),
+        ai_max_attempts=int(os.environ.get("BRANDPULSE_AI_MAX_ATTEMPTS", "5")),
+        duckdb_threads=int(os.environ.get("BRANDPULSE_DUCKDB_THREADS", str(os.cpu_count() or 2))),
+        duckdb_memory_limit=os.environ.get("BRANDPULSE_DUCKDB_MEMORY_LIMIT", "6GB"),
+    )

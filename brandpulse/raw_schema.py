@@ -1,0 +1,104 @@
+"""DDL of the `raw` schema: what ingestion writes and what dbt's sources read.
+
+Every table carries `brand_id` and lineage columns (`_partition_date`: the landing
+arrival day for partitioned sources, `_source_file`, `_line`, `_loaded_at`).
+Timestamps are UTC `TIMESTAMP` (naive, always UTC); JSON payloads are `JSON`.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+LINEAGE = "_partition_date DATE, _source_file VARCHAR, _line BIGINT, _loaded_at TIMESTAMP"
+
+RAW_TABLES: dict[str, str] = {
+    "events": f"""
+        brand_id VARCHAR NOT NULL, event_id VARCHAR NOT NULL, event_name VARCHAR NOT NULL,
+        occurred_at TIMESTAMP NOT NULL, anonymous_id VARCHAR, user_id VARCHAR, session_id VARCHAR,
+        properties JSON, context JSON, revenue DOUBLE, currency VARCHAR, {LINEAGE}""",
+    "ai_generation_requests": f"""
+        request_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, user_id VARCHAR, type VARCHAR NOT NULL,
+        model VARCHAR NOT NULL, prompt VARCHAR NOT NULL, parameters JSON, collection_id VARCHAR,
+        parent_generation_id VARCHAR, optimize_prompt BOOLEAN NOT NULL, requested_at TIMESTAMP NOT NULL,
+        {LINEAGE}""",
+    "shared_resources": f"""
+        share_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, resource_type VARCHAR NOT NULL,
+        resource_id VARCHAR NOT NULL, shared_by VARCHAR, shared_with VARCHAR NOT NULL,
+        permission VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, revoked_at TIMESTAMP, {LINEAGE}""",
+    "comments": f"""
+        comment_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, resource_type VARCHAR NOT NULL,
+        resource_id VARCHAR NOT NULL, author_id VARCHAR, parent_comment_id VARCHAR, body VARCHAR,
+        created_at TIMESTAMP NOT NULL, edited_at TIMESTAMP, deleted_at TIMESTAMP, {LINEAGE}""",
+    "brands": f"""
+        brand_id VARCHAR NOT NULL, name VARCHAR, timezone VARCHAR NOT NULL, currency VARCHAR,
+        plan VARCHAR, ai_monthly_budget_usd DOUBLE, ai_daily_generation_quota INTEGER,
+        created_at TIMESTAMP, {LINEAGE}""",
+    # Definitions: validated at ingest; `definition` keeps the whole row as sent.
+    "funnels": f"""
+        funnel_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, name VARCHAR,
+        funnel_order VARCHAR NOT NULL, window_seconds BIGINT NOT NULL, step_count INTEGER NOT NULL,
+        definition JSON, {LINEAGE}""",
+    "funnel_steps": """
+        brand_id VARCHAR NOT NULL, funnel_id VARCHAR NOT NULL, step_number INTEGER NOT NULL,
+        event_name VARCHAR, filter_count INTEGER NOT NULL""",
+    "funnel_step_filters": """
+        brand_id VARCHAR NOT NULL, funnel_id VARCHAR NOT NULL, step_number INTEGER NOT NULL,
+        property VARCHAR NOT NULL, value_text VARCHAR""",
+    "funnel_exclusions": """
+        brand_id VARCHAR NOT NULL, funnel_id VARCHAR NOT NULL, event_name VARCHAR NOT NULL,
+        from_step INTEGER NOT NULL, to_step INTEGER NOT NULL""",
+    "cohorts": f"""
+        cohort_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, name VARCHAR, start_event VARCHAR,
+        return_event VARCHAR, grain VARCHAR NOT NULL, kind VARCHAR NOT NULL, periods INTEGER NOT NULL,
+        definition JSON, {LINEAGE}""",
+    "segments": f"""
+        segment_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, name VARCHAR, rules JSON,
+        definition JSON, {LINEAGE}""",
+    "segment_rule_nodes": """
+        brand_id VARCHAR NOT NULL, segment_id VARCHAR NOT NULL, node_id INTEGER NOT NULL,
+        parent_node_id INTEGER, depth INTEGER NOT NULL, node_type VARCHAR NOT NULL,
+        feature VARCHAR, feature_param VARCHAR, op VARCHAR, value_number DOUBLE, value_text VARCHAR,
+        value_list VARCHAR[]""",
+    "rejected_rows": """
+        source VARCHAR NOT NULL, file VARCHAR NOT NULL, line BIGINT, reason VARCHAR NOT NULL,
+        raw VARCHAR, rejected_at TIMESTAMP NOT NULL, brand_id VARCHAR, _partition_date DATE""",
+    "load_audit": """
+        source VARCHAR NOT NULL, _partition_date DATE, file VARCHAR NOT NULL, rows_read BIGINT NOT NULL,
+        rows_loaded BIGINT NOT NULL, rows_duplicate BIGINT NOT NULL, rows_rejected BIGINT NOT NULL,
+        loaded_at TIMESTAMP NOT NULL""",
+}
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the `raw` schema and its tables when missing (idempotent)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for table, columns in RAW_TABLES.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({columns})")
+
+
+AI_TABLES: dict[str, str] = {
+    "generations": """
+        generation_id VARCHAR NOT NULL, request_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL,
+        user_id VARCHAR, type VARCHAR, model VARCHAR NOT NULL, status VARCHAR NOT NULL,
+        status_reason VARCHAR, version INTEGER NOT NULL, parent_generation_id VARCHAR,
+        root_generation_id VARCHAR, collection_id VARCHAR, prompt VARCHAR, optimized_prompt VARCHAR,
+        output VARCHAR, input_tokens BIGINT, output_tokens BIGINT, images INTEGER, cost_usd DOUBLE,
+        latency_ms BIGINT, attempts INTEGER NOT NULL, idempotency_key VARCHAR NOT NULL,
+        requested_at TIMESTAMP, created_at TIMESTAMP NOT NULL, completed_at TIMESTAMP,
+        _partition_date DATE""",
+    "generation_attempts": """
+        generation_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, attempt_number INTEGER NOT NULL,
+        started_at TIMESTAMP NOT NULL, http_status INTEGER, error_type VARCHAR, error_message VARCHAR,
+        latency_ms BIGINT, retry_after_ms BIGINT""",
+}
+
+
+def ensure_ai_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the `ai` schema and its tables when missing (idempotent).
+
+    dbt reads `ai.generations` for daily metrics even before any AI job ran, so the
+    tables exist (empty) from the first ingest on.
+    """
+    con.execute("CREATE SCHEMA IF NOT EXISTS ai")
+    for table, columns in AI_TABLES.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS ai.{table} ({columns})")
