@@ -28,9 +28,9 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
             "threads": settings.duckdb_threads,
             "memory_limit": settings.duckdb_memory_limit,
             "preserve_insertion_order": False,
-            "TimeZone": "UTC",
         },
     )
+    con.execute("SET TimeZone = 'UTC'")
     return con
 
 

@@ -1,0 +1,252 @@
+"""Budget and quota ledger: reserve before a provider call, settle after it.
+
+Why a separate SQLite file and not a warehouse table: reservations happen while the
+provider calls run, outside the warehouse write pool, possibly from several
+processes (two partitions processed at once). DuckDB allows one writing process per
+file and the warehouse pool has size 1, so a ledger in the warehouse would either
+serialise every call behind the pool or fail to open. SQLite's `BEGIN IMMEDIATE`
+takes the file's write lock across processes, so "check the budget, then insert the
+reservation" is atomic: two partitions can never both see the same headroom.
+
+The ledger is also the job's journal. One row per idempotency key holds the
+decision (`reserved`, `settled`, `released`, `rejected`) and, once a call finished,
+its full outcome as JSON. A run killed after a call but before the warehouse write
+finds the outcome here on rerun: the request is never sent again and never charged
+twice. Spending of a brand-month = settled actual cost + open reservations.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assets.ai.retry import utcnow
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS ledger (
+    idempotency_key TEXT PRIMARY KEY,
+    brand_id TEXT NOT NULL,
+    generation_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    budget_month TEXT NOT NULL,
+    budget_day TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('reserved', 'settled', 'released', 'rejected')),
+    reserved_usd REAL NOT NULL,
+    actual_usd REAL,
+    reason TEXT,
+    outcome_json TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_brand_month ON ledger (brand_id, budget_month);
+CREATE INDEX IF NOT EXISTS ledger_brand_day ON ledger (brand_id, budget_day);
+"""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a brand may spend/generate; None = unlimited."""
+
+    monthly_budget_usd: float | None
+    daily_quota: int | None
+    model_daily_limit: int | None = None
+    model_monthly_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The ledger's answer for a key: the current state and, when finished, the outcome."""
+
+    state: str
+    reserved_usd: float
+    actual_usd: float | None
+    reason: str | None
+    outcome: dict[str, Any] | None
+    created: bool  # False when the key was already in the ledger (a rerun)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    idempotency_key: str
+    brand_id: str
+    generation_id: str
+    model: str
+    budget_month: str
+    budget_day: str
+    state: str
+    reserved_usd: float
+    actual_usd: float | None
+    reason: str | None
+    created_at: str
+    updated_at: str
+
+
+_SPEND = "COALESCE(SUM(CASE state WHEN 'settled' THEN actual_usd WHEN 'reserved' THEN reserved_usd ELSE 0 END), 0)"
+_COUNT = "COALESCE(SUM(CASE WHEN state IN ('settled', 'reserved') THEN 1 ELSE 0 END), 0)"
+
+
+class BudgetLedger:
+    """A SQLite ledger file shared by every process that processes AI requests."""
+
+    def __init__(self, path: Path | str, timeout_s: float = 60.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.timeout_s = timeout_s
+        with self._connect() as con:
+            con.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that holds SQLite's write lock from its first statement."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    @staticmethod
+    def _reservation(row: tuple, created: bool) -> Reservation:
+        state, reserved, actual, reason, outcome = row
+        return Reservation(state, reserved, actual, reason, json.loads(outcome) if outcome else None, created)
+
+    def get(self, key: str) -> Reservation | None:
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT state, reserved_usd, actual_usd, reason, outcome_json FROM ledger WHERE idempotency_key = ?",
+                (key,),
+            ).fetchone()
+        return None if row is None else self._reservation(row, created=False)
+
+    def reserve(
+        self,
+        key: str,
+        *,
+        brand_id: str,
+        generation_id: str,
+        model: str,
+        month: str,
+        day: str,
+        amount_usd: float,
+        limits: Limits,
+    ) -> Reservation:
+        """Reserve `amount_usd` for `key` unless a budget or quota would be exceeded.
+
+        Idempotent: a key already in the ledger returns its existing state unchanged
+        (a `released` key, whose earlier call failed, may be reserved again). A refusal
+        is recorded as `rejected` with its reason, so a rerun decides the same way.
+        """
+        now = utcnow().isoformat()
+        with self._immediate() as con:
+            row = con.execute(
+                "SELECT state, reserved_usd, actual_usd, reason, outcome_json FROM ledger WHERE idempotency_key = ?",
+                (key,),
+            ).fetchone()
+            if row is not None and row[0] != "released":
+                return self._reservation(row, created=False)
+            reason = self._refusal(con, key, brand_id, model, month, day, amount_usd, limits)
+            state = "rejected" if reason else "reserved"
+            con.execute(
+                """INSERT INTO ledger (idempotency_key, brand_id, generation_id, model, budget_month, budget_day,
+                       state, reserved_usd, actual_usd, reason, outcome_json, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?)
+                   ON CONFLICT (idempotency_key) DO UPDATE SET state = excluded.state,
+                       reserved_usd = excluded.reserved_usd, reason = excluded.reason,
+                       outcome_json = NULL, actual_usd = NULL, updated_at = excluded.updated_at""",
+                (key, brand_id, generation_id, model, month, day, state, amount_usd if not reason else 0.0, reason, now, now),
+            )
+            return Reservation(state, amount_usd if not reason else 0.0, None, reason, None, created=True)
+
+    @staticmethod
+    def _refusal(
+        con: sqlite3.Connection, key: str, brand_id: str, model: str, month: str, day: str, amount: float, limits: Limits
+    ) -> str | None:
+        others = "brand_id = ? AND idempotency_key <> ?"
+        if limits.monthly_budget_usd is not None:
+            spent = con.execute(f"SELECT {_SPEND} FROM ledger WHERE {others} AND budget_month = ?", (brand_id, key, month)).fetchone()[0]  # noqa: S608
+            if spent + amount > limits.monthly_budget_usd + 1e-12:
+                return (
+                    f"budget_exceeded: monthly AI budget {limits.monthly_budget_usd:.2f} USD for {month}, "
+                    f"{spent:.6f} used or reserved, request needs up to {amount:.6f}"
+                )
+        if limits.daily_quota is not None:
+            count = con.execute(f"SELECT {_COUNT} FROM ledger WHERE {others} AND budget_day = ?", (brand_id, key, day)).fetchone()[0]  # noqa: S608
+            if count + 1 > limits.daily_quota:
+                return f"quota_exceeded: daily generation quota {limits.daily_quota} reached for {day}"
+        if limits.model_daily_limit is not None:
+            count = con.execute(
+                f"SELECT {_COUNT} FROM ledger WHERE {others} AND budget_day = ? AND model = ?",  # noqa: S608
+                (brand_id, key, day, model),
+            ).fetchone()[0]
+            if count + 1 > limits.model_daily_limit:
+                return f"model_quota_exceeded: {model} limit of {limits.model_daily_limit} generations a day reached for {day}"
+        if limits.model_monthly_usd is not None:
+            spent = con.execute(
+                f"SELECT {_SPEND} FROM ledger WHERE {others} AND budget_month = ? AND model = ?",  # noqa: S608
+                (brand_id, key, month, model),
+            ).fetchone()[0]
+            if spent + amount > limits.model_monthly_usd + 1e-12:
+                return f"model_budget_exceeded: {model} limit of {limits.model_monthly_usd:.2f} USD a month reached for {month}"
+        return None
+
+    def settle(self, key: str, actual_usd: float, outcome: dict[str, Any]) -> Reservation:
+        """Charge the actual cost and journal the outcome. Settling twice charges once."""
+        with self._immediate() as con:
+            row = con.execute(
+                "SELECT state, reserved_usd, actual_usd, reason, outcome_json FROM ledger WHERE idempotency_key = ?",
+                (key,),
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"no reservation for {key}")
+            if row[0] == "settled":
+                return self._reservation(row, created=False)
+            con.execute(
+                "UPDATE ledger SET state = 'settled', actual_usd = ?, outcome_json = ?, updated_at = ? WHERE idempotency_key = ?",
+                (actual_usd, json.dumps(outcome), utcnow().isoformat(), key),
+            )
+        return Reservation("settled", row[1], actual_usd, None, outcome, created=False)
+
+    def release(self, key: str, reason: str, outcome: dict[str, Any]) -> None:
+        """Free a reservation whose call failed (nothing billed) and journal why."""
+        with self._immediate() as con:
+            con.execute(
+                """UPDATE ledger SET state = 'released', actual_usd = 0, reason = ?, outcome_json = ?, updated_at = ?
+                   WHERE idempotency_key = ? AND state = 'reserved'""",
+                (reason, json.dumps(outcome), utcnow().isoformat(), key),
+            )
+
+    def rows(self, keys: list[str] | None = None) -> list[LedgerRow]:
+        """Ledger rows (all, or those of `keys`) for mirroring into ai.budget_ledger."""
+        cols = "idempotency_key, brand_id, generation_id, model, budget_month, budget_day, state, reserved_usd, actual_usd, reason, created_at, updated_at"
+        with self._connect() as con:
+            if keys is None:
+                found = con.execute(f"SELECT {cols} FROM ledger").fetchall()  # noqa: S608
+            else:
+                found = []
+                for start in range(0, len(keys), 500):
+                    chunk = keys[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    found += con.execute(f"SELECT {cols} FROM ledger WHERE idempotency_key IN ({marks})", chunk).fetchall()  # noqa: S608
+        return [LedgerRow(*row) for row in found]
+
+    def spent(self, brand_id: str, month: str) -> float:
+        """Settled plus reserved USD of a brand-month."""
+        with self._connect() as con:
+            return con.execute(f"SELECT {_SPEND} FROM ledger WHERE brand_id = ? AND budget_month = ?", (brand_id, month)).fetchone()[0]  # noqa: S608

@@ -1,0 +1,135 @@
+"""Reading the marts and writing the ml.* tables: the only place analytics touches DuckDB.
+
+Compute modules stay pure (DataFrame in, DataFrame out) so tests and the benchmark
+harness can call them without a warehouse; the assets read with `read_*`, compute
+outside any transaction, then `replace_table` swaps a table's rows in one short
+transaction (nothing half-written if a run dies).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+METRICS: tuple[str, ...] = (
+    "active_persons",
+    "new_persons",
+    "sessions",
+    "events",
+    "orders",
+    "revenue",
+    "ai_generations",
+    "ai_cost_usd",
+    "shares",
+    "comments",
+)
+"""The numeric columns of marts.daily_brand_metrics that analytics works on."""
+
+ML_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "revenue_forecast": (
+        ("brand_id", "VARCHAR NOT NULL"),
+        ("day", "DATE NOT NULL"),
+        ("yhat", "DOUBLE"),
+        ("yhat_lower", "DOUBLE"),
+        ("yhat_upper", "DOUBLE"),
+        ("model", "VARCHAR NOT NULL"),
+        ("trained_through", "DATE NOT NULL"),
+    ),
+    "revenue_forecast_backtest": (
+        ("brand_id", "VARCHAR NOT NULL"),
+        ("model", "VARCHAR NOT NULL"),
+        ("origin", "DATE NOT NULL"),
+        ("horizon_days", "INTEGER NOT NULL"),
+        ("n", "INTEGER NOT NULL"),
+        ("mape", "DOUBLE"),
+        ("smape", "DOUBLE"),
+        ("coverage", "DOUBLE"),
+    ),
+    "metric_correlations": (
+        ("brand_id", "VARCHAR NOT NULL"),
+        ("metric_a", "VARCHAR NOT NULL"),
+        ("metric_b", "VARCHAR NOT NULL"),
+        ("lag_days", "INTEGER NOT NULL"),
+        ("n", "INTEGER NOT NULL"),
+        ("pearson_r", "DOUBLE NOT NULL"),
+        ("spearman_rho", "DOUBLE NOT NULL"),
+        ("p_value", "DOUBLE NOT NULL"),
+        ("spearman_p_value", "DOUBLE NOT NULL"),
+        ("q_value", "DOUBLE NOT NULL"),
+    ),
+    "funnel_correlations": (
+        ("brand_id", "VARCHAR NOT NULL"),
+        ("funnel_id", "VARCHAR NOT NULL"),
+        ("event_name", "VARCHAR NOT NULL"),
+        ("success_count", "BIGINT NOT NULL"),
+        ("failure_count", "BIGINT NOT NULL"),
+        ("success_total", "BIGINT NOT NULL"),
+        ("failure_total", "BIGINT NOT NULL"),
+        ("odds_ratio", "DOUBLE NOT NULL"),
+        ("p_value", "DOUBLE NOT NULL"),
+        ("correlation_type", "VARCHAR NOT NULL"),
+    ),
+    "metric_anomalies": (
+        ("brand_id", "VARCHAR NOT NULL"),
+        ("day", "DATE NOT NULL"),
+        ("metric", "VARCHAR NOT NULL"),
+        ("value", "DOUBLE"),
+        ("expected", "DOUBLE"),
+        ("residual", "DOUBLE"),
+        ("robust_z", "DOUBLE"),
+        ("score", "DOUBLE"),
+        ("is_anomaly", "BOOLEAN NOT NULL"),
+        ("direction", "VARCHAR NOT NULL"),
+    ),
+}
+"""DDL of every ml.* table analytics writes (CONTRACTS.md section 3 plus a few extras)."""
+
+
+def read_daily_metrics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """marts.daily_brand_metrics with `day` as datetime64 and metrics as float."""
+    cols = ", ".join(f"cast({m} as double) as {m}" for m in METRICS)
+    df = con.execute(
+        f"select brand_id, cast(day as date) as day, {cols} "  # noqa: S608 - fixed column list
+        "from marts.daily_brand_metrics order by brand_id, day"
+    ).df()
+    df["day"] = pd.to_datetime(df["day"])
+    return df
+
+
+def read_brands(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """intermediate.int_brands: brand_id, timezone and (when the model has one) country."""
+    df = con.execute("select * from intermediate.int_brands order by brand_id").df()
+    if "country" not in df.columns:
+        df["country"] = None
+    return df[["brand_id", "timezone", "country"]]
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> int:
+    """Replace ml.<table> with `df` in one short transaction; returns rows written.
+
+    `table` must be a key of ML_TABLES (a fixed whitelist, never user input); columns
+    are inserted by name, so `df` may hold them in any order.
+    """
+    if table not in ML_TABLES:
+        raise ValueError(f"unknown ml table {table!r}")
+    columns = [name for name, _ in ML_TABLES[table]]
+    ddl = ", ".join(f"{name} {sql_type}" for name, sql_type in ML_TABLES[table])
+    frame = df[columns]
+    column_list = ", ".join(columns)
+    con.register("_ml_frame", frame)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("CREATE SCHEMA IF NOT EXISTS ml")
+            # create-or-replace keeps the table's schema current when columns change
+            con.execute(f"CREATE OR REPLACE TABLE ml.{table} ({ddl})")
+            con.execute(
+                f"INSERT INTO ml.{table} ({column_list}) SELECT {column_list} FROM _ml_frame"  # noqa: S608
+            )
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    finally:
+        con.unregister("_ml_frame")
+    return len(frame)

@@ -1,0 +1,314 @@
+"""Loading one landing partition (or snapshot) into `raw.*` in one transaction.
+
+Validation and de-duplication run into temp tables first; the write that replaces the
+partition (rows, rejected rows, audit) is one short transaction, so a failure at any
+point leaves the previous contents intact and a rerun gives the same tables.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from brandpulse.db import transaction
+from brandpulse.ingest.definitions import PARSERS, DefinitionError
+from brandpulse.ingest.reader import list_files, read_lines
+from brandpulse.ingest.sources import SOURCES, Source
+from brandpulse.ingest.validate import validation_sql
+from brandpulse.raw_schema import ensure_ai_schema, ensure_raw_schema
+
+
+@dataclass
+class FileReport:
+    file: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_duplicate: int = 0
+    rows_rejected: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.rows_loaded + self.rows_duplicate + self.rows_rejected
+
+
+@dataclass
+class LoadReport:
+    source: str
+    partition: date | None
+    files: list[FileReport] = field(default_factory=list)
+    reasons: dict[str, int] = field(default_factory=dict)
+    replaced_later_copies: int = 0
+    seconds: float = 0.0
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(f, attr) for f in self.files)
+
+    @property
+    def balanced(self) -> bool:
+        return all(f.balanced for f in self.files)
+
+    def as_metadata(self) -> dict[str, object]:
+        return {
+            "files": len(self.files),
+            "rows_read": self.total("rows_read"),
+            "rows_loaded": self.total("rows_loaded"),
+            "rows_duplicate": self.total("rows_duplicate"),
+            "rows_rejected": self.total("rows_rejected"),
+            "balanced": self.balanced,
+            "rejected_by_reason": dict(sorted(self.reasons.items())),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+CHILD_TABLES = {
+    "funnels": ("funnel_steps", "funnel_step_filters", "funnel_exclusions"),
+    "segments": ("segment_rule_nodes",),
+}
+"""Rows derived from a definition, replaced together with their definition table."""
+
+
+def _before_commit(con: duckdb.DuckDBPyConnection) -> None:
+    """Hook called inside the write transaction, before COMMIT (tests inject failures here)."""
+
+
+def _key_match(source: Source, left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{k} IS NOT DISTINCT FROM {right}.{k}" for k in source.dedup_key)
+
+
+def _validate(con: duckdb.DuckDBPyConnection, source: Source, lines: pa.Table, partition: date | None) -> None:
+    """Fill temp table `_validated` with typed rows and their reason (NULL = good)."""
+    con.register("lines", lines)
+    sql = validation_sql(source)
+    params = {"partition_date": partition} if "$partition_date" in sql else None
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _validated AS {sql}", params)
+    con.unregister("lines")
+
+
+def _apply_definitions(con: duckdb.DuckDBPyConnection, source: Source) -> dict[str, pa.Table]:
+    """Validate definitions in Python (few rows); failures become reasons in `_validated`."""
+    rows = con.execute(
+        "SELECT file, line, raw FROM _validated WHERE reason IS NULL ORDER BY file, line"
+    ).fetchall()
+    parser = PARSERS[source.name]
+    id_col = source.dedup_key[1]
+    main: list[dict] = []
+    children: dict[str, list[dict]] = {}
+    failures: list[tuple[str, int, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for file, line, raw in rows:
+        doc = json.loads(raw)
+        key = (doc["brand_id"], doc[id_col])
+        if key in seen:  # the duplicate is accounted by the generic de-duplication
+            continue
+        seen.add(key)
+        try:
+            parsed = parser(doc)
+        except DefinitionError as exc:
+            failures.append((file, line, f"invalid_definition: {exc}"))
+            continue
+        ids = {"brand_id": doc["brand_id"], id_col: doc[id_col]}
+        main.append({**ids, **parsed.row, "definition": raw, "_source_file": file, "_line": line})
+        for table, child_rows in parsed.children.items():
+            children.setdefault(table, []).extend({**ids, **r} for r in child_rows)
+    if failures:
+        con.executemany(
+            "UPDATE _validated SET reason = ? WHERE file = ? AND line = ?",
+            [(reason, file, line) for file, line, reason in failures],
+        )
+    tables = {source.name: _to_arrow(main)} if main else {}
+    for table, child_rows in children.items():
+        if child_rows:
+            tables[table] = _to_arrow(child_rows)
+    return tables
+
+
+def _to_arrow(rows: list[dict]) -> pa.Table:
+    """Rows to Arrow with the union of their keys (from_pylist keeps only the first row's)."""
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    return pa.table({n: [row.get(n) for row in rows] for n in names})
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
+        "ORDER BY ordinal_position", [table]).fetchall()]
+
+
+def _dedupe(con: duckdb.DuckDBPyConnection, source: Source, partition: date | None) -> None:
+    """Fill `_fresh` with the good rows to insert; mark duplicates in `_validated`.
+
+    A key seen earlier in this load (by file, line) or in an earlier partition is a
+    duplicate. A copy held by a later partition is replaced: the earliest arrival wins,
+    whatever order partitions are loaded in.
+    """
+    keys = ", ".join(source.dedup_key)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _ranked AS
+        SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY file, line) AS _rank
+        FROM _validated WHERE reason IS NULL""")
+    earlier = ""
+    if source.partitioned:
+        earlier = f"""AND NOT EXISTS (SELECT 1 FROM raw.{source.name} e
+            WHERE e._partition_date < $partition_date AND {_key_match(source, 'e', 'r')})"""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _fresh AS SELECT * FROM _ranked r WHERE _rank = 1 {earlier}",
+        {"partition_date": partition} if source.partitioned else None,
+    )
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    partition: date | None,
+    unreadable: list,
+    definition_tables: dict[str, pa.Table],
+) -> int:
+    """The one write transaction: replace the partition (or snapshot) everywhere."""
+    name = source.name
+    part = {"partition_date": partition, "source": name}
+    where_part = "_partition_date = $partition_date" if source.partitioned else "TRUE"
+    replaced = 0
+    with transaction(con):
+        con.execute(f"DELETE FROM raw.{name} WHERE {where_part}", {"partition_date": partition} if source.partitioned else None)
+        if source.partitioned:
+            replaced = con.execute(
+                f"""DELETE FROM raw.{name} t WHERE t._partition_date > $partition_date
+                    AND EXISTS (SELECT 1 FROM _fresh r WHERE {_key_match(source, 't', 'r')})""",
+                {"partition_date": partition},
+            ).fetchone()[0]
+        if source.definition:
+            for table in CHILD_TABLES.get(name, ()):
+                con.execute(f"DELETE FROM raw.{table}")
+            for table, rows in definition_tables.items():
+                con.register("_defs", rows)
+                cols = ", ".join(c for c in _columns(con, table) if c in rows.column_names)
+                loaded_at = ", _loaded_at" if table == name else ""
+                con.execute(f"INSERT INTO raw.{table} ({cols}{loaded_at}) SELECT {cols}{loaded_at and ', now()'} FROM _defs")
+                con.unregister("_defs")
+        else:
+            cols = [c for c in _columns(con, name) if not c.startswith("_")]
+            con.execute(
+                f"""INSERT INTO raw.{name} ({', '.join(cols)}, _partition_date, _source_file, _line, _loaded_at)
+                    SELECT {', '.join(cols)}, $partition_date, file, line, now() FROM _fresh""",
+                {"partition_date": partition},
+            )
+        con.execute(
+            "DELETE FROM raw.rejected_rows WHERE source = $source AND _partition_date IS NOT DISTINCT FROM $partition_date",
+            part,
+        )
+        con.execute(
+            """INSERT INTO raw.rejected_rows (source, file, line, reason, raw, rejected_at, brand_id, _partition_date)
+               SELECT $source, file, line, reason, raw, now(),
+                      CASE WHEN json_valid(raw) AND json_type(raw) = 'OBJECT' THEN json_extract_string(raw, '$.brand_id') END,
+                      $partition_date
+               FROM _validated WHERE reason IS NOT NULL""",
+            part,
+        )
+        if unreadable:
+            con.executemany(
+                "INSERT INTO raw.rejected_rows VALUES (?, ?, NULL, ?, NULL, now(), NULL, ?)",
+                [(name, u.file, u.reason, partition) for u in unreadable],
+            )
+        con.execute(
+            "DELETE FROM raw.load_audit WHERE source = $source AND _partition_date IS NOT DISTINCT FROM $partition_date",
+            part,
+        )
+        con.execute(
+            """INSERT INTO raw.load_audit
+               SELECT $source, $partition_date, file, count(*),
+                      count(*) FILTER (WHERE reason IS NULL AND in_fresh),
+                      count(*) FILTER (WHERE reason IS NULL AND NOT in_fresh),
+                      count(*) FILTER (WHERE reason IS NOT NULL), now()
+               FROM (SELECT v.file, v.reason,
+                            EXISTS (SELECT 1 FROM _fresh f WHERE f.file = v.file AND f.line = v.line) AS in_fresh
+                     FROM _validated v)
+               GROUP BY file""",
+            part,
+        )
+        if unreadable:
+            con.executemany(
+                "INSERT INTO raw.load_audit VALUES (?, ?, ?, 1, 0, 0, 1, now())",
+                [(name, partition, u.file) for u in unreadable],
+            )
+        _before_commit(con)
+    return replaced
+
+
+def _report(con: duckdb.DuckDBPyConnection, source: Source, partition: date | None, replaced: int, started: float) -> LoadReport:
+    report = LoadReport(source.name, partition, replaced_later_copies=replaced)
+    for file, read, loaded, dup, rejected in con.execute(
+        """SELECT file, rows_read, rows_loaded, rows_duplicate, rows_rejected FROM raw.load_audit
+           WHERE source = ? AND _partition_date IS NOT DISTINCT FROM ? ORDER BY file""",
+        [source.name, partition],
+    ).fetchall():
+        report.files.append(FileReport(file, read, loaded, dup, rejected))
+    report.reasons = dict(con.execute(
+        """SELECT split_part(reason, ':', 1), count(*) FROM raw.rejected_rows
+           WHERE source = ? AND _partition_date IS NOT DISTINCT FROM ? GROUP BY 1""",
+        [source.name, partition],
+    ).fetchall())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _load(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path], landing_dir: Path, partition: date | None) -> LoadReport:
+    started = time.perf_counter()
+    ensure_raw_schema(con)
+    ensure_ai_schema(con)
+    lines, unreadable = read_lines(paths, landing_dir)
+    _validate(con, source, lines, partition)
+    definition_tables = _apply_definitions(con, source) if source.definition else {}
+    _dedupe(con, source, partition)
+    if source.definition:  # only definitions that survived de-duplication are written
+        keep = {tuple(r) for r in con.execute("SELECT file, line FROM _fresh").fetchall()}
+        main = definition_tables.get(source.name)
+        if main is not None:
+            mask = [(f, ln) in keep for f, ln in zip(main["_source_file"].to_pylist(), main["_line"].to_pylist(), strict=True)]
+            definition_tables[source.name] = main.filter(pa.array(mask))
+    replaced = _write(con, source, partition, unreadable, definition_tables)
+    for temp in ("_validated", "_ranked", "_fresh"):
+        con.execute(f"DROP TABLE IF EXISTS {temp}")
+    return _report(con, source, partition, replaced, started)
+
+
+def load_partition(con: duckdb.DuckDBPyConnection, source_name: str, partition: date, landing_dir: Path) -> LoadReport:
+    """Replace partition `partition` (arrival day) of a partitioned source from its files."""
+    source = SOURCES[source_name]
+    if not source.partitioned:
+        raise ValueError(f"{source_name} is a snapshot source: use load_snapshot")
+    folder = landing_dir / source_name / f"date={partition.isoformat()}"
+    return _load(con, source, list_files(folder), landing_dir, partition)
+
+
+def newest_snapshot_file(folder: Path) -> Path | None:
+    """The snapshot file that wins: newest modification time, then name."""
+    files = list_files(folder)
+    return max(files, key=lambda p: (p.stat().st_mtime_ns, p.name)) if files else None
+
+
+def load_snapshot(con: duckdb.DuckDBPyConnection, source_name: str, landing_dir: Path) -> LoadReport:
+    """Replace a snapshot source (brands, funnels, cohorts, segments) from its newest file."""
+    source = SOURCES[source_name]
+    if source.partitioned:
+        raise ValueError(f"{source_name} is partitioned: use load_partition")
+    newest = newest_snapshot_file(landing_dir / source_name)
+    return _load(con, source, [newest] if newest else [], landing_dir, None)
+
+
+def partitions_with_files(landing_dir: Path, source_name: str) -> list[date]:
+    """Arrival days that have a `date=YYYY-MM-DD` folder with files for a source."""
+    days = []
+    for folder in sorted((landing_dir / source_name).glob("date=*")):
+        try:
+            day = date.fromisoformat(folder.name.removeprefix("date="))
+        except ValueError:
+            continue
+        if list_files(folder):
+            days.append(day)
+    return days
