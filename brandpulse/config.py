@@ -16,7 +16,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFAULT_START_DATE = date(2026, 8, 1)
-"""First day of the generated demo data, and the default first daily partition."""
+"""First day of the generated demo data: the first daily partition when the landing
+zone is empty and BRANDPULSE_START_DATE is unset (otherwise its earliest `date=` folder)."""
 
 
 def _path(name: str, default: Path) -> Path:
@@ -63,19 +64,31 @@ class Settings:
         return env
 
 
+def _first_landing_day(landing_dir: Path) -> date | None:
+    """Earliest `date=YYYY-MM-DD` folder in the landing zone (the first partition with data)."""
+    days = []
+    for folder in landing_dir.glob("*/date=*"):
+        try:
+            days.append(date.fromisoformat(folder.name.removeprefix("date=")))
+        except ValueError:
+            continue
+    return min(days) if days else None
+
+
 def get_settings() -> Settings:
     """Read the settings from the environment, with the documented defaults."""
     data_dir = _path("BRANDPULSE_DATA_DIR", REPO_ROOT / "data")
+    landing_dir = _path("BRANDPULSE_LANDING", data_dir / "landing")
     start = os.environ.get("BRANDPULSE_START_DATE")
     return Settings(
         data_dir=data_dir,
-        landing_dir=_path("BRANDPULSE_LANDING", data_dir / "landing"),
+        landing_dir=landing_dir,
         warehouse_path=_path("BRANDPULSE_WAREHOUSE", data_dir / "warehouse.duckdb"),
         published_dir=_path("BRANDPULSE_PUBLISHED_DIR", data_dir / "published"),
         reports_dir=_path("BRANDPULSE_REPORTS_DIR", data_dir / "reports"),
         bench_dir=_path("BRANDPULSE_BENCH_DIR", data_dir / "bench"),
         dagster_home=_path("DAGSTER_HOME", REPO_ROOT / "dagster_home"),
-        start_date=date.fromisoformat(start) if start else DEFAULT_START_DATE,
+        start_date=date.fromisoformat(start) if start else (_first_landing_day(landing_dir) or DEFAULT_START_DATE),
         ai_provider=os.environ.get("BRANDPULSE_AI_PROVIDER", "local"),
         ai_base_url=os.environ.get("BRANDPULSE_AI_BASE_URL") or None,
         ai_api_key=os.environ.get("BRANDPULSE_AI_API_KEY") or None,

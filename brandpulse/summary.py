@@ -1,0 +1,71 @@
+"""What the warehouse holds, printed after `make run`: loads, rejects, marts, how to query."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import duckdb
+
+from brandpulse import db
+from brandpulse.config import get_settings
+
+EXAMPLE_QUERY = (
+    "SELECT brand_id, step_number, event_name, persons, round(conversion_from_start, 3) AS conv "
+    "FROM marts.funnel_conversion ORDER BY brand_id, funnel_id, step_number LIMIT 10"
+)
+
+
+def load_totals(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Per source: rows read, loaded, duplicates, rejected (from raw.load_audit)."""
+    return con.execute(
+        """SELECT source, count(DISTINCT _partition_date), sum(rows_read), sum(rows_loaded),
+                  sum(rows_duplicate), sum(rows_rejected)
+           FROM raw.load_audit GROUP BY source ORDER BY source"""
+    ).fetchall()
+
+
+def schema_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str, int]]:
+    rows = con.execute(
+        "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() WHERE schema_name IN "
+        f"({', '.join('?' for _ in schemas)}) ORDER BY 1, 2",
+        list(schemas),
+    ).fetchall()
+    return [(s, t, n) for s, t, n in rows]
+
+
+def render(warehouse: Path) -> str:
+    lines: list[str] = []
+    with db.connect(warehouse, read_only=True) as con:
+        lines.append(f"{'source':<24}{'days':>6}{'read':>12}{'loaded':>12}{'duplicates':>12}{'rejected':>10}  balanced")
+        for source, days, read, loaded, dup, rejected in load_totals(con):
+            ok = "yes" if read == loaded + dup + rejected else "NO"
+            lines.append(f"{source:<24}{days:>6}{read:>12,}{loaded:>12,}{dup:>12,}{rejected:>10,}  {ok}")
+        reasons = con.execute(
+            "SELECT source, split_part(reason, ':', 1) AS code, count(*) FROM raw.rejected_rows "
+            "GROUP BY ALL ORDER BY 1, 2"
+        ).fetchall()
+        if reasons:
+            lines.append("\nrejected rows by reason (raw.rejected_rows):")
+            lines += [f"  {source:<22}{code:<28}{n:>8,}" for source, code, n in reasons]
+        tables = schema_tables(con, ("marts", "ml", "ai"))
+        if tables:
+            lines.append("\ntables (approximate rows):")
+            lines += [f"  {s}.{t:<40}{n:>10,}" for s, t, n in tables]
+    lines.append(f"\nwarehouse: {warehouse}")
+    lines.append("example query (published snapshot, one brand only):")
+    lines.append(f'  .venv/bin/brandpulse query --brand <brand_id> "{EXAMPLE_QUERY}"')
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--warehouse", type=Path, default=None, help="warehouse file (default: configured)")
+
+
+def run(args: argparse.Namespace) -> int:
+    warehouse = args.warehouse or get_settings().warehouse_path
+    if not warehouse.exists():
+        print(f"No warehouse at {warehouse}: run `make run` first.")
+        return 1
+    print(render(warehouse))
+    return 0

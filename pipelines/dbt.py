@@ -1,0 +1,102 @@
+"""dbt inside Dagster: every dbt model is an asset, every dbt test an asset check.
+
+Models are keyed `[schema, model]` (e.g. marts/funnel_persons) and dbt sources map onto
+the ingest and AI asset keys through their `meta.dagster.asset_key`, so lineage is one
+graph. The dbt assets share the ingest assets' daily partitions, backfill policy and
+single-writer pool; a partition range reaches dbt as the `min_date`/`max_date` vars.
+"""
+
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from brandpulse.config import DBT_PROJECT_DIR, get_settings
+from pipelines.partitions import daily_partitions, single_run_backfill
+from pipelines.resources import WAREHOUSE_POOL
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("BRANDPULSE_WAREHOUSE", str(get_settings().warehouse_path))
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def ensure_manifest() -> None:
+    """Parse the project when no manifest exists yet (tests and CI run `dbt parse` first)."""
+    if dbt_project.manifest_path.exists():
+        return
+    subprocess.run(
+        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        check=True,
+        env={**os.environ, **get_settings().env()},
+    )
+
+
+ensure_manifest()
+
+DOMAIN_GROUPS = {"core": "warehouse", "funnels": "funnels", "ai": "ai_analytics"}
+
+
+class BrandpulseTranslator(DagsterDbtTranslator):
+    """Keys `[schema, name]`, groups by domain folder, team owners."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props["schema"]
+        return AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference_data"
+        domain = fqn[2] if len(fqn) > 3 else (fqn[1] if len(fqn) > 1 else "warehouse")
+        return DOMAIN_GROUPS.get(domain, domain)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return ["team:analytics-engineering"]
+
+
+translator = BrandpulseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def dbt_vars(context: AssetExecutionContext) -> dict[str, str]:
+    """The partition window (UTC) handed to incremental models; none for unpartitioned runs."""
+    if not context.has_partition_key and not context.has_partition_key_range:
+        return {}
+    window = context.partition_time_window
+    return {"min_date": window.start.strftime("%Y-%m-%d"), "max_date": window.end.strftime("%Y-%m-%d")}
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    partitions_def=daily_partitions,
+    backfill_policy=single_run_backfill,
+    pool=WAREHOUSE_POOL,
+)
+def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """Seeds, staging, intermediate and marts models with their tests, as one dbt build."""
+    args = ["build"]
+    variables = dbt_vars(context)
+    if variables:
+        args += ["--vars", json.dumps(variables)]
+    yield from dbt.cli(args, context=context).stream()
+
+
+def dbt_executable() -> str:
+    """The venv's dbt next to this interpreter, so it is found without PATH set up."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable())

@@ -1,0 +1,65 @@
+"""`make run`: generate demo data if needed, then run the main job over every landing day.
+
+With BRANDPULSE_LANDING pointing at an existing landing zone nothing is generated: the
+warehouse is built from those files, every arrival day that has files.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from brandpulse.config import get_settings
+
+
+def landing_days() -> list[str]:
+    from brandpulse.ingest import PARTITIONED_SOURCES
+    from brandpulse.ingest.load import partitions_with_files
+
+    landing = get_settings().landing_dir
+    days = {d for s in PARTITIONED_SOURCES for d in partitions_with_files(landing, s.name)}
+    return sorted(d.isoformat() for d in days)
+
+
+def ensure_landing_zone() -> None:
+    settings = get_settings()
+    if landing_days():
+        print(f"Using the landing zone at {settings.landing_dir}")
+        return
+    if os.environ.get("BRANDPULSE_LANDING"):
+        sys.exit(f"BRANDPULSE_LANDING={settings.landing_dir} has no partition folders (<source>/date=YYYY-MM-DD/).")
+    from brandpulse.generator import generate
+
+    print(f"No landing zone yet: generating demo data into {settings.landing_dir}")
+    generate(settings.landing_dir)
+
+
+def main() -> int:
+    started = time.perf_counter()
+    ensure_landing_zone()
+    days = landing_days()
+    os.environ.setdefault("BRANDPULSE_START_DATE", days[0])  # first partition = first landing day
+
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import defs
+
+    job = defs.get_job_def("warehouse_job")
+    print(f"Running warehouse_job for {days[0]}..{days[-1]} ({len(days)} landing days) as one run")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            tags={"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[-1]},
+            raise_on_error=False,
+        )
+    from brandpulse.summary import render
+
+    print()
+    print(render(get_settings().warehouse_path))
+    print(f"\nrun {result.run_id} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - started:.0f}s")
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
