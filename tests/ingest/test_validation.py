@@ -1,0 +1,169 @@
+"""One test per bad-input kind: the reason is recorded and the good rows around it load."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from brandpulse import db
+from brandpulse.ingest import load_partition, load_snapshot
+from tests.ingest.landing import event, write_brands, write_events, write_lines
+
+DAY = "2026-08-01"
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    root = tmp_path / "landing"
+    write_brands(root)
+    return root
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    connection = db.connect(tmp_path / "w.duckdb")
+    yield connection
+    connection.close()
+
+
+def load_events(con, landing: Path, rows: list) -> tuple[list[str], list[tuple]]:
+    """Load good-bad-good and return (loaded event ids, rejected (line, reason))."""
+    load_snapshot(con, "brands", landing)
+    write_events(landing, DAY, [event("good1"), *rows, event("good2")])
+    report = load_partition(con, "events", date.fromisoformat(DAY), landing)
+    assert report.balanced
+    loaded = [r[0] for r in con.execute("SELECT event_id FROM raw.events ORDER BY event_id").fetchall()]
+    rejected = con.execute("SELECT line, reason FROM raw.rejected_rows WHERE source = 'events' ORDER BY line").fetchall()
+    return loaded, rejected
+
+
+BAD_ROWS = {
+    "invalid_json": '{"event_id": "x", "brand_id": ',
+    "not_an_object": "[1, 2, 3]",
+    "missing_event_id": event("x") | {"event_id": None},
+    "empty_event_id": event("x") | {"event_id": ""},
+    "missing_brand": {k: v for k, v in event("x").items() if k != "brand_id"},
+    "missing_ids": {k: v for k, v in event("x").items() if k != "anonymous_id"},
+    "bad_timestamp": event("x", occurred_at="last tuesday"),
+    "timestamp_without_offset": event("x", occurred_at="2026-08-01T10:00:00"),
+    "future_timestamp": event("x", occurred_at="2026-08-03T00:00:01Z"),
+    "negative_revenue": event("x", event_name="purchase", revenue=-5, currency="USD"),
+    "revenue_without_currency": event("x", event_name="purchase", revenue=5),
+    "revenue_not_number": event("x", event_name="purchase", revenue="5", currency="USD"),
+    "bad_currency": event("x", event_name="purchase", revenue=5, currency="dollars"),
+    "unknown_brand": event("x", brand_id="nobody"),
+    "event_name_too_long": event("x", event_name="e" * 201),
+    "properties_not_object": event("x", properties=[1]),
+}
+EXPECTED_CODE = {
+    "invalid_json": "invalid_json",
+    "not_an_object": "invalid_json",
+    "missing_event_id": "missing_field",
+    "empty_event_id": "missing_field",
+    "missing_brand": "missing_field",
+    "missing_ids": "missing_field",
+    "bad_timestamp": "bad_timestamp",
+    "timestamp_without_offset": "bad_timestamp",
+    "future_timestamp": "future_timestamp",
+    "negative_revenue": "negative_revenue",
+    "revenue_without_currency": "revenue_without_currency",
+    "revenue_not_number": "invalid_field",
+    "bad_currency": "invalid_field",
+    "unknown_brand": "unknown_brand",
+    "event_name_too_long": "invalid_field",
+    "properties_not_object": "invalid_field",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_ROWS))
+def test_bad_row_is_rejected_with_reason_and_neighbours_load(kind: str, con, landing: Path) -> None:
+    loaded, rejected = load_events(con, landing, [BAD_ROWS[kind]])
+    assert loaded == ["good1", "good2"]
+    assert len(rejected) == 1
+    line, reason = rejected[0]
+    assert line == 2
+    assert reason.split(":")[0] == EXPECTED_CODE[kind], reason
+
+
+def test_event_one_day_after_arrival_day_is_accepted(con, landing: Path) -> None:
+    loaded, rejected = load_events(con, landing, [event("edge", occurred_at="2026-08-03T00:00:00Z")])
+    assert "edge" in loaded and rejected == []
+
+
+def test_offsets_are_normalised_to_utc(con, landing: Path) -> None:
+    load_events(con, landing, [event("tokyo", occurred_at="2026-08-01T09:30:00+09:00")])
+    ts = con.execute("SELECT occurred_at FROM raw.events WHERE event_id = 'tokyo'").fetchone()[0]
+    assert ts.isoformat() == "2026-08-01T00:30:00"
+
+
+def test_truncated_gzip_is_one_rejected_entry_and_other_files_load(con, landing: Path) -> None:
+    load_snapshot(con, "brands", landing)
+    write_events(landing, DAY, [event("ok")], name="a.jsonl")
+    blob = gzip.compress(b'{"event_id": "lost"}\n' * 100)
+    (landing / "events" / f"date={DAY}" / "b.jsonl.gz").write_bytes(blob[: len(blob) // 2])
+    report = load_partition(con, "events", date.fromisoformat(DAY), landing)
+    assert con.execute("SELECT event_id FROM raw.events").fetchall() == [("ok",)]
+    rows = con.execute("SELECT file, line, reason FROM raw.rejected_rows").fetchall()
+    assert len(rows) == 1 and rows[0][0].endswith("b.jsonl.gz") and rows[0][1] is None
+    assert rows[0][2].startswith("unreadable_file:")
+    assert report.balanced
+
+
+def test_duplicates_within_a_file_are_kept_once_and_counted(con, landing: Path) -> None:
+    load_snapshot(con, "brands", landing)
+    write_events(landing, DAY, [event("d"), event("d"), event("d", brand_id="b2"), event("e")])
+    report = load_partition(con, "events", date.fromisoformat(DAY), landing)
+    assert con.execute("SELECT count(*) FROM raw.events").fetchone()[0] == 3  # same id in two brands is two events
+    assert (report.total("rows_read"), report.total("rows_loaded"), report.total("rows_duplicate")) == (4, 3, 1)
+
+
+def test_parquet_files_load_like_jsonl(con, landing: Path, tmp_path: Path) -> None:
+    import polars as pl
+
+    load_snapshot(con, "brands", landing)
+    folder = landing / "events" / f"date={DAY}"
+    folder.mkdir(parents=True)
+    pl.DataFrame([event("p1"), event("p2", revenue=3.5, currency="JPY", anonymous_id="a2")]).write_parquet(
+        folder / "part.parquet"
+    )
+    load_partition(con, "events", date.fromisoformat(DAY), landing)
+    assert con.execute("SELECT event_id, revenue FROM raw.events ORDER BY 1").fetchall() == [("p1", None), ("p2", 3.5)]
+
+
+def test_invalid_definitions_are_reported_by_id_and_others_load(con, landing: Path) -> None:
+    load_snapshot(con, "brands", landing)
+    write_lines(landing / "funnels" / "funnels.jsonl", [
+        {"funnel_id": "ok", "brand_id": "b1", "name": "Buy", "steps": [{"event_name": "a"}, {"event_name": "b"}]},
+        {"funnel_id": "one_step", "brand_id": "b1", "steps": [{"event_name": "a"}]},
+        {"funnel_id": "bad_order", "brand_id": "b1", "order": "sideways", "steps": [{"event_name": "a"}, {"event_name": "b"}]},
+        {"funnel_id": "bad_excl", "brand_id": "b1", "steps": [{"event_name": "a"}, {"event_name": "b"}],
+         "exclusions": [{"event_name": "x", "from_step": 2, "to_step": 1}]},
+    ])
+    write_lines(landing / "segments" / "segments.jsonl", [
+        {"segment_id": "ok", "brand_id": "b1", "rules": {"any": [{"feature": "country", "op": "=", "value": "JP"}]}},
+        {"segment_id": "unknown_feature", "brand_id": "b1", "rules": {"feature": "shoe_size", "op": ">", "value": 1}},
+        {"segment_id": "unknown_op", "brand_id": "b1", "rules": {"feature": "frequency", "op": "LIKE", "value": 1}},
+        {"segment_id": "sql", "brand_id": "b1", "rules": {"feature": "country", "op": "=", "value": "x' OR 1=1 --"}},
+    ])
+    write_lines(landing / "cohorts" / "cohorts.jsonl", [
+        {"cohort_id": "ok", "brand_id": "b1", "grain": "week", "kind": "first_time", "periods": 4},
+        {"cohort_id": "too_long", "brand_id": "b1", "grain": "week", "kind": "first_time", "periods": 53},
+    ])
+    for source in ("funnels", "segments", "cohorts"):
+        load_snapshot(con, source, landing)
+    assert con.execute("SELECT funnel_id FROM raw.funnels").fetchall() == [("ok",)]
+    assert sorted(r[0] for r in con.execute("SELECT segment_id FROM raw.segments").fetchall()) == ["ok", "sql"]
+    # a value is data: it is stored as a value, never turned into SQL
+    assert con.execute("SELECT value_text FROM raw.segment_rule_nodes WHERE segment_id = 'sql'").fetchone()[0] == "x' OR 1=1 --"
+    assert con.execute("SELECT cohort_id FROM raw.cohorts").fetchall() == [("ok",)]
+    rejected = con.execute("SELECT source, raw, reason FROM raw.rejected_rows ORDER BY source, line").fetchall()
+    ids = {(s, r.split('"')[3]): reason for s, r, reason in rejected}
+    assert ids[("funnels", "one_step")].startswith("invalid_definition: steps")
+    assert ids[("funnels", "bad_order")].startswith("invalid_definition: order")
+    assert "from_step" in ids[("funnels", "bad_excl")]
+    assert "unknown feature" in ids[("segments", "unknown_feature")]
+    assert "unknown operator" in ids[("segments", "unknown_op")]
+    assert "periods" in ids[("cohorts", "too_long")]
