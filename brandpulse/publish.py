@@ -206,11 +206,13 @@ def _brands(con: duckdb.DuckDBPyConnection, source: str, tables: list[dict[str, 
         [source],
     ).fetchone()[0]
     if has_brands:
-        parts.append(f"SELECT CAST(brand_id AS VARCHAR) AS b FROM {qualified(source, 'raw', 'brands')}")  # noqa: S608
+        brands_table = qualified(source, "raw", "brands")
+        parts.append(f"SELECT CAST(brand_id AS VARCHAR) AS b FROM {brands_table}")  # noqa: S608
     if not parts:
         return []
     union = " UNION ".join(parts)
-    rows = con.execute(f"SELECT DISTINCT b FROM ({union}) WHERE b IS NOT NULL ORDER BY b").fetchall()  # noqa: S608
+    sql = f"SELECT DISTINCT b FROM ({union}) WHERE b IS NOT NULL ORDER BY b"  # noqa: S608
+    rows = con.execute(sql).fetchall()
     return [r[0] for r in rows]
 
 
@@ -298,7 +300,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         path = publish_snapshot(
-            args.warehouse, args.published_dir, tuple(args.schemas or DEFAULT_SCHEMAS), keep=args.keep
+            args.warehouse,
+            args.published_dir,
+            tuple(args.schemas or DEFAULT_SCHEMAS),
+            keep=args.keep,
         )
     except (PublishError, duckdb.Error) as exc:
         print(f"publish failed: {exc}", file=sys.stderr)

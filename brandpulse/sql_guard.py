@@ -4,6 +4,8 @@ The SQL is parsed by DuckDB itself (`extract_statements`, then `json_serialize_s
 for the syntax tree), never by regular expressions, so what is checked is what runs.
 The locked-down session (brandpulse.scoped_session) is the second line: it would
 refuse files, ATTACH, extensions and settings changes even if a query got past here.
+Validate on the locked connection only: DuckDB's parser itself reads files for some
+statements (IMPORT DATABASE reads schema.sql while parsing).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 
 import duckdb
 
-ALLOWED = "a single read-only SELECT (WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN SELECT)"
+ALLOWED = (
+    "a single read-only SELECT (WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN SELECT)"
+)
 
 # Table or scalar functions a query may not call, even though they parse as SELECT:
 # they read files, run SQL hidden in a string, or change the session's state.
@@ -37,7 +41,16 @@ DENIED_FUNCTIONS = frozenset(
         "getenv",
     }
 )
-DENIED_PREFIXES = ("read_", "parquet_", "iceberg_", "delta_", "sqlite_", "postgres_", "mysql_", "ducklake_")
+DENIED_PREFIXES = (
+    "read_",
+    "parquet_",
+    "iceberg_",
+    "delta_",
+    "sqlite_",
+    "postgres_",
+    "mysql_",
+    "ducklake_",
+)
 DENIED_SUFFIXES = ("_scan", "_scan_dumb")
 
 _EXPLAIN = re.compile(r"^\s*explain\s+(?:analy[sz]e\s+)?", re.IGNORECASE)
@@ -59,7 +72,9 @@ def validate_query(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statement
     except duckdb.Error as exc:
         raise QueryRejected(f"SQL does not parse: {_first_line(exc)}") from None
     if len(statements) != 1:
-        raise QueryRejected(f"expected exactly one statement, got {len(statements)}: send {ALLOWED}")
+        raise QueryRejected(
+            f"expected exactly one statement, got {len(statements)}: send {ALLOWED}"
+        )
     statement = statements[0]
     kind = statement.type
     if kind == duckdb.StatementType.EXPLAIN:
@@ -86,7 +101,9 @@ def _check_select(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     tree = json.loads(serialized)
     if tree.get("error"):
         # PRAGMA shorthands parse as SELECT but are not plain queries.
-        raise QueryRejected(f"only {ALLOWED} is allowed ({tree.get('error_message', 'unsupported')})")
+        raise QueryRejected(
+            f"only {ALLOWED} is allowed ({tree.get('error_message', 'unsupported')})"
+        )
     for name in _function_names(tree):
         lowered = name.lower()
         if (

@@ -13,6 +13,10 @@ import time
 from brandpulse.config import get_settings
 
 
+DEMO_SIZE = {"seed": 7, "brands": 8, "persons": 8000, "days": 90}
+"""About 210k events: the whole demo run finishes in a few minutes on 2 cores."""
+
+
 def landing_days() -> list[str]:
     from brandpulse.ingest import PARTITIONED_SOURCES
     from brandpulse.ingest.load import partitions_with_files
@@ -32,7 +36,7 @@ def ensure_landing_zone() -> None:
     from brandpulse.generator import generate
 
     print(f"No landing zone yet: generating demo data into {settings.landing_dir}")
-    generate(settings.landing_dir)
+    generate(settings.landing_dir, **DEMO_SIZE, progress=print)
 
 
 def main() -> int:
@@ -41,7 +45,11 @@ def main() -> int:
     days = landing_days()
     os.environ.setdefault("BRANDPULSE_START_DATE", days[0])  # first partition = first landing day
 
+    import warnings
+
     from dagster import DagsterInstance
+
+    warnings.filterwarnings("ignore", category=Warning, module="dagster")
 
     from pipelines.definitions import defs
 

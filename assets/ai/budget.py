@@ -86,8 +86,16 @@ class LedgerRow:
     updated_at: str
 
 
-_SPEND = "COALESCE(SUM(CASE state WHEN 'settled' THEN actual_usd WHEN 'reserved' THEN reserved_usd ELSE 0 END), 0)"
-_COUNT = "COALESCE(SUM(CASE WHEN state IN ('settled', 'reserved') THEN 1 ELSE 0 END), 0)"
+_SPENT_SQL = """SELECT COALESCE(SUM(CASE state WHEN 'settled' THEN actual_usd WHEN 'reserved' THEN reserved_usd
+                                      ELSE 0 END), 0)
+FROM ledger WHERE brand_id = ? AND idempotency_key <> ? AND budget_month = ? AND (? IS NULL OR model = ?)"""
+_COUNT_SQL = """SELECT COALESCE(SUM(CASE WHEN state IN ('settled', 'reserved') THEN 1 ELSE 0 END), 0)
+FROM ledger WHERE brand_id = ? AND idempotency_key <> ? AND budget_day = ? AND (? IS NULL OR model = ?)"""
+_ALL_ROWS_SQL = """SELECT idempotency_key, brand_id, generation_id, model, budget_month, budget_day, state,
+    reserved_usd, actual_usd, reason, created_at, updated_at FROM ledger"""
+_ROWS_BY_KEYS_SQL = """SELECT idempotency_key, brand_id, generation_id, model, budget_month, budget_day, state,
+    reserved_usd, actual_usd, reason, created_at, updated_at FROM ledger
+WHERE idempotency_key IN (SELECT value FROM json_each(?))"""
 
 
 class BudgetLedger:
@@ -125,7 +133,9 @@ class BudgetLedger:
     @staticmethod
     def _reservation(row: tuple, created: bool) -> Reservation:
         state, reserved, actual, reason, outcome = row
-        return Reservation(state, reserved, actual, reason, json.loads(outcome) if outcome else None, created)
+        return Reservation(
+            state, reserved, actual, reason, json.loads(outcome) if outcome else None, created
+        )
 
     def get(self, key: str) -> Reservation | None:
         with self._connect() as con:
@@ -170,40 +180,57 @@ class BudgetLedger:
                    ON CONFLICT (idempotency_key) DO UPDATE SET state = excluded.state,
                        reserved_usd = excluded.reserved_usd, reason = excluded.reason,
                        outcome_json = NULL, actual_usd = NULL, updated_at = excluded.updated_at""",
-                (key, brand_id, generation_id, model, month, day, state, amount_usd if not reason else 0.0, reason, now, now),
+                (
+                    key,
+                    brand_id,
+                    generation_id,
+                    model,
+                    month,
+                    day,
+                    state,
+                    amount_usd if not reason else 0.0,
+                    reason,
+                    now,
+                    now,
+                ),
             )
-            return Reservation(state, amount_usd if not reason else 0.0, None, reason, None, created=True)
+            return Reservation(
+                state, amount_usd if not reason else 0.0, None, reason, None, created=True
+            )
 
     @staticmethod
     def _refusal(
-        con: sqlite3.Connection, key: str, brand_id: str, model: str, month: str, day: str, amount: float, limits: Limits
+        con: sqlite3.Connection,
+        key: str,
+        brand_id: str,
+        model: str,
+        month: str,
+        day: str,
+        amount: float,
+        limits: Limits,
     ) -> str | None:
-        others = "brand_id = ? AND idempotency_key <> ?"
+        def spent(model: str | None) -> float:
+            return con.execute(_SPENT_SQL, (brand_id, key, month, model, model)).fetchone()[0]
+
+        def count(model: str | None) -> int:
+            return con.execute(_COUNT_SQL, (brand_id, key, day, model, model)).fetchone()[0]
+
         if limits.monthly_budget_usd is not None:
-            spent = con.execute(f"SELECT {_SPEND} FROM ledger WHERE {others} AND budget_month = ?", (brand_id, key, month)).fetchone()[0]  # noqa: S608
-            if spent + amount > limits.monthly_budget_usd + 1e-12:
+            used = spent(None)
+            if used + amount > limits.monthly_budget_usd + 1e-12:
                 return (
                     f"budget_exceeded: monthly AI budget {limits.monthly_budget_usd:.2f} USD for {month}, "
-                    f"{spent:.6f} used or reserved, request needs up to {amount:.6f}"
+                    f"{used:.6f} used or reserved, request needs up to {amount:.6f}"
                 )
-        if limits.daily_quota is not None:
-            count = con.execute(f"SELECT {_COUNT} FROM ledger WHERE {others} AND budget_day = ?", (brand_id, key, day)).fetchone()[0]  # noqa: S608
-            if count + 1 > limits.daily_quota:
-                return f"quota_exceeded: daily generation quota {limits.daily_quota} reached for {day}"
-        if limits.model_daily_limit is not None:
-            count = con.execute(
-                f"SELECT {_COUNT} FROM ledger WHERE {others} AND budget_day = ? AND model = ?",  # noqa: S608
-                (brand_id, key, day, model),
-            ).fetchone()[0]
-            if count + 1 > limits.model_daily_limit:
-                return f"model_quota_exceeded: {model} limit of {limits.model_daily_limit} generations a day reached for {day}"
-        if limits.model_monthly_usd is not None:
-            spent = con.execute(
-                f"SELECT {_SPEND} FROM ledger WHERE {others} AND budget_month = ? AND model = ?",  # noqa: S608
-                (brand_id, key, month, model),
-            ).fetchone()[0]
-            if spent + amount > limits.model_monthly_usd + 1e-12:
-                return f"model_budget_exceeded: {model} limit of {limits.model_monthly_usd:.2f} USD a month reached for {month}"
+        if limits.daily_quota is not None and count(None) + 1 > limits.daily_quota:
+            return f"quota_exceeded: daily generation quota {limits.daily_quota} reached for {day}"
+        if limits.model_daily_limit is not None and count(model) + 1 > limits.model_daily_limit:
+            return f"model_quota_exceeded: {model} limit of {limits.model_daily_limit} generations a day reached for {day}"
+        if (
+            limits.model_monthly_usd is not None
+            and spent(model) + amount > limits.model_monthly_usd + 1e-12
+        ):
+            return f"model_budget_exceeded: {model} limit of {limits.model_monthly_usd:.2f} USD a month reached for {month}"
         return None
 
     def settle(self, key: str, actual_usd: float, outcome: dict[str, Any]) -> Reservation:
@@ -234,19 +261,14 @@ class BudgetLedger:
 
     def rows(self, keys: list[str] | None = None) -> list[LedgerRow]:
         """Ledger rows (all, or those of `keys`) for mirroring into ai.budget_ledger."""
-        cols = "idempotency_key, brand_id, generation_id, model, budget_month, budget_day, state, reserved_usd, actual_usd, reason, created_at, updated_at"
         with self._connect() as con:
             if keys is None:
-                found = con.execute(f"SELECT {cols} FROM ledger").fetchall()  # noqa: S608
+                found = con.execute(_ALL_ROWS_SQL).fetchall()
             else:
-                found = []
-                for start in range(0, len(keys), 500):
-                    chunk = keys[start : start + 500]
-                    marks = ",".join("?" * len(chunk))
-                    found += con.execute(f"SELECT {cols} FROM ledger WHERE idempotency_key IN ({marks})", chunk).fetchall()  # noqa: S608
+                found = con.execute(_ROWS_BY_KEYS_SQL, (json.dumps(keys),)).fetchall()
         return [LedgerRow(*row) for row in found]
 
     def spent(self, brand_id: str, month: str) -> float:
         """Settled plus reserved USD of a brand-month."""
         with self._connect() as con:
-            return con.execute(f"SELECT {_SPEND} FROM ledger WHERE brand_id = ? AND budget_month = ?", (brand_id, month)).fetchone()[0]  # noqa: S608
+            return con.execute(_SPENT_SQL, (brand_id, "", month, None, None)).fetchone()[0]

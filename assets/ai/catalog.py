@@ -115,19 +115,25 @@ class Catalog:
         index = bisect.bisect_right([p.valid_from for p in prices], day)
         return prices[index - 1] if index else None
 
-    def cost_usd(self, model: str, day: date, input_tokens: int, output_tokens: int, images: int) -> float | None:
+    def cost_usd(
+        self, model: str, day: date, input_tokens: int, output_tokens: int, images: int
+    ) -> float | None:
         price = self.price_on(model, day)
         return None if price is None else price.cost(input_tokens, output_tokens, images)
 
     def max_output_tokens(self, model: str, parameters: dict) -> int:
         info = self.models.get(model)
         requested = parameters.get("max_tokens")
-        ceiling = info.max_output_tokens if info and info.max_output_tokens else DEFAULT_MAX_OUTPUT_TOKENS
+        ceiling = (
+            info.max_output_tokens if info and info.max_output_tokens else DEFAULT_MAX_OUTPUT_TOKENS
+        )
         if requested is None:
             return min(DEFAULT_MAX_OUTPUT_TOKENS, ceiling)
         return max(1, min(int(requested), ceiling))
 
-    def estimate_usd(self, model: str, type_: str, day: date, prompt: str, parameters: dict) -> float | None:
+    def estimate_usd(
+        self, model: str, type_: str, day: date, prompt: str, parameters: dict
+    ) -> float | None:
         """Upper bound of what a request can cost: the amount reserved before the call."""
         price = self.price_on(model, day)
         if price is None:

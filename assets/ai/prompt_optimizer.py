@@ -28,14 +28,59 @@ MAX_CHARS = 4000
 MIN_WORDS = 5
 
 IMAGE_DETAILS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("style", ("style", "photo", "illustration", "painting", "render", "watercolor", "3d", "minimalist", "realistic"), "Style: clean, photorealistic product photography."),
-    ("lighting", ("light", "lighting", "lit", "sunset", "shadow", "studio", "golden hour"), "Lighting: soft natural light."),
-    ("composition", ("composition", "close-up", "wide", "angle", "background", "centered", "framing", "shot"), "Composition: centered subject, uncluttered background."),
+    (
+        "style",
+        (
+            "style",
+            "photo",
+            "illustration",
+            "painting",
+            "render",
+            "watercolor",
+            "3d",
+            "minimalist",
+            "realistic",
+        ),
+        "Style: clean, photorealistic product photography.",
+    ),
+    (
+        "lighting",
+        ("light", "lighting", "lit", "sunset", "shadow", "studio", "golden hour"),
+        "Lighting: soft natural light.",
+    ),
+    (
+        "composition",
+        ("composition", "close-up", "wide", "angle", "background", "centered", "framing", "shot"),
+        "Composition: centered subject, uncluttered background.",
+    ),
 )
 TEXT_DETAILS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("audience", ("audience", "customers", "for ", "readers", "users", "shoppers"), "Audience: the brand's customers."),
-    ("tone", ("tone", "friendly", "formal", "playful", "professional", "casual", "voice"), "Tone: clear and friendly."),
-    ("format", ("words", "sentences", "paragraph", "bullet", "list", "short", "long", "characters", "headline", "format"), "Format: concise, under 120 words."),
+    (
+        "audience",
+        ("audience", "customers", "for ", "readers", "users", "shoppers"),
+        "Audience: the brand's customers.",
+    ),
+    (
+        "tone",
+        ("tone", "friendly", "formal", "playful", "professional", "casual", "voice"),
+        "Tone: clear and friendly.",
+    ),
+    (
+        "format",
+        (
+            "words",
+            "sentences",
+            "paragraph",
+            "bullet",
+            "list",
+            "short",
+            "long",
+            "characters",
+            "headline",
+            "format",
+        ),
+        "Format: concise, under 120 words.",
+    ),
 )
 
 

@@ -105,7 +105,9 @@ def call_with_retries(
             outcome.slept_s.append(wait)
             sleep(wait)
             continue
-        outcome.attempts.append(AttemptRecord(attempt, started, result.http_status, None, None, result.latency_ms, None))
+        outcome.attempts.append(
+            AttemptRecord(attempt, started, result.http_status, None, None, result.latency_ms, None)
+        )
         outcome.result = result
         outcome.error = None
         return outcome

@@ -20,7 +20,7 @@ from dagster import (
 )
 
 from brandpulse.config import get_settings
-from brandpulse.ingest import PARTITIONED_SOURCES, SNAPSHOT_SOURCES, LoadReport, load_partition, load_snapshot
+from brandpulse.ingest import PARTITIONED_SOURCES, SNAPSHOT_SOURCES, LoadReport, load_partitions, load_snapshot
 from brandpulse.ingest.load import CHILD_TABLES
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
@@ -39,7 +39,7 @@ def _metadata(reports: list[LoadReport], con, table: str) -> dict[str, object]:
     return {
         **{k: MetadataValue.int(v) for k, v in totals.items()},
         "balanced (read = loaded + duplicates + rejected)": all(r.balanced for r in reports),
-        "partitions": len(reports),
+        "partitions": sum(len(r.partitions) for r in reports),
         "rejected_by_reason": MetadataValue.json(dict(sorted(reasons.items()))),
         "dagster/row_count": MetadataValue.int(con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]),
         "preview": MetadataValue.md(preview.astype(str).to_markdown(index=False) if len(preview) else "(empty)"),
@@ -64,18 +64,21 @@ def _partitioned_asset(source_name: str) -> AssetsDefinition:
         window = context.partition_time_window
         days = [date.fromisoformat(k) for k in context.partition_keys]
         context.log.info(f"Loading {source_name} for {len(days)} day(s): {window.start:%Y-%m-%d}..{window.end:%Y-%m-%d}")
-        reports = []
+        done = 0
+
+        def progress(batch: LoadReport) -> None:
+            nonlocal done
+            done += len(batch.partitions)
+            context.log.info(
+                f"[{done}/{len(days)} days] {source_name} {batch.partitions[0]}..{batch.partitions[-1]}: "
+                f"read {batch.total('rows_read'):,}, loaded {batch.total('rows_loaded'):,}, "
+                f"duplicates {batch.total('rows_duplicate'):,}, rejected {batch.total('rows_rejected'):,} "
+                f"({batch.seconds:.2f}s)"
+            )
+
         with warehouse.connect() as con:
-            for i, day in enumerate(days, 1):
-                report = load_partition(con, source_name, day, landing)
-                reports.append(report)
-                if report.files:
-                    context.log.info(
-                        f"[{i}/{len(days)}] {source_name} {day}: read {report.total('rows_read')}, "
-                        f"loaded {report.total('rows_loaded')}, duplicates {report.total('rows_duplicate')}, "
-                        f"rejected {report.total('rows_rejected')} ({report.seconds:.2f}s)"
-                    )
-            return MaterializeResult(metadata=_metadata(reports, con, source_name))
+            report = load_partitions(con, source_name, days, landing, progress)
+            return MaterializeResult(metadata=_metadata([report], con, source_name))
 
     return _ingest
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ import pyarrow as pa
 
 from brandpulse.db import transaction
 from brandpulse.ingest.definitions import PARSERS, DefinitionError
-from brandpulse.ingest.reader import list_files, read_lines
+from brandpulse.ingest.reader import UnreadableFile, list_files, read_lines
 from brandpulse.ingest.sources import SOURCES, Source
 from brandpulse.ingest.validate import validation_sql
 from brandpulse.raw_schema import ensure_ai_schema, ensure_raw_schema
@@ -27,6 +28,7 @@ from brandpulse.raw_schema import ensure_ai_schema, ensure_raw_schema
 @dataclass
 class FileReport:
     file: str
+    partition: date | None
     rows_read: int = 0
     rows_loaded: int = 0
     rows_duplicate: int = 0
@@ -40,7 +42,7 @@ class FileReport:
 @dataclass
 class LoadReport:
     source: str
-    partition: date | None
+    partitions: list[date | None]
     files: list[FileReport] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
     replaced_later_copies: int = 0
@@ -53,8 +55,17 @@ class LoadReport:
     def balanced(self) -> bool:
         return all(f.balanced for f in self.files)
 
+    def merge(self, other: LoadReport) -> None:
+        self.partitions += other.partitions
+        self.files += other.files
+        for reason, n in other.reasons.items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + n
+        self.replaced_later_copies += other.replaced_later_copies
+        self.seconds += other.seconds
+
     def as_metadata(self) -> dict[str, object]:
         return {
+            "partitions": len(self.partitions),
             "files": len(self.files),
             "rows_read": self.total("rows_read"),
             "rows_loaded": self.total("rows_loaded"),
@@ -72,6 +83,9 @@ CHILD_TABLES = {
 }
 """Rows derived from a definition, replaced together with their definition table."""
 
+BATCH_BYTES = 256 * 1024 * 1024
+"""Landing bytes loaded per transaction in a multi-day load: bounds memory at any scale."""
+
 
 def _before_commit(con: duckdb.DuckDBPyConnection) -> None:
     """Hook called inside the write transaction, before COMMIT (tests inject failures here)."""
@@ -81,12 +95,10 @@ def _key_match(source: Source, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{k} IS NOT DISTINCT FROM {right}.{k}" for k in source.dedup_key)
 
 
-def _validate(con: duckdb.DuckDBPyConnection, source: Source, lines: pa.Table, partition: date | None) -> None:
+def _validate(con: duckdb.DuckDBPyConnection, source: Source, lines: pa.Table) -> None:
     """Fill temp table `_validated` with typed rows and their reason (NULL = good)."""
     con.register("lines", lines)
-    sql = validation_sql(source)
-    params = {"partition_date": partition} if "$partition_date" in sql else None
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _validated AS {sql}", params)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _validated AS {validation_sql(source)}")
     con.unregister("lines")
 
 
@@ -140,48 +152,58 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
         "ORDER BY ordinal_position", [table]).fetchall()]
 
 
-def _dedupe(con: duckdb.DuckDBPyConnection, source: Source, partition: date | None) -> None:
-    """Fill `_fresh` with the good rows to insert; mark duplicates in `_validated`.
+def _in_scope(source: Source, alias: str) -> str:
+    """SQL condition: the row of `alias` belongs to the partitions this load replaces."""
+    if source.partitioned:
+        return f"list_contains($days, {alias}._partition_date)"
+    return f"{alias}._partition_date IS NULL"
 
-    A key seen earlier in this load (by file, line) or in an earlier partition is a
-    duplicate. A copy held by a later partition is replaced: the earliest arrival wins,
-    whatever order partitions are loaded in.
+
+def _dedupe(con: duckdb.DuckDBPyConnection, source: Source, days: list[date]) -> None:
+    """Fill `_fresh` with the good rows to insert; duplicates are the good rows left out.
+
+    A key seen earlier in this load (by arrival day, file, line) or held by an earlier
+    partition outside this load is a duplicate. A copy held by a later partition is
+    replaced (see `_write`): the earliest arrival wins, whatever order days load in.
     """
     keys = ", ".join(source.dedup_key)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _ranked AS
-        SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY file, line) AS _rank
+        SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY _partition_date, file, line) AS _rank
         FROM _validated WHERE reason IS NULL""")
     earlier = ""
     if source.partitioned:
         earlier = f"""AND NOT EXISTS (SELECT 1 FROM raw.{source.name} e
-            WHERE e._partition_date < $partition_date AND {_key_match(source, 'e', 'r')})"""
+            WHERE e._partition_date < r._partition_date AND NOT {_in_scope(source, 'e')}
+              AND {_key_match(source, 'e', 'r')})"""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _fresh AS SELECT * FROM _ranked r WHERE _rank = 1 {earlier}",
-        {"partition_date": partition} if source.partitioned else None,
+        {"days": days} if source.partitioned else None,
     )
 
 
 def _write(
     con: duckdb.DuckDBPyConnection,
     source: Source,
-    partition: date | None,
-    unreadable: list,
+    days: list[date],
+    unreadable: list[UnreadableFile],
     definition_tables: dict[str, pa.Table],
 ) -> int:
-    """The one write transaction: replace the partition (or snapshot) everywhere."""
+    """The one write transaction: replace this load's partitions (or the snapshot) everywhere."""
     name = source.name
-    part = {"partition_date": partition, "source": name}
-    where_part = "_partition_date = $partition_date" if source.partitioned else "TRUE"
+    params = {"days": days, "source": name}
     replaced = 0
     with transaction(con):
-        con.execute(f"DELETE FROM raw.{name} WHERE {where_part}", {"partition_date": partition} if source.partitioned else None)
         if source.partitioned:
+            con.execute(f"DELETE FROM raw.{name} t WHERE {_in_scope(source, 't')}", {"days": days})
             replaced = con.execute(
-                f"""DELETE FROM raw.{name} t WHERE t._partition_date > $partition_date
-                    AND EXISTS (SELECT 1 FROM _fresh r WHERE {_key_match(source, 't', 'r')})""",
-                {"partition_date": partition},
+                f"""DELETE FROM raw.{name} t WHERE NOT {_in_scope(source, 't')}
+                    AND EXISTS (SELECT 1 FROM _fresh r WHERE t._partition_date > r._partition_date
+                                AND {_key_match(source, 't', 'r')})""",
+                {"days": days},
             ).fetchone()[0]
+        else:
+            con.execute(f"DELETE FROM raw.{name}")
         if source.definition:
             for table in CHILD_TABLES.get(name, ()):
                 con.execute(f"DELETE FROM raw.{table}")
@@ -192,98 +214,133 @@ def _write(
                 con.execute(f"INSERT INTO raw.{table} ({cols}{loaded_at}) SELECT {cols}{loaded_at and ', now()'} FROM _defs")
                 con.unregister("_defs")
         else:
-            cols = [c for c in _columns(con, name) if not c.startswith("_")]
+            cols = ", ".join(c for c in _columns(con, name) if not c.startswith("_"))
             con.execute(
-                f"""INSERT INTO raw.{name} ({', '.join(cols)}, _partition_date, _source_file, _line, _loaded_at)
-                    SELECT {', '.join(cols)}, $partition_date, file, line, now() FROM _fresh""",
-                {"partition_date": partition},
+                f"""INSERT INTO raw.{name} ({cols}, _partition_date, _source_file, _line, _loaded_at)
+                    SELECT {cols}, _partition_date, file, line, now() FROM _fresh"""
             )
-        con.execute(
-            "DELETE FROM raw.rejected_rows WHERE source = $source AND _partition_date IS NOT DISTINCT FROM $partition_date",
-            part,
-        )
+        scope = _in_scope(source, "t")
+        scope_params = params if source.partitioned else {"source": name}
+        con.execute(f"DELETE FROM raw.rejected_rows t WHERE source = $source AND {scope}", scope_params)
         con.execute(
             """INSERT INTO raw.rejected_rows (source, file, line, reason, raw, rejected_at, brand_id, _partition_date)
                SELECT $source, file, line, reason, raw, now(),
                       CASE WHEN json_valid(raw) AND json_type(raw) = 'OBJECT' THEN json_extract_string(raw, '$.brand_id') END,
-                      $partition_date
+                      _partition_date
                FROM _validated WHERE reason IS NOT NULL""",
-            part,
+            {"source": name},
+        )
+        con.execute(f"DELETE FROM raw.load_audit t WHERE source = $source AND {scope}", scope_params)
+        con.execute(
+            """INSERT INTO raw.load_audit
+               SELECT $source, v._partition_date, v.file, count(*),
+                      count(f.line) FILTER (WHERE v.reason IS NULL),
+                      count(*) FILTER (WHERE v.reason IS NULL AND f.line IS NULL),
+                      count(*) FILTER (WHERE v.reason IS NOT NULL), now()
+               FROM _validated v LEFT JOIN _fresh f ON f.file = v.file AND f.line = v.line
+               GROUP BY ALL""",
+            {"source": name},
         )
         if unreadable:
             con.executemany(
                 "INSERT INTO raw.rejected_rows VALUES (?, ?, NULL, ?, NULL, now(), NULL, ?)",
-                [(name, u.file, u.reason, partition) for u in unreadable],
+                [(name, u.file, u.reason, u.partition) for u in unreadable],
             )
-        con.execute(
-            "DELETE FROM raw.load_audit WHERE source = $source AND _partition_date IS NOT DISTINCT FROM $partition_date",
-            part,
-        )
-        con.execute(
-            """INSERT INTO raw.load_audit
-               SELECT $source, $partition_date, file, count(*),
-                      count(*) FILTER (WHERE reason IS NULL AND in_fresh),
-                      count(*) FILTER (WHERE reason IS NULL AND NOT in_fresh),
-                      count(*) FILTER (WHERE reason IS NOT NULL), now()
-               FROM (SELECT v.file, v.reason,
-                            EXISTS (SELECT 1 FROM _fresh f WHERE f.file = v.file AND f.line = v.line) AS in_fresh
-                     FROM _validated v)
-               GROUP BY file""",
-            part,
-        )
-        if unreadable:
             con.executemany(
                 "INSERT INTO raw.load_audit VALUES (?, ?, ?, 1, 0, 0, 1, now())",
-                [(name, partition, u.file) for u in unreadable],
+                [(name, u.partition, u.file) for u in unreadable],
             )
         _before_commit(con)
     return replaced
 
 
-def _report(con: duckdb.DuckDBPyConnection, source: Source, partition: date | None, replaced: int, started: float) -> LoadReport:
-    report = LoadReport(source.name, partition, replaced_later_copies=replaced)
-    for file, read, loaded, dup, rejected in con.execute(
-        """SELECT file, rows_read, rows_loaded, rows_duplicate, rows_rejected FROM raw.load_audit
-           WHERE source = ? AND _partition_date IS NOT DISTINCT FROM ? ORDER BY file""",
-        [source.name, partition],
+def _report(con: duckdb.DuckDBPyConnection, source: Source, days: list[date], replaced: int, started: float) -> LoadReport:
+    scope = _in_scope(source, "t")
+    params = {"days": days, "source": source.name} if source.partitioned else {"source": source.name}
+    report = LoadReport(source.name, list(days) if source.partitioned else [None], replaced_later_copies=replaced)
+    for file, day, read, loaded, dup, rejected in con.execute(
+        f"""SELECT file, _partition_date, rows_read, rows_loaded, rows_duplicate, rows_rejected
+            FROM raw.load_audit t WHERE source = $source AND {scope} ORDER BY _partition_date, file""",
+        params,
     ).fetchall():
-        report.files.append(FileReport(file, read, loaded, dup, rejected))
+        report.files.append(FileReport(file, day, read, loaded, dup, rejected))
     report.reasons = dict(con.execute(
-        """SELECT split_part(reason, ':', 1), count(*) FROM raw.rejected_rows
-           WHERE source = ? AND _partition_date IS NOT DISTINCT FROM ? GROUP BY 1""",
-        [source.name, partition],
+        f"""SELECT split_part(reason, ':', 1), count(*) FROM raw.rejected_rows t
+            WHERE source = $source AND {scope} GROUP BY 1""",
+        params,
     ).fetchall())
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _load(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path], landing_dir: Path, partition: date | None) -> LoadReport:
+def _load(
+    con: duckdb.DuckDBPyConnection, source: Source, files: list[tuple[Path, date | None]], landing_dir: Path, days: list[date]
+) -> LoadReport:
     started = time.perf_counter()
     ensure_raw_schema(con)
     ensure_ai_schema(con)
-    lines, unreadable = read_lines(paths, landing_dir)
-    _validate(con, source, lines, partition)
+    lines, unreadable = read_lines(files, landing_dir)
+    _validate(con, source, lines)
+    del lines
     definition_tables = _apply_definitions(con, source) if source.definition else {}
-    _dedupe(con, source, partition)
+    _dedupe(con, source, days)
     if source.definition:  # only definitions that survived de-duplication are written
         keep = {tuple(r) for r in con.execute("SELECT file, line FROM _fresh").fetchall()}
         main = definition_tables.get(source.name)
         if main is not None:
             mask = [(f, ln) in keep for f, ln in zip(main["_source_file"].to_pylist(), main["_line"].to_pylist(), strict=True)]
             definition_tables[source.name] = main.filter(pa.array(mask))
-    replaced = _write(con, source, partition, unreadable, definition_tables)
+    replaced = _write(con, source, days, unreadable, definition_tables)
     for temp in ("_validated", "_ranked", "_fresh"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
-    return _report(con, source, partition, replaced, started)
+    return _report(con, source, days, replaced, started)
 
 
-def load_partition(con: duckdb.DuckDBPyConnection, source_name: str, partition: date, landing_dir: Path) -> LoadReport:
-    """Replace partition `partition` (arrival day) of a partitioned source from its files."""
+def _batches(landing_dir: Path, source_name: str, days: list[date]) -> Iterator[tuple[list[date], list[tuple[Path, date]]]]:
+    """Consecutive groups of days whose files add up to at most BATCH_BYTES (at least one day)."""
+    batch_days: list[date] = []
+    batch_files: list[tuple[Path, date]] = []
+    size = 0
+    for day in sorted(days):
+        files = list_files(landing_dir / source_name / f"date={day.isoformat()}")
+        day_size = sum(p.stat().st_size for p in files)
+        if batch_days and size + day_size > BATCH_BYTES:
+            yield batch_days, batch_files
+            batch_days, batch_files, size = [], [], 0
+        batch_days.append(day)
+        batch_files += [(p, day) for p in files]
+        size += day_size
+    if batch_days:
+        yield batch_days, batch_files
+
+
+def load_partitions(
+    con: duckdb.DuckDBPyConnection,
+    source_name: str,
+    days: list[date],
+    landing_dir: Path,
+    progress: Callable[[LoadReport], None] | None = None,
+) -> LoadReport:
+    """Replace partitions `days` (arrival days) of a partitioned source from their files.
+
+    Days are loaded in batches of bounded size; each batch replaces its days in one
+    transaction. A day without files is replaced by nothing (its rows are removed).
+    """
     source = SOURCES[source_name]
     if not source.partitioned:
         raise ValueError(f"{source_name} is a snapshot source: use load_snapshot")
-    folder = landing_dir / source_name / f"date={partition.isoformat()}"
-    return _load(con, source, list_files(folder), landing_dir, partition)
+    total = LoadReport(source_name, [])
+    for batch_days, files in _batches(landing_dir, source_name, days):
+        report = _load(con, source, files, landing_dir, batch_days)
+        total.merge(report)
+        if progress:
+            progress(report)
+    return total
+
+
+def load_partition(con: duckdb.DuckDBPyConnection, source_name: str, partition: date, landing_dir: Path) -> LoadReport:
+    """Replace one partition (arrival day) of a partitioned source from its files."""
+    return load_partitions(con, source_name, [partition], landing_dir)
 
 
 def newest_snapshot_file(folder: Path) -> Path | None:
@@ -296,9 +353,9 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, source_name: str, landing_dir:
     """Replace a snapshot source (brands, funnels, cohorts, segments) from its newest file."""
     source = SOURCES[source_name]
     if source.partitioned:
-        raise ValueError(f"{source_name} is partitioned: use load_partition")
+        raise ValueError(f"{source_name} is partitioned: use load_partitions")
     newest = newest_snapshot_file(landing_dir / source_name)
-    return _load(con, source, [newest] if newest else [], landing_dir, None)
+    return _load(con, source, [(newest, None)] if newest else [], landing_dir, [])
 
 
 def partitions_with_files(landing_dir: Path, source_name: str) -> list[date]:

@@ -11,6 +11,7 @@ import gzip
 import io
 import zlib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".ndjson", ".parquet")
 @dataclass(frozen=True)
 class UnreadableFile:
     file: str
+    partition: date | None
     reason: str
 
 
@@ -59,26 +61,28 @@ def _parquet_lines(path: Path) -> list[str]:
     return buffer.getvalue().decode("utf-8").split("\n")
 
 
-def read_lines(paths: list[Path], root: Path) -> tuple[pa.Table, list[UnreadableFile]]:
-    """Read files into one Arrow table (file, line, raw) plus the files that could not be read.
+def read_lines(
+    paths: list[tuple[Path, date | None]], root: Path
+) -> tuple[pa.Table, list[UnreadableFile]]:
+    """Read (file, partition day) pairs into one Arrow table (file, line, raw, _partition_date).
 
     Blank lines stay in the table; the validation SQL drops them (they are not rows).
     Line numbers are 1-based, as an editor shows them.
     """
     chunks: list[pa.Table] = []
     unreadable: list[UnreadableFile] = []
-    for path in paths:
+    for path, day in paths:
         name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
         try:
             lines = _parquet_lines(path) if path.suffix == ".parquet" else _text_lines(path)
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            unreadable.append(UnreadableFile(name, f"unreadable_file: truncated or corrupt gzip ({exc})"))
+            unreadable.append(UnreadableFile(name, day, f"unreadable_file: truncated or corrupt gzip ({exc})"))
             continue
         except UnicodeDecodeError as exc:
-            unreadable.append(UnreadableFile(name, f"unreadable_file: not UTF-8 text ({exc.reason} at byte {exc.start})"))
+            unreadable.append(UnreadableFile(name, day, f"unreadable_file: not UTF-8 text ({exc.reason} at byte {exc.start})"))
             continue
         except Exception as exc:  # any reader failure is reported, never fatal for the load
-            unreadable.append(UnreadableFile(name, f"unreadable_file: {type(exc).__name__}: {exc}"))
+            unreadable.append(UnreadableFile(name, day, f"unreadable_file: {type(exc).__name__}: {exc}"))
             continue
         chunks.append(
             pa.table(
@@ -86,10 +90,13 @@ def read_lines(paths: list[Path], root: Path) -> tuple[pa.Table, list[Unreadable
                     "file": pa.array([name] * len(lines), type=pa.string()),
                     "line": pa.array(np.arange(1, len(lines) + 1, dtype=np.int64)),
                     "raw": pa.array(lines, type=pa.string()),
+                    "_partition_date": pa.array([day] * len(lines), type=pa.date32()),
                 }
             )
         )
     if not chunks:
-        schema = pa.schema([("file", pa.string()), ("line", pa.int64()), ("raw", pa.string())])
+        schema = pa.schema(
+            [("file", pa.string()), ("line", pa.int64()), ("raw", pa.string()), ("_partition_date", pa.date32())]
+        )
         return schema.empty_table(), unreadable
     return pa.concat_tables(chunks), unreadable

@@ -66,7 +66,7 @@ EVENTS = Source(
             "invalid_field: currency must be an ISO-4217 code",
         ),
         (
-            "occurred_at > CAST($partition_date AS TIMESTAMP) + INTERVAL 2 DAY",
+            "occurred_at > CAST(_partition_date AS TIMESTAMP) + INTERVAL 2 DAY",
             "future_timestamp: occurred_at is more than 1 day after the arrival day",
         ),
     ),

@@ -71,9 +71,9 @@ def _field_rules(f: Field, slot: str) -> list[tuple[str, str]]:
 
 
 def validation_sql(source: Source) -> str:
-    """SQL over table `lines` (file, line, raw) giving typed columns, `reason` and `row_number`.
+    """SQL over table `lines` (file, line, raw, _partition_date) giving typed columns and `reason`.
 
-    `reason` is NULL for a good row. `$partition_date` is a bound parameter (DATE).
+    `reason` is NULL for a good row; `_partition_date` (the arrival day) is carried along.
     Brand existence is checked against `raw.brands` unless the source is brands itself.
     """
     paths = ", ".join(f"'$.\"{f.name}\"'" for f in source.fields)
@@ -91,14 +91,14 @@ def validation_sql(source: Source) -> str:
     )
     return f"""
 WITH parsed AS (
-    SELECT file, line, raw,
+    SELECT file, line, raw, _partition_date,
         CASE WHEN json_valid(raw) THEN json_type(raw) END AS doc_type,
         CASE WHEN json_valid(raw) AND json_type(raw) = 'OBJECT' THEN json_extract(raw, [{paths}]) END AS v
     FROM lines
     WHERE trim(raw) <> ''
 ),
 checked AS (
-    SELECT file, line, raw,
+    SELECT file, line, raw, _partition_date,
         CASE
             WHEN doc_type IS NULL THEN 'invalid_json: line is not valid JSON'
             WHEN doc_type <> 'OBJECT' THEN 'invalid_json: line is not a JSON object'
@@ -108,7 +108,7 @@ checked AS (
     FROM parsed
 ),
 typed AS (
-    SELECT file, line, raw, field_reason,
+    SELECT file, line, raw, _partition_date, field_reason,
         {typed_cols}
     FROM checked
 )

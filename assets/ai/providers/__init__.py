@@ -13,8 +13,12 @@ def build_provider(settings: Settings, local_failure_rate: float = 0.1) -> Provi
     if settings.ai_provider == "local":
         return LocalProvider(failure_rate=local_failure_rate)
     if settings.ai_provider in ("openai", "http", "openai_compatible"):
-        return OpenAIHTTPProvider(settings.ai_base_url or "", settings.ai_api_key, settings.ai_timeout_seconds)
-    raise ValueError(f"unknown BRANDPULSE_AI_PROVIDER {settings.ai_provider!r} (expected local or openai)")
+        return OpenAIHTTPProvider(
+            settings.ai_base_url or "", settings.ai_api_key, settings.ai_timeout_seconds
+        )
+    raise ValueError(
+        f"unknown BRANDPULSE_AI_PROVIDER {settings.ai_provider!r} (expected local or openai)"
+    )
 
 
 __all__ = [

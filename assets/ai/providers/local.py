@@ -15,11 +15,41 @@ import math
 
 from assets.ai.providers.base import GenerationCall, ProviderError, ProviderResult
 
-_WORDS = (
-    "bold fresh vivid elegant modern playful warm crisp clean bright seasonal trusted "
-    "launch story brand product customer summer offer journey design detail colour "
-    "texture quality community moment daily simple smart natural premium local"
-).split()
+_WORDS = [
+    "bold",
+    "fresh",
+    "vivid",
+    "elegant",
+    "modern",
+    "playful",
+    "warm",
+    "crisp",
+    "clean",
+    "bright",
+    "seasonal",
+    "trusted",
+    "launch",
+    "story",
+    "brand",
+    "product",
+    "customer",
+    "summer",
+    "offer",
+    "journey",
+    "design",
+    "detail",
+    "colour",
+    "texture",
+    "quality",
+    "community",
+    "moment",
+    "daily",
+    "simple",
+    "smart",
+    "natural",
+    "premium",
+    "local",
+]
 
 
 def _unit(*parts: object) -> float:

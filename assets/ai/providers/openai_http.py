@@ -22,7 +22,15 @@ import httpx
 
 from assets.ai.providers.base import GenerationCall, ProviderError, ProviderResult
 
-TEXT_PARAMETERS = ("max_tokens", "temperature", "top_p", "stop", "presence_penalty", "frequency_penalty", "seed")
+TEXT_PARAMETERS = (
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "seed",
+)
 IMAGE_PARAMETERS = ("n", "size", "quality", "style", "response_format")
 _PERMANENT_NAMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
 
@@ -71,19 +79,39 @@ def classify_http_error(response: httpx.Response, latency_ms: int) -> ProviderEr
     retry_after = parse_retry_after(response.headers)
     if status == 429:
         if code == "insufficient_quota":
-            return ProviderError("insufficient_quota", message, transient=False, http_status=status, latency_ms=latency_ms)
+            return ProviderError(
+                "insufficient_quota",
+                message,
+                transient=False,
+                http_status=status,
+                latency_ms=latency_ms,
+            )
         return ProviderError(
-            "rate_limited", message, transient=True, http_status=status, retry_after_s=retry_after, latency_ms=latency_ms
+            "rate_limited",
+            message,
+            transient=True,
+            http_status=status,
+            retry_after_s=retry_after,
+            latency_ms=latency_ms,
         )
     if status in (408, 409) or status >= 500:
         name = {408: "request_timeout", 409: "conflict"}.get(status, "server_error")
-        return ProviderError(name, message, transient=True, http_status=status, retry_after_s=retry_after, latency_ms=latency_ms)
+        return ProviderError(
+            name,
+            message,
+            transient=True,
+            http_status=status,
+            retry_after_s=retry_after,
+            latency_ms=latency_ms,
+        )
     name = _PERMANENT_NAMES.get(status, f"http_{status}")
     return ProviderError(name, message, transient=False, http_status=status, latency_ms=latency_ms)
 
 
 def _malformed(detail: str, status: int, latency_ms: int) -> ProviderError:
-    return ProviderError("malformed_response", detail, transient=False, http_status=status, latency_ms=latency_ms)
+    return ProviderError(
+        "malformed_response", detail, transient=False, http_status=status, latency_ms=latency_ms
+    )
 
 
 class OpenAIHTTPProvider:
@@ -104,23 +132,36 @@ class OpenAIHTTPProvider:
         headers = {"Content-Type": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-        self._client = client or httpx.Client(timeout=httpx.Timeout(timeout_seconds), headers=headers)
+        self._client = client or httpx.Client(
+            timeout=httpx.Timeout(timeout_seconds), headers=headers
+        )
 
     def close(self) -> None:
         self._client.close()
 
-    def _post(self, path: str, payload: dict[str, Any], call: GenerationCall) -> tuple[dict[str, Any], int, int]:
+    def _post(
+        self, path: str, payload: dict[str, Any], call: GenerationCall
+    ) -> tuple[dict[str, Any], int, int]:
         started = time.perf_counter()
         try:
             response = self._client.post(
-                f"{self.base_url}{path}", json=payload, headers={"Idempotency-Key": call.idempotency_key}
+                f"{self.base_url}{path}",
+                json=payload,
+                headers={"Idempotency-Key": call.idempotency_key},
             )
         except httpx.TimeoutException as exc:
             latency = int((time.perf_counter() - started) * 1000)
-            raise ProviderError("timeout", str(exc) or "request timed out", transient=True, latency_ms=latency) from exc
+            raise ProviderError(
+                "timeout", str(exc) or "request timed out", transient=True, latency_ms=latency
+            ) from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             latency = int((time.perf_counter() - started) * 1000)
-            raise ProviderError("connection_error", str(exc) or type(exc).__name__, transient=True, latency_ms=latency) from exc
+            raise ProviderError(
+                "connection_error",
+                str(exc) or type(exc).__name__,
+                transient=True,
+                latency_ms=latency,
+            ) from exc
         latency = int((time.perf_counter() - started) * 1000)
         if response.status_code >= 300:
             raise classify_http_error(response, latency)
@@ -138,7 +179,10 @@ class OpenAIHTTPProvider:
         return self._text(call)
 
     def _text(self, call: GenerationCall) -> ProviderResult:
-        payload: dict[str, Any] = {"model": call.model, "messages": [{"role": "user", "content": call.prompt}]}
+        payload: dict[str, Any] = {
+            "model": call.model,
+            "messages": [{"role": "user", "content": call.prompt}],
+        }
         payload.update({k: call.parameters[k] for k in TEXT_PARAMETERS if k in call.parameters})
         body, status, latency = self._post("/chat/completions", payload, call)
         try:
@@ -174,4 +218,6 @@ class OpenAIHTTPProvider:
             output_tokens = int(usage.get("output_tokens") or 0)
         except (TypeError, ValueError) as exc:
             raise _malformed("image usage is not numeric", status, latency) from exc
-        return ProviderResult(" ".join(outputs), input_tokens, output_tokens, len(outputs), latency, status)
+        return ProviderResult(
+            " ".join(outputs), input_tokens, output_tokens, len(outputs), latency, status
+        )

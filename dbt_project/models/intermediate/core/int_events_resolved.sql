@@ -27,11 +27,14 @@
 {%- set session_gap_minutes = 30 -%}
 {%- set lookback_days = var('lookback_days', 3) | int -%}
 
+{%- if var('max_date') %}
+{%- set before_max_date = '@.occurred_at < ' ~ core_utc_timestamp_var(var('max_date')) %}
+{%- else %}
+{%- set before_max_date = 'true' %}
+{%- endif %}
+
 with events as (
     select * from {{ ref('stg_raw__events') }}
-    {% if var('max_date') %}
-    where occurred_at < cast('{{ var("max_date") }}' as timestamp)
-    {% endif %}
 ),
 
 identity_map as (
@@ -56,7 +59,7 @@ with_person as (
 window_start as (
     select
         {% if var('min_date') %}
-        cast('{{ var("min_date") }}' as timestamp)
+        {{ core_utc_timestamp_var(var('min_date')) }}
         {% else %}
         coalesce(max(occurred_at), cast('1970-01-01' as timestamp))
         {% endif %}
@@ -68,16 +71,17 @@ touched_persons as (
     select p.brand_id, p.person_id
     from with_person as p
     cross join window_start as w
-    where p.occurred_at >= w.start_at
+    where p.occurred_at >= w.start_at and {{ before_max_date | replace('@', 'p') }}
 
     union
 
     select p.brand_id, p.person_id
     from with_person as p
-    where not exists (
-        select 1 from {{ this }} as t
-        where t.brand_id = p.brand_id and t.event_id = p.event_id
-    )
+    where {{ before_max_date | replace('@', 'p') }}
+        and not exists (
+            select 1 from {{ this }} as t
+            where t.brand_id = p.brand_id and t.event_id = p.event_id
+        )
 
     union
 
@@ -96,15 +100,24 @@ touched_persons as (
     where t.person_id <> p.person_id
 ),
 
+-- All events of touched persons: new ones only up to max_date (a partition run
+-- admits its own window), ones already loaded always (so a later event never keeps a
+-- session that an earlier late event changed).
 to_process as (
     select p.*
     from with_person as p
     inner join touched_persons as t
         on t.brand_id = p.brand_id and t.person_id = p.person_id
+    where {{ before_max_date | replace('@', 'p') }}
+        or exists (
+            select 1 from {{ this }} as loaded
+            where loaded.brand_id = p.brand_id and loaded.event_id = p.event_id
+        )
 ),
 {% else %}
 to_process as (
-    select * from with_person
+    select * from with_person as p
+    where {{ before_max_date | replace('@', 'p') }}
 ),
 {% endif %}
 

@@ -1,0 +1,536 @@
+"""Process one landing day of AI generation requests: plan, reserve, call, record.
+
+The flow keeps slow work out of warehouse transactions:
+
+1. read the partition's requests, the brands' limits and existing generations
+   (one short read), plan each request (generation id, version, optimized prompt,
+   validation), write new requests as `pending` and invalid ones as `rejected`
+   (one short transaction);
+2. per batch: mark the batch `processing` (short transaction); for each request
+   reserve its upper-bound cost in the ledger, call the provider with retries
+   (no warehouse connection open), settle or release and journal the outcome in the
+   ledger; then write the batch's final rows and attempts (short transaction).
+
+Completed work is skipped on rerun twice over: a final status in ai.generations, and
+the ledger's journal for calls that finished after the last warehouse write. The
+idempotency key is sha256(brand_id, request_id), sent with every provider call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import duckdb
+import pyarrow as pa
+
+from assets.ai.budget import BudgetLedger, Limits
+from assets.ai.catalog import Catalog
+from assets.ai.prompt_optimizer import ProviderOptimizer, optimize_rules
+from assets.ai.providers.base import GenerationCall, Provider
+from assets.ai.retry import CallOutcome, RetryPolicy, call_with_retries, utcnow
+from brandpulse.db import transaction
+from brandpulse.raw_schema import ensure_ai_schema
+
+FINAL_STATUSES = ("completed", "failed", "rejected")
+Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+
+
+def idempotency_key(brand_id: str, request_id: str) -> str:
+    """Stable across reruns and processes; also the provider's Idempotency-Key."""
+    return hashlib.sha256(f"{brand_id}\x1f{request_id}".encode()).hexdigest()
+
+
+def generation_id_for(brand_id: str, request_id: str) -> str:
+    return "gen_" + idempotency_key(brand_id, request_id)[:24]
+
+
+def brand_local_day(ts: datetime, timezone: str) -> date:
+    """The brand-local calendar day of a naive-UTC timestamp (UTC for unknown zones)."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return ts.replace(tzinfo=UTC).astimezone(zone).date()
+
+
+@dataclass
+class ProcessingOptions:
+    batch_size: int = 20
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    optimizer: str = "rules"  # "rules" | "provider"
+    optimizer_model: str = "gpt-4o-mini"
+
+
+@dataclass
+class PlannedGeneration:
+    """One request turned into a generation row (before or after its call)."""
+
+    generation_id: str
+    idempotency_key: str
+    request_id: str
+    brand_id: str
+    user_id: str | None
+    type: str
+    model: str
+    prompt: str
+    optimized_prompt: str | None
+    parameters: dict[str, Any]
+    collection_id: str | None
+    parent_generation_id: str | None
+    root_generation_id: str
+    version: int
+    requested_at: datetime
+    day: date
+    limits: Limits
+    status: str = "pending"
+    status_reason: str | None = None
+    output: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    images: int | None = None
+    cost_usd: float | None = None
+    latency_ms: int | None = None
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    completed_at: datetime | None = None
+    created_at: datetime | None = None
+
+    @property
+    def sent_prompt(self) -> str:
+        return self.optimized_prompt or self.prompt
+
+
+@dataclass
+class PartitionReport:
+    partition_date: date
+    requests: int = 0
+    skipped_final: int = 0
+    provider_calls: int = 0
+    attempts: int = 0
+    replayed_from_journal: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    cost_usd: float = 0.0
+
+
+GENERATION_COLUMNS = (
+    "generation_id", "request_id", "brand_id", "user_id", "type", "model", "status", "status_reason",
+    "version", "parent_generation_id", "root_generation_id", "collection_id", "prompt", "optimized_prompt",
+    "output", "input_tokens", "output_tokens", "images", "cost_usd", "latency_ms", "attempts",
+    "idempotency_key", "requested_at", "created_at", "completed_at", "_partition_date",
+)  # fmt: skip
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
+    cursor = con.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    for row in cursor.fetchall():
+        yield dict(zip(names, row, strict=True))
+
+
+def load_partition(
+    con: duckdb.DuckDBPyConnection, partition_date: date
+) -> tuple[list[dict], dict, dict]:
+    """The partition's requests (one per brand/request), brand settings, and existing
+    generations that matter (this partition's, and parents named by its requests)."""
+    if not _table_exists(con, "raw", "ai_generation_requests"):
+        return [], {}, {}
+    requests = list(
+        _rows(
+            con,
+            """SELECT * FROM raw.ai_generation_requests WHERE _partition_date = ?
+               QUALIFY row_number() OVER (PARTITION BY brand_id, request_id
+                                          ORDER BY _loaded_at NULLS LAST, _source_file, _line) = 1
+               ORDER BY requested_at, brand_id, request_id""",
+            [partition_date],
+        )
+    )
+    brands: dict[str, dict] = {}
+    if _table_exists(con, "raw", "brands"):
+        for row in _rows(
+            con,
+            """SELECT brand_id, timezone, ai_monthly_budget_usd, ai_daily_generation_quota FROM raw.brands
+               WHERE brand_id IN (SELECT brand_id FROM raw.ai_generation_requests WHERE _partition_date = ?)
+               QUALIFY row_number() OVER (PARTITION BY brand_id
+                                          ORDER BY _loaded_at DESC NULLS LAST, _source_file DESC NULLS LAST) = 1""",
+            [partition_date],
+        ):
+            brands[row["brand_id"]] = row
+    existing: dict[tuple[str, str], dict] = {}
+    for row in _rows(
+        con,
+        """WITH req AS (SELECT DISTINCT brand_id, request_id, parent_generation_id
+                        FROM raw.ai_generation_requests WHERE _partition_date = ?)
+           SELECT g.generation_id, g.request_id, g.brand_id, g.status, g.version, g.root_generation_id,
+                  g.created_at, g._partition_date
+           FROM ai.generations g
+           WHERE EXISTS (SELECT 1 FROM req r WHERE r.brand_id = g.brand_id
+                         AND (r.request_id = g.request_id OR r.parent_generation_id IN (g.generation_id, g.request_id, 'gen_' || g.request_id)))""",
+        [partition_date],
+    ):
+        existing[(row["brand_id"], row["generation_id"])] = row
+        existing[(row["brand_id"], "request:" + row["request_id"])] = row
+    return requests, brands, existing
+
+
+class PartitionProcessor:
+    """Processes one partition; see the module docstring for the transaction layout."""
+
+    def __init__(
+        self,
+        connect: Connect,
+        provider: Provider,
+        catalog: Catalog,
+        ledger: BudgetLedger,
+        options: ProcessingOptions | None = None,
+        *,
+        sleep: Callable[[float], None] | None = None,
+        after_request: Callable[[int], None] | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.connect = connect
+        self.provider = provider
+        self.catalog = catalog
+        self.ledger = ledger
+        self.options = options or ProcessingOptions()
+        self.sleep = sleep
+        self.after_request = after_request
+        self.log = log or (lambda _msg: None)
+        self._optimizer = (
+            ProviderOptimizer(provider, self.options.optimizer_model)
+            if self.options.optimizer == "provider"
+            else None
+        )
+
+    # -- planning ---------------------------------------------------------------------------
+    def _optimize(self, prompt: str, type_: str, key: str) -> str:
+        if self._optimizer is not None:
+            return self._optimizer(prompt, type_, key)
+        return optimize_rules(prompt, type_)
+
+    def plan(
+        self, requests: list[dict], brands: dict, existing: dict
+    ) -> tuple[list[PlannedGeneration], int]:
+        """Plan every request not already final; returns (plans, skipped-final count)."""
+        plans: list[PlannedGeneration] = []
+        seen: dict[tuple[str, str], dict[str, Any]] = {}
+        skipped = 0
+        for req in requests:
+            brand_id, request_id = req["brand_id"], req["request_id"]
+            gen_id = generation_id_for(brand_id, request_id)
+            prior = existing.get((brand_id, gen_id))
+            if prior and prior["status"] in FINAL_STATUSES:
+                skipped += 1
+                seen[(brand_id, gen_id)] = seen[(brand_id, "request:" + request_id)] = prior
+                continue
+            brand = brands.get(brand_id)
+            params = req.get("parameters")
+            if isinstance(params, str):
+                try:
+                    params = json.loads(params)
+                except ValueError:
+                    params = {}
+            params = params if isinstance(params, dict) else {}
+            tz = (brand or {}).get("timezone") or "UTC"
+            model_limit = self.catalog.limits.get(req["model"])
+            limits = Limits(
+                (brand or {}).get("ai_monthly_budget_usd"),
+                (brand or {}).get("ai_daily_generation_quota"),
+                model_limit.max_generations_per_brand_day if model_limit else None,
+                model_limit.max_usd_per_brand_month if model_limit else None,
+            )
+            parent_ref = req.get("parent_generation_id")
+            version, root, parent_id, reason = 1, gen_id, None, None
+            if parent_ref:
+                # the app names a parent by generation_id, by request_id, or as "gen_" + request_id
+                refs = [
+                    parent_ref,
+                    "request:" + parent_ref,
+                    "request:" + parent_ref.removeprefix("gen_"),
+                ]
+                parent = next(
+                    (
+                        m[(brand_id, r)]
+                        for r in refs
+                        for m in (seen, existing)
+                        if (brand_id, r) in m
+                    ),
+                    None,
+                )
+                if parent is None:
+                    reason = f"unknown_parent: no generation {parent_ref} of brand {brand_id}"
+                else:
+                    parent_id = parent["generation_id"]
+                    version = int(parent["version"]) + 1
+                    root = parent["root_generation_id"] or parent_id
+            key = idempotency_key(brand_id, request_id)
+            optimized = (
+                self._optimize(req["prompt"], req["type"], key)
+                if req.get("optimize_prompt")
+                else None
+            )
+            plan = PlannedGeneration(
+                gen_id, key, request_id, brand_id, req.get("user_id"), req["type"], req["model"], req["prompt"],
+                optimized, params, req.get("collection_id"), parent_id, root, version, req["requested_at"],
+                brand_local_day(req["requested_at"], tz), limits,
+            )  # fmt: skip
+            info = self.catalog.model(req["model"])
+            if reason is None and brand is None:
+                reason = f"unknown_brand: brand {brand_id} is not in raw.brands"
+            if reason is None and info is None:
+                reason = f"unknown_model: {req['model']} is not in the AI model catalog"
+            if reason is None and info is not None and info.type != req["type"]:
+                reason = f"invalid_request: model {req['model']} generates {info.type}, request type is {req['type']}"
+            if reason is None and self.catalog.price_on(req["model"], plan.day) is None:
+                reason = f"no_price: model {req['model']} has no price valid on {plan.day}"
+            if reason is None and info is not None and info.type == "text":
+                plan.parameters = {
+                    **params,
+                    "max_tokens": self.catalog.max_output_tokens(req["model"], params),
+                }
+            if reason:
+                plan.status, plan.status_reason, plan.completed_at = "rejected", reason, utcnow()
+            plan.created_at = prior["created_at"] if prior else None
+            plans.append(plan)
+            link = {"generation_id": gen_id, "version": version, "root_generation_id": root}
+            seen[(brand_id, gen_id)] = seen[(brand_id, "request:" + request_id)] = link
+        return plans, skipped
+
+    # -- one request ------------------------------------------------------------------------
+    def _outcome_dict(self, plan: PlannedGeneration) -> dict[str, Any]:
+        return {
+            "status": plan.status, "status_reason": plan.status_reason, "output": plan.output,
+            "input_tokens": plan.input_tokens, "output_tokens": plan.output_tokens, "images": plan.images,
+            "cost_usd": plan.cost_usd, "latency_ms": plan.latency_ms, "attempts": plan.attempts,
+            "completed_at": plan.completed_at.isoformat() if plan.completed_at else None,
+        }  # fmt: skip
+
+    def _apply_outcome(self, plan: PlannedGeneration, outcome: dict[str, Any]) -> None:
+        for name in (
+            "status",
+            "status_reason",
+            "output",
+            "input_tokens",
+            "output_tokens",
+            "images",
+            "cost_usd",
+            "latency_ms",
+            "attempts",
+        ):
+            setattr(plan, name, outcome.get(name))
+        plan.attempts = plan.attempts or []
+        done = outcome.get("completed_at")
+        plan.completed_at = datetime.fromisoformat(done) if done else None
+
+    def run_one(self, plan: PlannedGeneration, report: PartitionReport) -> None:
+        """Reserve, call, settle/release. Journaled outcomes are replayed, never re-sent."""
+        journal = self.ledger.get(plan.idempotency_key)
+        if journal is not None and journal.state in ("settled", "released") and journal.outcome:
+            self._apply_outcome(plan, journal.outcome)
+            report.replayed_from_journal += 1
+            return
+        estimate = self.catalog.estimate_usd(
+            plan.model, plan.type, plan.day, plan.sent_prompt, plan.parameters
+        )
+        reservation = self.ledger.reserve(
+            plan.idempotency_key,
+            brand_id=plan.brand_id,
+            generation_id=plan.generation_id,
+            model=plan.model,
+            month=plan.day.strftime("%Y-%m"),
+            day=plan.day.isoformat(),
+            amount_usd=float(estimate or 0.0),
+            limits=plan.limits,
+        )
+        if reservation.state == "rejected":
+            plan.status, plan.status_reason, plan.completed_at = (
+                "rejected",
+                reservation.reason,
+                utcnow(),
+            )
+            return
+        call = GenerationCall(
+            plan.idempotency_key, plan.model, plan.type, plan.sent_prompt, plan.parameters
+        )
+        kwargs = {"sleep": self.sleep} if self.sleep is not None else {}
+        result: CallOutcome = call_with_retries(self.provider, call, self.options.retry, **kwargs)
+        report.provider_calls += 1
+        plan.attempts = [
+            {
+                "attempt_number": a.attempt_number, "started_at": a.started_at.isoformat(), "http_status": a.http_status,
+                "error_type": a.error_type, "error_message": a.error_message, "latency_ms": a.latency_ms,
+                "retry_after_ms": a.retry_after_ms,
+            }
+            for a in result.attempts
+        ]  # fmt: skip
+        plan.completed_at = utcnow()
+        if result.result is not None:
+            r = result.result
+            plan.status, plan.status_reason = "completed", None
+            plan.output, plan.input_tokens, plan.output_tokens, plan.images = (
+                r.output,
+                r.input_tokens,
+                r.output_tokens,
+                r.images,
+            )
+            plan.latency_ms = r.latency_ms
+            plan.cost_usd = self.catalog.cost_usd(
+                plan.model, plan.day, r.input_tokens, r.output_tokens, r.images
+            )
+            self.ledger.settle(plan.idempotency_key, plan.cost_usd or 0.0, self._outcome_dict(plan))
+        else:
+            err = result.error
+            assert err is not None
+            plan.status = "failed"
+            kind = "retries_exhausted" if err.transient else "permanent_error"
+            plan.status_reason = (
+                f"{err.error_type}: {kind} after {len(result.attempts)} attempt(s): {err.message}"[
+                    :500
+                ]
+            )
+            plan.latency_ms, plan.cost_usd = err.latency_ms, 0.0
+            plan.input_tokens = plan.output_tokens = plan.images = 0
+            self.ledger.release(plan.idempotency_key, plan.status_reason, self._outcome_dict(plan))
+
+    # -- warehouse writes --------------------------------------------------------------------
+    def _generation_table(
+        self, plans: list[PlannedGeneration], partition_date: date, now: datetime
+    ) -> pa.Table:
+        rows = []
+        for p in plans:
+            rows.append(
+                {
+                    "generation_id": p.generation_id, "request_id": p.request_id, "brand_id": p.brand_id,
+                    "user_id": p.user_id, "type": p.type, "model": p.model, "status": p.status,
+                    "status_reason": p.status_reason, "version": p.version,
+                    "parent_generation_id": p.parent_generation_id, "root_generation_id": p.root_generation_id,
+                    "collection_id": p.collection_id, "prompt": p.prompt, "optimized_prompt": p.optimized_prompt,
+                    "output": p.output, "input_tokens": p.input_tokens, "output_tokens": p.output_tokens,
+                    "images": p.images, "cost_usd": p.cost_usd, "latency_ms": p.latency_ms,
+                    "attempts": len(p.attempts), "idempotency_key": p.idempotency_key,
+                    "requested_at": p.requested_at, "created_at": p.created_at or now,
+                    "completed_at": p.completed_at, "_partition_date": partition_date,
+                }
+            )  # fmt: skip
+        schema = pa.schema(
+            [
+                (c, pa.int64() if c in ("version", "input_tokens", "output_tokens", "images", "latency_ms", "attempts")
+                 else pa.float64() if c == "cost_usd"
+                 else pa.timestamp("us") if c in ("requested_at", "created_at", "completed_at")
+                 else pa.date32() if c == "_partition_date" else pa.string())
+                for c in GENERATION_COLUMNS
+            ]
+        )  # fmt: skip
+        return pa.Table.from_pylist(rows, schema=schema)
+
+    def write(self, plans: list[PlannedGeneration], partition_date: date) -> None:
+        """Replace the plans' generation rows, attempts and ledger mirror in one short transaction."""
+        if not plans:
+            return
+        gens = self._generation_table(plans, partition_date, utcnow())
+        attempts = pa.Table.from_pylist(
+            [
+                {
+                    "generation_id": p.generation_id, "brand_id": p.brand_id, "attempt_number": a["attempt_number"],
+                    "started_at": datetime.fromisoformat(a["started_at"]), "http_status": a["http_status"],
+                    "error_type": a["error_type"], "error_message": a["error_message"],
+                    "latency_ms": a["latency_ms"], "retry_after_ms": a["retry_after_ms"],
+                }
+                for p in plans for a in p.attempts
+            ],
+            schema=pa.schema([
+                ("generation_id", pa.string()), ("brand_id", pa.string()), ("attempt_number", pa.int64()),
+                ("started_at", pa.timestamp("us")), ("http_status", pa.int64()), ("error_type", pa.string()),
+                ("error_message", pa.string()), ("latency_ms", pa.int64()), ("retry_after_ms", pa.int64()),
+            ]),
+        )  # fmt: skip
+        ledger_rows = self.ledger.rows([p.idempotency_key for p in plans])
+        ledger = pa.Table.from_pylist(
+            [r.__dict__ for r in ledger_rows],
+            schema=pa.schema([
+                ("idempotency_key", pa.string()), ("brand_id", pa.string()), ("generation_id", pa.string()),
+                ("model", pa.string()), ("budget_month", pa.string()), ("budget_day", pa.string()),
+                ("state", pa.string()), ("reserved_usd", pa.float64()), ("actual_usd", pa.float64()),
+                ("reason", pa.string()), ("created_at", pa.string()), ("updated_at", pa.string()),
+            ]),
+        )  # fmt: skip
+        cols = ", ".join(GENERATION_COLUMNS)
+        with self.connect() as con, transaction(con):
+            con.register("bp_ai_gens", gens)
+            con.register("bp_ai_attempts", attempts)
+            con.register("bp_ai_ledger", ledger)
+            con.execute(
+                "DELETE FROM ai.generations WHERE generation_id IN (SELECT generation_id FROM bp_ai_gens)"
+            )
+            con.execute(f"INSERT INTO ai.generations ({cols}) SELECT {cols} FROM bp_ai_gens")  # noqa: S608
+            con.execute(
+                """DELETE FROM ai.generation_attempts WHERE generation_id IN
+                   (SELECT generation_id FROM bp_ai_gens WHERE status <> 'processing')"""
+            )
+            con.execute(
+                """INSERT INTO ai.generation_attempts (generation_id, brand_id, attempt_number, started_at,
+                       http_status, error_type, error_message, latency_ms, retry_after_ms)
+                   SELECT generation_id, brand_id, attempt_number, started_at, http_status, error_type,
+                          error_message, latency_ms, retry_after_ms FROM bp_ai_attempts"""
+            )
+            con.execute(
+                "DELETE FROM ai.budget_ledger WHERE idempotency_key IN (SELECT idempotency_key FROM bp_ai_ledger)"
+            )
+            con.execute(
+                """INSERT INTO ai.budget_ledger (idempotency_key, brand_id, generation_id, model, budget_month,
+                       budget_day, state, reserved_usd, actual_usd, reason, created_at, updated_at)
+                   SELECT idempotency_key, brand_id, generation_id, model,
+                       budget_month, CAST(budget_day AS DATE), state, reserved_usd, actual_usd, reason,
+                       CAST(created_at AS TIMESTAMP), CAST(updated_at AS TIMESTAMP) FROM bp_ai_ledger"""
+            )
+            for name in ("bp_ai_gens", "bp_ai_attempts", "bp_ai_ledger"):
+                con.unregister(name)
+
+    # -- the partition ------------------------------------------------------------------------
+    def process(self, partition_date: date) -> PartitionReport:
+        report = PartitionReport(partition_date)
+        with self.connect() as con:
+            with transaction(con):
+                ensure_ai_schema(con)
+            requests, brands, existing = load_partition(con, partition_date)
+        report.requests = len(requests)
+        plans, report.skipped_final = self.plan(requests, brands, existing)
+        self.write(plans, partition_date)  # pending rows, immediate rejections
+        pending = [p for p in plans if p.status == "pending"]
+        self.log(
+            f"partition {partition_date}: {len(requests)} requests, {len(pending)} to call, {report.skipped_final} already final"
+        )
+        done = 0
+        size = max(1, self.options.batch_size)
+        for start in range(0, len(pending), size):
+            batch = pending[start : start + size]
+            for p in batch:
+                p.status = "processing"
+            self.write(batch, partition_date)
+            for p in batch:
+                self.run_one(p, report)
+                done += 1
+                if self.after_request is not None:
+                    self.after_request(done)
+            self.write(batch, partition_date)
+        for p in plans:
+            report.statuses[p.status] += 1
+            report.attempts += len(p.attempts)
+            report.cost_usd += p.cost_usd or 0.0
+        report.statuses["skipped_final"] = report.skipped_final
+        return report

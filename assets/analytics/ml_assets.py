@@ -1,0 +1,344 @@
+"""The Dagster assets of the ml schema: read the marts, compute outside any transaction,
+replace the table in one short write.
+
+Each asset reads what it needs, closes the connection, computes (prophet fits, pyod,
+scipy) with the warehouse unlocked, then reopens it for a delete-and-insert that takes
+milliseconds. All write the warehouse, so all are in the one-writer pool. (No
+`from __future__ import annotations` here: Dagster reads the Config annotations.)
+"""
+
+import time
+from pathlib import Path
+
+import pandas as pd
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from pydantic import Field
+
+from assets.analytics import io
+from assets.analytics.anomalies import AnomalyParams, evaluate, load_truth, metric_anomalies
+from assets.analytics.backtest import BacktestParams, backtest_revenue, summarize
+from assets.analytics.correlations import metric_correlations
+from assets.analytics.forecast import MODEL_PROPHET, ForecastParams, forecast_revenue
+from assets.analytics.funnel_correlations import funnel_correlations
+from assets.analytics.plots import forecast_png, markdown_image
+from brandpulse.config import get_settings
+from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+
+GROUP = "analytics"
+OWNERS = ["team:analytics"]
+DAILY_METRICS = AssetKey(["marts", "daily_brand_metrics"])
+INT_BRANDS = AssetKey(["intermediate", "int_brands"])
+FUNNEL_PERSONS = AssetKey(["marts", "funnel_persons"])
+RAW_FUNNELS = AssetKey(["raw", "funnels"])  # raw.funnel_steps is written by this asset
+EVENTS_RESOLVED = AssetKey(["intermediate", "int_events_resolved"])
+
+
+def _preview(df: pd.DataFrame, rows: int = 10) -> MetadataValue:
+    return MetadataValue.md(df.head(rows).to_markdown(index=False) if len(df) else "(no rows)")
+
+
+def _write(warehouse: WarehouseResource, table: str, df: pd.DataFrame) -> tuple[int, float]:
+    """Replace ml.<table>; returns (rows, seconds the write took)."""
+    start = time.perf_counter()
+    with warehouse.connect() as con:
+        rows = io.replace_table(con, table, df)
+    return rows, time.perf_counter() - start
+
+
+class ForecastConfig(Config):
+    horizon_days: int = Field(default=90, ge=1, le=730, description="Days forecast ahead.")
+    uncertainty_samples: int = Field(
+        default=200,
+        ge=0,
+        description="prophet's posterior samples for the band (its default 1000 makes "
+        "predict ~9x slower; 200 gives stable 80% intervals).",
+    )
+    interval_width: float = Field(default=0.8, gt=0, lt=1)
+    min_history_days: int = Field(
+        default=28, ge=1, description="Below this, a seasonal-naive baseline instead of prophet."
+    )
+    workers: int = Field(default=2, ge=1, description="Processes fitting brands in parallel.")
+    plot_brands: int = Field(default=3, ge=0, description="Largest brands plotted in metadata.")
+
+    def params(self) -> ForecastParams:
+        return ForecastParams(
+            horizon_days=self.horizon_days,
+            uncertainty_samples=self.uncertainty_samples,
+            interval_width=self.interval_width,
+            min_history_days=self.min_history_days,
+        )
+
+
+@asset(
+    key=AssetKey(["ml", "revenue_forecast"]),
+    deps=[DAILY_METRICS, INT_BRANDS],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"python", "prophet"},
+    pool=WAREHOUSE_POOL,
+    description="Daily revenue forecast per brand (brand-local days): prophet with weekly "
+    "seasonality, yearly from two years of history, the brand's country holidays; a "
+    "seasonal-naive baseline for brands with under four weeks of history (see `model`).",
+)
+def revenue_forecast(
+    context: AssetExecutionContext, config: ForecastConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    with warehouse.connect() as con:
+        daily = io.read_daily_metrics(con)
+        brands = io.read_brands(con)
+    start = time.perf_counter()
+    forecast = forecast_revenue(daily, brands, config.params(), workers=config.workers)
+    fit_seconds = time.perf_counter() - start
+    rows, write_seconds = _write(warehouse, "revenue_forecast", forecast)
+    context.log.info(f"forecast {forecast['brand_id'].nunique()} brands in {fit_seconds:.1f}s")
+    models = forecast.drop_duplicates("brand_id")["model"].value_counts().to_dict()
+    metadata = {
+        "dagster/row_count": rows,
+        "brands": int(forecast["brand_id"].nunique()),
+        "brands_by_model": MetadataValue.json({str(k): int(v) for k, v in models.items()}),
+        "fit_seconds": round(fit_seconds, 2),
+        "write_seconds": round(write_seconds, 3),
+        "workers": config.workers,
+        "preview": _preview(forecast),
+    }
+    if config.plot_brands and len(forecast):
+        largest = (
+            daily.groupby("brand_id")["revenue"].sum().sort_values(ascending=False).index.tolist()
+        )
+        largest = [b for b in largest if b in set(forecast["brand_id"])][: config.plot_brands]
+        png = forecast_png(daily, forecast, largest)
+        metadata["forecast_plot"] = MetadataValue.md(markdown_image(png, "revenue forecast"))
+    return MaterializeResult(metadata=metadata)
+
+
+class BacktestConfig(Config):
+    origins: int = Field(default=3, ge=1, description="Rolling origins per brand.")
+    horizon_days: int = Field(default=14, ge=1, description="Days forecast from each origin.")
+    uncertainty_samples: int = Field(default=200, ge=0)
+    workers: int = Field(default=2, ge=1)
+
+
+@asset(
+    key=AssetKey(["ml", "revenue_forecast_backtest"]),
+    deps=[DAILY_METRICS, INT_BRANDS],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"python", "prophet"},
+    pool=WAREHOUSE_POOL,
+    description="Rolling-origin backtest of the revenue forecast per brand: MAPE, sMAPE "
+    "(fractions) and interval coverage of prophet and of a seasonal-naive baseline, side "
+    "by side, for each origin.",
+)
+def revenue_forecast_backtest(
+    context: AssetExecutionContext, config: BacktestConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    with warehouse.connect() as con:
+        daily = io.read_daily_metrics(con)
+        brands = io.read_brands(con)
+    params = BacktestParams(
+        origins=config.origins,
+        horizon_days=config.horizon_days,
+        forecast=ForecastParams(uncertainty_samples=config.uncertainty_samples),
+    )
+    start = time.perf_counter()
+    backtest = backtest_revenue(daily, brands, params, workers=config.workers)
+    seconds = time.perf_counter() - start
+    rows, _ = _write(warehouse, "revenue_forecast_backtest", backtest)
+    summary = summarize(backtest)
+    metadata: dict = {
+        "dagster/row_count": rows,
+        "brands": int(backtest["brand_id"].nunique()) if len(backtest) else 0,
+        "seconds": round(seconds, 2),
+        "summary": MetadataValue.md(
+            summary.round(4).to_markdown(index=False) if len(summary) else "(no brand long enough)"
+        ),
+    }
+    for row in summary.itertuples(index=False):
+        key = "prophet" if row.model == MODEL_PROPHET else "naive"
+        metadata[f"{key}_smape"] = None if pd.isna(row.smape) else round(float(row.smape), 4)
+        metadata[f"{key}_coverage"] = (
+            None if pd.isna(row.coverage) else round(float(row.coverage), 4)
+        )
+    context.log.info(f"backtest: {rows} rows in {seconds:.1f}s")
+    return MaterializeResult(metadata={k: v for k, v in metadata.items() if v is not None})
+
+
+class CorrelationConfig(Config):
+    max_lag: int = Field(default=7, ge=0, le=60, description="Lags 0..max_lag days.")
+    min_n: int = Field(default=14, ge=3, description="Fewest overlapping days per test.")
+
+
+@asset(
+    key=AssetKey(["ml", "metric_correlations"]),
+    deps=[DAILY_METRICS],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"python", "scipy"},
+    pool=WAREHOUSE_POOL,
+    description="Pearson and Spearman correlations between each brand's daily metrics at "
+    "lags 0-7 (lag L pairs metric_a on day t with metric_b on day t+L), p-values and "
+    "Benjamini-Hochberg q-values across all tests of the brand. Constant series skipped.",
+)
+def metric_correlations_asset(
+    context: AssetExecutionContext, config: CorrelationConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    with warehouse.connect() as con:
+        daily = io.read_daily_metrics(con)
+    start = time.perf_counter()
+    corr = metric_correlations(daily, max_lag=config.max_lag, min_n=config.min_n)
+    seconds = time.perf_counter() - start
+    rows, _ = _write(warehouse, "metric_correlations", corr)
+    significant = corr[corr["q_value"] < 0.05]
+    top = significant.reindex(significant["pearson_r"].abs().sort_values(ascending=False).index)
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "brands": int(corr["brand_id"].nunique()) if len(corr) else 0,
+            "significant_q05": len(significant),
+            "seconds": round(seconds, 3),
+            "strongest": _preview(top.round(4)),
+        }
+    )
+
+
+class FunnelCorrelationConfig(Config):
+    min_persons: int = Field(
+        default=5, ge=1, description="Minimum support: persons (success + failure) per event."
+    )
+    top_n: int = Field(default=10, ge=1, description="Events kept per funnel and direction.")
+
+
+@asset(
+    key=AssetKey(["ml", "funnel_correlations"]),
+    deps=[FUNNEL_PERSONS, RAW_FUNNELS, EVENTS_RESOLVED],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"python", "duckdb", "scipy"},
+    pool=WAREHOUSE_POOL,
+    description="Events that go with converting or failing each funnel (CONTRACTS.md "
+    "section 4): persons per event among successes and failures, odds ratio with a +1 "
+    "prior, Fisher's exact p-value; the top events each way.",
+)
+def funnel_correlations_asset(
+    context: AssetExecutionContext, config: FunnelCorrelationConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    start = time.perf_counter()
+    with warehouse.connect() as con:
+        brand_ids = [
+            r[0]
+            for r in con.execute(
+                "select distinct brand_id from marts.funnel_persons order by 1"
+            ).fetchall()
+        ]
+        result = funnel_correlations(
+            con, brand_ids, min_persons=config.min_persons, top_n=config.top_n
+        )
+    seconds = time.perf_counter() - start
+    rows, _ = _write(warehouse, "funnel_correlations", result)
+    by_type = result["correlation_type"].value_counts().to_dict() if len(result) else {}
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "brands": len(brand_ids),
+            "funnels": int(result[["brand_id", "funnel_id"]].drop_duplicates().shape[0]),
+            "by_type": MetadataValue.json({str(k): int(v) for k, v in by_type.items()}),
+            "seconds": round(seconds, 3),
+            "preview": _preview(result.round(4)),
+        }
+    )
+
+
+class AnomalyConfig(Config):
+    detector: str = Field(default="ECOD", description="pyod detector: ECOD, COPOD, IForest, ...")
+    contamination: float = Field(default=0.05, gt=0, lt=0.5)
+    threshold: float = Field(default=4.0, gt=0, description="Robust z a lone metric must reach.")
+    support_threshold: float = Field(default=2.75, gt=0)
+    min_support: int = Field(
+        default=3, ge=1, description="Metrics agreeing at support_threshold that flag a day."
+    )
+    trend_window: int = Field(default=21, ge=3)
+    scale_window: int = Field(default=28, ge=7)
+    warmup_days: int = Field(default=10, ge=0)
+    max_zero_share: float = Field(default=0.2, ge=0, le=1)
+    truth_path: str = Field(
+        default="",
+        description="Ground-truth anomalies.json to score against; empty = "
+        "<landing>/_generator/anomalies.json when it exists.",
+    )
+
+    def params(self) -> AnomalyParams:
+        return AnomalyParams(
+            detector=self.detector,
+            contamination=self.contamination,
+            threshold=self.threshold,
+            support_threshold=self.support_threshold,
+            min_support=self.min_support,
+            trend_window=self.trend_window,
+            scale_window=self.scale_window,
+            warmup_days=self.warmup_days,
+            max_zero_share=self.max_zero_share,
+        )
+
+
+@asset(
+    key=AssetKey(["ml", "metric_anomalies"]),
+    deps=[DAILY_METRICS],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"python", "pyod"},
+    pool=WAREHOUSE_POOL,
+    description="Every brand-day-metric scored for anomalies: expected = rolling-median "
+    "trend + day-of-week seasonal (on log1p), residual scored by a pyod detector (ECOD by "
+    "default) and a robust z; is_anomaly and direction (spike/drop).",
+)
+def metric_anomalies_asset(
+    context: AssetExecutionContext, config: AnomalyConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    with warehouse.connect() as con:
+        daily = io.read_daily_metrics(con)
+    start = time.perf_counter()
+    result = metric_anomalies(daily, config.params())
+    seconds = time.perf_counter() - start
+    rows, _ = _write(warehouse, "metric_anomalies", result)
+    flagged = result[result["is_anomaly"]]
+    metadata: dict = {
+        "dagster/row_count": rows,
+        "anomalies": len(flagged),
+        "anomalous_brand_days": int(flagged[["brand_id", "day"]].drop_duplicates().shape[0]),
+        "detector": config.detector,
+        "seconds": round(seconds, 3),
+        "preview": _preview(flagged.sort_values("robust_z", key=lambda z: -z.abs()), rows=15),
+    }
+    truth_path = (
+        Path(config.truth_path)
+        if config.truth_path
+        else get_settings().landing_dir / "_generator" / "anomalies.json"
+    )
+    truth = load_truth(truth_path)
+    if truth is None:
+        metadata["ground_truth"] = f"none at {truth_path}"
+    else:
+        scores = evaluate(result, truth)
+        metadata["ground_truth"] = str(truth_path)
+        metadata["evaluation"] = MetadataValue.json(scores)
+        for key in ("precision", "recall"):
+            if scores[key] is not None:
+                metadata[key] = round(float(scores[key]), 4)
+        context.log.info(f"anomalies vs ground truth: {scores}")
+    return MaterializeResult(metadata=metadata)
+
+
+analytics_assets = [
+    revenue_forecast,
+    revenue_forecast_backtest,
+    metric_correlations_asset,
+    funnel_correlations_asset,
+    metric_anomalies_asset,
+]

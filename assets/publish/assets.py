@@ -1,0 +1,40 @@
+"""Publication: after a run has built marts, ml and ai, switch in a read-only snapshot.
+
+It is an asset downstream of every mart and ml table, so it runs last, and only when
+everything upstream in the run succeeded: a failed run publishes nothing.
+"""
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from brandpulse.config import get_settings
+from brandpulse.publish import publish_snapshot
+from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+
+PUBLISHED_SCHEMAS = ("marts", "ml", "ai")
+
+
+def published_snapshot_asset(upstream: list[AssetKey]):
+    @asset(
+        key=["published", "snapshot"],
+        group_name="publish",
+        description="Read-only snapshot of marts, ml and ai, switched in atomically for readers "
+        "(brandpulse query, notebooks, BI tools). The previous one stays readable until the switch.",
+        owners=["team:data-platform"],
+        kinds={"duckdb"},
+        deps=upstream,
+        pool=WAREHOUSE_POOL,
+    )
+    def published_snapshot(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        path = publish_snapshot(
+            warehouse_path=warehouse.resolved_path, published_dir=get_settings().published_dir, schemas=PUBLISHED_SCHEMAS
+        )
+        context.log.info(f"published {path}")
+        return MaterializeResult(metadata={"snapshot": MetadataValue.path(str(path))})
+
+    return published_snapshot
+
+
+def upstream_of_publication(asset_keys: list[AssetKey]) -> list[AssetKey]:
+    """Every asset whose table is published (schemas marts, ml, ai)."""
+    return [k for k in asset_keys if k.path[0] in PUBLISHED_SCHEMAS]
+

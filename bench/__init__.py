@@ -1,0 +1,1 @@
+"""brandpulse benchmark harness: each stage measured next to its own baseline (see README.md)."""

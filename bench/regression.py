@@ -1,0 +1,200 @@
+"""Ratios, targets and the regression check against the committed bench/baseline.json.
+
+Ratios (ours / its baseline measured in the same run) are what travels between
+machines and loads; absolute seconds do not. A ratio is flagged when it got worse than
+the committed baseline by more than `threshold` (relative), in its own direction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+GIB = 1024**3
+BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
+DEFAULT_THRESHOLD = 0.25
+
+
+@dataclass(frozen=True)
+class RatioSpec:
+    key: str
+    label: str
+    higher_is_better: bool
+    target: float | None = None
+    unit: str = "x"
+
+
+RATIOS: tuple[RatioSpec, ...] = (
+    RatioSpec("ingest_vs_plain", "ingest: ours / plain DuckDB read_json (events/s)", True, 0.7),
+    RatioSpec("funnel_vs_reference", "funnel models / reference query (seconds)", False, 2.0),
+    RatioSpec(
+        "incremental_vs_full", "incremental 1-day build / full build (wall)", False, 0.05, "%"
+    ),
+    RatioSpec(
+        "incremental_vs_full_models", "incremental / full build (model time only)", False, None, "%"
+    ),
+    RatioSpec("dagster_vs_direct", "Dagster run / same work called directly (wall)", False, None),
+)
+SPECS = {s.key: s for s in RATIOS}
+
+
+def safe_ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def _metric(stages: dict, stage: str, name: str) -> float | None:
+    entry = stages.get(stage) or {}
+    return (entry.get("metrics") or {}).get(name)
+
+
+def compute_ratios(stages: dict) -> dict[str, float | None]:
+    """Every ratio of RATIOS from the stages' metrics (None when a side is missing)."""
+    m = lambda stage, name: _metric(stages, stage, name)  # noqa: E731
+    return {
+        "ingest_vs_plain": safe_ratio(
+            m("ingest", "ours_events_per_second"), m("ingest", "plain_events_per_second")
+        ),
+        "funnel_vs_reference": safe_ratio(
+            m("funnel_reference", "models_seconds"), m("funnel_reference", "reference_seconds")
+        ),
+        "incremental_vs_full": safe_ratio(
+            m("incremental", "incremental_build_seconds"), m("incremental", "full_build_seconds")
+        ),
+        "incremental_vs_full_models": safe_ratio(
+            m("incremental", "incremental_model_seconds"),
+            m("incremental", "full_build_model_seconds"),
+        ),
+        "dagster_vs_direct": safe_ratio(
+            m("orchestration", "dagster_seconds"), m("orchestration", "direct_seconds")
+        ),
+    }
+
+
+@dataclass
+class TargetCheck:
+    name: str
+    value: float | None
+    target: float
+    higher_is_better: bool
+    unit: str = "x"
+    note: str = ""
+
+    @property
+    def met(self) -> bool | None:
+        if self.value is None:
+            return None
+        return self.value >= self.target if self.higher_is_better else self.value <= self.target
+
+    @property
+    def miss_by(self) -> str:
+        """How far from the target, in the target's terms ('' when met or not measured)."""
+        if self.met is not False:
+            return ""
+        if self.higher_is_better:
+            return f"{(1 - self.value / self.target) * 100:.0f}% below target ({fmt(self.value, self.unit)} < {fmt(self.target, self.unit)})"
+        return f"{(self.value / self.target - 1) * 100:.0f}% over target ({fmt(self.value, self.unit)} > {fmt(self.target, self.unit)})"
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "met": self.met, "miss_by": self.miss_by}
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if unit == "%":
+        return f"{value * 100:.1f} %"
+    if unit == "s":
+        return f"{value:.1f} s"
+    if unit == "GiB":
+        return f"{value:.2f} GiB"
+    return f"{value:.2f}x"
+
+
+def check_targets(ratios: dict, stages: dict, events: int) -> list[TargetCheck]:
+    """The brief's targets: ratio targets, the 100-brand forecast, and the 10M peak memory."""
+    checks = [
+        TargetCheck(s.key, ratios.get(s.key), s.target, s.higher_is_better, s.unit)
+        for s in RATIOS
+        if s.target is not None
+    ]
+    synthetic = _metric(stages, "analytics", "synthetic_forecast_seconds")
+    brands = _metric(stages, "analytics", "synthetic_brands")
+    checks.append(
+        TargetCheck(
+            "forecast_100_brands_730_days",
+            synthetic if brands == 100 else None,
+            10.0,
+            False,
+            "s",
+            "" if brands == 100 else "synthetic case shrunk (--quick): not checked",
+        )
+    )
+    peak = (stages.get("_run") or {}).get("peak_rss_bytes")
+    at_10m = events >= 10_000_000
+    checks.append(
+        TargetCheck(
+            "peak_memory_10m",
+            peak / GIB if (peak and at_10m) else None,
+            4.0,
+            False,
+            "GiB",
+            "" if at_10m else f"checked at --size 10m only (this run: {events:,} events)",
+        )
+    )
+    return checks
+
+
+@dataclass
+class Flag:
+    key: str
+    value: float
+    baseline: float
+    change: float
+    """Relative change in the bad direction (0.3 = 30 % worse)."""
+
+
+def compare_to_baseline(
+    ratios: dict, baseline_ratios: dict, threshold: float = DEFAULT_THRESHOLD
+) -> list[Flag]:
+    """Ratios worse than the baseline by more than `threshold` (relative, in each ratio's direction)."""
+    flags = []
+    for key, value in ratios.items():
+        base = baseline_ratios.get(key)
+        spec = SPECS.get(key)
+        if value is None or base is None or not base or spec is None:
+            continue
+        change = (base - value) / base if spec.higher_is_better else (value - base) / base
+        if change > threshold:
+            flags.append(Flag(key, value, base, change))
+    return flags
+
+
+def load_baseline(path: Path = BASELINE_PATH) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def baseline_from_report(report: dict) -> dict:
+    """What bench/baseline.json keeps of a run: size, machine, ratios and headline numbers."""
+    stages = report["stages"]
+    keep = {
+        name: {
+            "seconds": s.get("seconds"),
+            "peak_rss_bytes": s.get("peak_rss_bytes"),
+            "metrics": s.get("metrics"),
+        }
+        for name, s in stages.items()
+        if not name.startswith("_")
+    }
+    return {
+        "measured_at": report["started_at"],
+        "size": report["size"],
+        "machine": report["machine"],
+        "ratios": report["ratios"],
+        "targets": report["targets"],
+        "run_peak_rss_bytes": stages.get("_run", {}).get("peak_rss_bytes"),
+        "run_seconds": stages.get("_run", {}).get("seconds"),
+        "stages": keep,
+    }

@@ -1,0 +1,109 @@
+"""Incremental cost: one new arrival day built incrementally against the full build.
+
+From a copy of the freshly ingested warehouse, the last two arrival days are removed
+(re-loading a partition from a landing folder without files replaces it by nothing),
+the rest is built in full, then the last full day is loaded again and `dbt build` runs
+with `min_date`/`max_date` = that day only (as the daily Dagster partition would).
+The very last arrival day is only the UTC tail of the range (west-of-UTC brands' last
+hours and clamped late events), so the new day is the last full day before it.
+The ratio is that incremental build over the full build of every day (dbt_build
+stage); the same ratio over model execution time only (no dbt start-up) is reported
+next to it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from bench.measure import timed
+from bench.stages import BenchContext, StageSkipped, copy_database
+from bench.stages.dbt_build import run_dbt
+
+
+def split_days(days: list) -> tuple[list, object, list]:
+    """(base days, new day, left-out days): the new day is the last full day before the tail."""
+    if len(days) < 3:
+        raise StageSkipped(f"needs at least 3 arrival days, the landing zone has {len(days)}")
+    return days[:-2], days[-2], days[-1:]
+
+
+def run(ctx: BenchContext) -> dict:
+    from brandpulse import db
+    from brandpulse.ingest import PARTITIONED_SOURCES, load_partitions
+
+    full = ctx.state.get("full_build")
+    if ctx.state.get("raw_only") is None or full is None:
+        raise StageSkipped("needs the ingest and dbt build stages")
+    base, new_day, left_out = split_days(ctx.all_days())
+    notes: list[str] = []
+    warehouse = ctx.warehouse("incremental")
+    copy_database(ctx.state["raw_only"], warehouse)
+    empty = ctx.work / "empty_landing"
+    empty.mkdir(exist_ok=True)
+    con = db.connect(warehouse)
+    try:
+        for source in PARTITIONED_SOURCES:
+            load_partitions(con, source.name, [new_day, *left_out], empty)
+    finally:
+        con.close()
+
+    base_build = run_dbt(ctx, warehouse, ["build", "--full-refresh"])
+    if not base_build.ok:
+        raise RuntimeError(
+            "full build of the base days failed: "
+            + (", ".join(f["node"] for f in base_build.failures()) or base_build.output_tail)
+        )
+
+    con = db.connect(warehouse)
+    try:
+        with timed() as load:
+            rows = sum(
+                load_partitions(con, s.name, [new_day], ctx.landing).total("rows_loaded")
+                for s in PARTITIONED_SOURCES
+            )
+    finally:
+        con.close()
+    window = {
+        "min_date": new_day.isoformat(),
+        "max_date": (new_day + timedelta(days=1)).isoformat(),
+    }
+    incremental = run_dbt(
+        ctx, warehouse, ["build", "--vars", json.dumps(window)], timeout=ctx.dbt_timeout
+    )
+    warehouse.unlink(missing_ok=True)
+
+    inc = incremental.summary()
+    if incremental.timed_out:
+        notes.append(
+            f"incremental build stopped after {ctx.dbt_timeout:.0f} s: its seconds and the ratio are "
+            f"lower bounds ({incremental.output_tail.splitlines()[-1] if incremental.output_tail else ''})"
+        )
+    full_models = sum(full.seconds_by("model").values())
+    return {
+        "metrics": {
+            "base_days": len(base),
+            "new_day": new_day.isoformat(),
+            "new_day_rows_loaded": rows,
+            "new_day_ingest_seconds": round(load.seconds, 3),
+            "base_full_build_seconds": round(base_build.seconds, 3),
+            "full_build_seconds": round(full.seconds, 3),
+            "full_build_model_seconds": round(full_models, 3),
+            "incremental_build_seconds": inc["wall_seconds"],
+            "incremental_model_seconds": inc["model_seconds"],
+            "incremental_test_seconds": inc["test_seconds"],
+            "incremental_ok": incremental.ok,
+            "incremental_timed_out": incremental.timed_out,
+            "incremental_top_models": inc["top_models"],
+            "incremental_failures": inc["failures"],
+        },
+        "notes": notes
+        + [
+            f"base = {len(base)} arrival days built with --full-refresh; new day {new_day} loaded, then "
+            f"`dbt build --vars {json.dumps(window)}`; ratio denominator = full build of all "
+            f"{len(base) + 1 + len(left_out)} arrival days"
+        ],
+        "ok": incremental.ok,
+        **({"lower_bound": True} if incremental.timed_out else {}),
+        "error_detail": incremental.output_tail or None,
+    }

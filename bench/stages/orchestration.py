@@ -1,0 +1,199 @@
+"""Orchestration overhead: a Dagster run of warehouse_job against the same work called directly.
+
+Both sides run in a fresh Python subprocess on a fresh warehouse, so each pays its own
+imports: the Dagster side loads `pipelines.definitions` and runs
+`execute_in_process` for the whole arrival range (the ingest and dbt assets of
+warehouse_job, with their asset checks), the direct side calls the ingest functions
+and the same `dbt build --vars {min_date, max_date}` subprocess. The AI and
+publication assets are left out of the selection: they have no direct counterpart here.
+
+    python -m bench.stages.orchestration dagster|direct <first-day> <last-day>
+(run by the stage with BRANDPULSE_WAREHOUSE / BRANDPULSE_LANDING set; prints one JSON line)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+
+from bench.measure import measure
+from bench.stages import BenchContext, StageSkipped, remove_database
+from brandpulse.config import DBT_PROJECT_DIR, REPO_ROOT
+
+MARKER = "BENCH_RESULT "
+
+
+def _dagster(first: str, last: str) -> dict:
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    t0 = time.perf_counter()
+    from dagster import DagsterInstance
+
+    from assets.ingest.assets import ingest_assets
+    from pipelines.dbt import warehouse_dbt_assets
+    from pipelines.definitions import defs
+
+    job = (
+        defs.resolve_job_def("warehouse_job")
+        if hasattr(defs, "resolve_job_def")
+        else defs.get_job_def("warehouse_job")
+    )
+    keys = [k for a in [*ingest_assets, warehouse_dbt_assets] for k in a.keys]
+    imported = time.perf_counter() - t0
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            asset_selection=keys,
+            tags={
+                "dagster/asset_partition_range_start": first,
+                "dagster/asset_partition_range_end": last,
+            },
+            raise_on_error=False,
+        )
+        failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        steps = step_seconds(instance.all_logs(result.run_id))
+    return {
+        "ok": result.success,
+        "import_seconds": imported,
+        "failed_steps": [e.step_key for e in failures],
+        "failure_messages": [
+            str(e.event_specific_data.error.message)[:1500]
+            for e in failures
+            if getattr(e.event_specific_data, "error", None)
+        ],
+        "assets": len(keys),
+        "step_seconds": steps,
+    }
+
+
+def step_seconds(entries) -> dict[str, float]:
+    """Seconds from STEP_START to STEP_SUCCESS/STEP_FAILURE per step, from the run's event log."""
+    started: dict[str, float] = {}
+    done: dict[str, float] = {}
+    for entry in entries:
+        event = entry.dagster_event
+        if event is None or not entry.step_key:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[entry.step_key] = entry.timestamp
+        elif (
+            event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and entry.step_key in started
+        ):
+            done[entry.step_key] = round(entry.timestamp - started[entry.step_key], 3)
+    return dict(sorted(done.items(), key=lambda kv: -kv[1]))
+
+
+def _direct(first: str, last: str) -> dict:
+    t0 = time.perf_counter()
+    from bench.stages.dbt_build import dbt_executable
+    from bench.stages.ingest import load_everything
+    from brandpulse import db
+    from brandpulse.config import get_settings
+
+    imported = time.perf_counter() - t0
+    settings = get_settings()
+    con = db.connect(settings.warehouse_path)
+    try:
+        load_everything(con, settings.landing_dir)
+    finally:
+        con.close()
+    window = {
+        "min_date": first,
+        "max_date": (date.fromisoformat(last) + timedelta(days=1)).isoformat(),
+    }
+    proc = subprocess.run(
+        [
+            dbt_executable(),
+            "build",
+            "--vars",
+            json.dumps(window),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return {
+        "ok": proc.returncode == 0,
+        "import_seconds": imported,
+        "dbt_tail": "" if proc.returncode == 0 else proc.stdout[-2000:],
+    }
+
+
+def _child(mode: str, first: str, last: str) -> None:
+    result = _dagster(first, last) if mode == "dagster" else _direct(first, last)
+    print(MARKER + json.dumps(result), flush=True)
+
+
+def _run_side(ctx: BenchContext, mode: str, first: str, last: str) -> tuple[dict, dict]:
+    warehouse = ctx.warehouse(f"orchestration_{mode}")
+    remove_database(warehouse)
+    env = ctx.env(warehouse)
+    env["DAGSTER_HOME"] = str(ctx.work / "dagster_home")
+    (ctx.work / "dagster_home").mkdir(exist_ok=True)
+    env["DBT_TARGET_PATH"] = str(ctx.work / f"dbt-target-{mode}")
+    env["DBT_LOG_PATH"] = str(ctx.work / f"dbt-logs-{mode}")
+    with measure() as m:
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.stages.orchestration", mode, first, last],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(MARKER)]
+    result = (
+        json.loads(lines[-1][len(MARKER) :])
+        if lines
+        else {"ok": False, "error": proc.stderr[-2000:]}
+    )
+    remove_database(warehouse)
+    return result, m.as_dict()
+
+
+def run(ctx: BenchContext) -> dict:
+    days = ctx.all_days()
+    if not days:
+        raise StageSkipped("no arrival days")
+    first, last = days[0].isoformat(), days[-1].isoformat()
+    direct, direct_m = _run_side(ctx, "direct", first, last)
+    dagster, dagster_m = _run_side(ctx, "dagster", first, last)
+    notes = []
+    for name, side in (("direct", direct), ("dagster", dagster)):
+        if not side.get("ok"):
+            notes.append(f"{name} side failed: {json.dumps(side)[:1500]}")
+    return {
+        "metrics": {
+            "days": len(days),
+            "direct_seconds": direct_m["seconds"],
+            "dagster_seconds": dagster_m["seconds"],
+            "direct_import_seconds": round(direct.get("import_seconds", 0.0), 3),
+            "dagster_import_seconds": round(dagster.get("import_seconds", 0.0), 3),
+            "direct_peak_rss_bytes": direct_m["peak_rss_bytes"],
+            "dagster_peak_rss_bytes": dagster_m["peak_rss_bytes"],
+            "direct_ok": bool(direct.get("ok")),
+            "dagster_ok": bool(dagster.get("ok")),
+            "dagster_failed_steps": dagster.get("failed_steps", []),
+            "dagster_assets_selected": dagster.get("assets"),
+            "dagster_step_seconds": dagster.get("step_seconds", {}),
+        },
+        "notes": notes
+        + [
+            "both sides: fresh subprocess and warehouse; dagster = execute_in_process of warehouse_job's ingest + "
+            "dbt assets (with asset checks) for the whole range, in-process executor, ephemeral instance"
+        ],
+        "ok": bool(direct.get("ok")) and bool(dagster.get("ok")),
+    }
+
+
+if __name__ == "__main__":
+    _child(*sys.argv[1:4])

@@ -1,0 +1,179 @@
+-- Per-person features in long format, the catalog of seeds/segment_features.csv, for
+-- data-driven segment evaluation. "Last N days" are the N brand-local days ending
+-- with (and including) the brand's last day of data (its last event day), so
+-- segments do not drift with the wall clock. Count features are 0, not missing, when
+-- nothing happened; text features are absent (NULL) when unknown. event_count_* rows
+-- exist only for (feature, event name) pairs that some segment leaf references.
+with brands as (
+    select brand_id, timezone, last_event_day from {{ ref('int_brands') }}
+),
+
+persons as (
+    select p.*, b.last_event_day
+    from {{ ref('int_persons') }} as p
+    inner join brands as b on b.brand_id = p.brand_id
+),
+
+events as (
+    select
+        e.brand_id,
+        e.person_id,
+        e.event_name,
+        e.occurred_at,
+        e.event_id,
+        {{ json_text('e.properties', 'plan') }} as plan,
+        {{ dbt.datediff('e.event_day', 'b.last_event_day', 'day') }} as age_days
+    from {{ ref('int_events_resolved') }} as e
+    inner join brands as b on b.brand_id = e.brand_id
+),
+
+sessions as (
+    select
+        s.brand_id,
+        s.person_id,
+        {{ dbt.datediff('s.session_day', 'b.last_event_day', 'day') }} as age_days
+    from {{ ref('int_sessions') }} as s
+    inner join brands as b on b.brand_id = s.brand_id
+),
+
+ai_requests as (
+    select
+        r.brand_id,
+        r.user_id as person_id,
+        count(*) as ai_generations_30d
+    from {{ ref('stg_raw__ai_generation_requests') }} as r
+    inner join brands as b on b.brand_id = r.brand_id
+    where r.user_id is not null
+        and {{ dbt.datediff(brand_day('r.requested_at', 'b.timezone'), 'b.last_event_day', 'day') }} <= 29
+    group by 1, 2
+),
+
+event_counts as (
+    select
+        brand_id,
+        person_id,
+        count(case when age_days <= 6 then 1 end) as events_7d,
+        count(case when age_days <= 29 then 1 end) as events_30d
+    from events
+    group by brand_id, person_id
+),
+
+session_counts as (
+    select
+        brand_id,
+        person_id,
+        count(case when age_days <= 6 then 1 end) as sessions_7d,
+        count(case when age_days <= 29 then 1 end) as sessions_30d,
+        count(case when age_days <= 89 then 1 end) as sessions_90d
+    from sessions
+    group by brand_id, person_id
+),
+
+plans as (
+    select brand_id, person_id, plan
+    from (
+        select
+            brand_id,
+            person_id,
+            plan,
+            row_number() over (
+                partition by brand_id, person_id order by occurred_at desc, event_id desc
+            ) as plan_rank
+        from events
+        where plan is not null
+    ) as ranked
+    where plan_rank = 1
+),
+
+referenced_event_counts as (
+    select distinct
+        brand_id,
+        feature,
+        feature_param,
+        case feature
+            when 'event_count_7d' then 7
+            when 'event_count_30d' then 30
+            when 'event_count_90d' then 90
+        end as window_days
+    from {{ ref('stg_raw__segment_rule_nodes') }}
+    where node_type = 'leaf'
+        and feature in ('event_count_7d', 'event_count_30d', 'event_count_90d')
+        and feature_param is not null
+),
+
+named_event_counts as (
+    select
+        p.brand_id,
+        p.person_id,
+        r.feature,
+        r.feature_param,
+        count(e.event_id) as value_number
+    from persons as p
+    inner join referenced_event_counts as r on r.brand_id = p.brand_id
+    left join events as e
+        on e.brand_id = p.brand_id
+        and e.person_id = p.person_id
+        and e.event_name = r.feature_param
+        and e.age_days < r.window_days
+    group by 1, 2, 3, 4
+),
+
+wide as (
+    select
+        p.brand_id,
+        p.person_id,
+        {{ dbt.datediff('p.last_seen_day', 'p.last_event_day', 'day') }} as recency_days,
+        p.orders as frequency,
+        p.revenue as monetary,
+        coalesce(s.sessions_7d, 0) as sessions_7d,
+        coalesce(s.sessions_30d, 0) as sessions_30d,
+        coalesce(s.sessions_90d, 0) as sessions_90d,
+        coalesce(e.events_7d, 0) as events_7d,
+        coalesce(e.events_30d, 0) as events_30d,
+        {{ dbt.datediff('p.first_seen_day', 'p.last_event_day', 'day') }} as days_since_first_seen,
+        coalesce(a.ai_generations_30d, 0) as ai_generations_30d,
+        p.country,
+        p.acquisition_channel,
+        pl.plan
+    from persons as p
+    left join session_counts as s on s.brand_id = p.brand_id and s.person_id = p.person_id
+    left join event_counts as e on e.brand_id = p.brand_id and e.person_id = p.person_id
+    left join ai_requests as a on a.brand_id = p.brand_id and a.person_id = p.person_id
+    left join plans as pl on pl.brand_id = p.brand_id and pl.person_id = p.person_id
+)
+
+{%- set number_features = ['recency_days', 'frequency', 'monetary', 'sessions_7d', 'sessions_30d',
+    'sessions_90d', 'events_7d', 'events_30d', 'days_since_first_seen', 'ai_generations_30d'] %}
+{%- set text_features = ['country', 'acquisition_channel', 'plan'] %}
+
+{% for f in number_features %}
+select
+    brand_id,
+    person_id,
+    '{{ f }}' as feature,
+    cast(null as varchar) as feature_param,
+    cast({{ f }} as double) as value_number,
+    cast(null as varchar) as value_text
+from wide
+union all
+{% endfor %}
+{% for f in text_features %}
+select
+    brand_id,
+    person_id,
+    '{{ f }}' as feature,
+    cast(null as varchar) as feature_param,
+    cast(null as double) as value_number,
+    cast({{ f }} as varchar) as value_text
+from wide
+where {{ f }} is not null
+union all
+{% endfor %}
+select
+    brand_id,
+    person_id,
+    feature,
+    feature_param,
+    cast(value_number as double) as value_number,
+    cast(null as varchar) as value_text
+from named_event_counts

@@ -1,0 +1,49 @@
+-- Every step of every valid funnel with its funnel's settings, and the position at
+-- which the attempt builder processes it: ordered/strict in step order; unordered
+-- most specific step first (named before any-event steps, more filters before
+-- fewer, then step number), so a specific step is not starved by a broad one.
+-- `shares_events`: another step of the funnel can match the same event (an any-event
+-- step, or two steps of the same name). Only such steps can meet an event the attempt
+-- already used, so only they need the per-step match rank `idx`.
+with funnels as (
+    select * from {{ ref('stg_raw__funnels') }}
+),
+
+steps as (
+    select s.*, f.funnel_order, f.window_seconds, f.step_count
+    from {{ ref('stg_raw__funnel_steps') }} as s
+    inner join funnels as f
+        on f.brand_id = s.brand_id
+        and f.funnel_id = s.funnel_id
+    where s.step_number between 1 and f.step_count
+)
+
+select
+    s.brand_id,
+    s.funnel_id,
+    s.step_number,
+    s.event_name,
+    s.filter_count,
+    s.funnel_order,
+    s.window_seconds,
+    s.step_count,
+    case
+        when s.step_number = 1 then 0
+        when s.funnel_order = 'unordered' then row_number() over (
+            partition by s.brand_id, s.funnel_id, s.step_number = 1
+            order by
+                case when s.event_name is null then 1 else 0 end,
+                s.filter_count desc,
+                s.step_number
+        )
+        else s.step_number - 1
+    end as processing_position,
+    exists (
+        select 1
+        from steps as o
+        where o.brand_id = s.brand_id
+            and o.funnel_id = s.funnel_id
+            and o.step_number <> s.step_number
+            and (o.event_name is null or s.event_name is null or o.event_name = s.event_name)
+    ) as shares_events
+from steps as s

@@ -1,0 +1,98 @@
+-- Cumulative revenue per cohort member by cohort age: for period number k, the
+-- revenue of the cohort's members in periods cohort_start .. cohort_start + k
+-- (all their revenue events in those periods, also before the start event within
+-- the cohort period), divided by the cohort size.
+{{ config(contract={'enforced': true}) }}
+
+with definitions as (
+    select brand_id, cohort_id, grain from {{ ref('stg_raw__cohorts') }}
+),
+
+members as (
+    select * from {{ ref('int_cohort_members') }}
+),
+
+revenue_periods as (
+    select
+        d.brand_id,
+        d.cohort_id,
+        e.person_id,
+        {{ core_period_start('d.grain', 'e.event_day') }} as revenue_period,
+        sum(e.revenue) as revenue,
+        count(*) as orders
+    from definitions as d
+    inner join {{ ref('int_events_resolved') }} as e
+        on e.brand_id = d.brand_id and e.revenue > 0
+    group by 1, 2, 3, 4
+),
+
+member_revenue as (
+    select
+        m.brand_id,
+        m.cohort_id,
+        m.cohort_start,
+        {{ core_period_index('m.grain', 'm.cohort_start', 'r.revenue_period') }} as period_number,
+        sum(r.revenue) as revenue,
+        sum(r.orders) as orders
+    from members as m
+    inner join revenue_periods as r
+        on r.brand_id = m.brand_id
+        and r.cohort_id = m.cohort_id
+        and r.person_id = m.person_id
+        and r.revenue_period >= m.cohort_start
+    group by 1, 2, 3, 4
+),
+
+sizes as (
+    select brand_id, cohort_id, periods, cohort_start, count(distinct person_id) as cohort_size
+    from members
+    group by 1, 2, 3, 4
+),
+
+numbers as (
+    {{ core_numbers(52) }}
+),
+
+grid as (
+    select s.*, n.n as period_number
+    from sizes as s
+    inner join numbers as n on n.n <= s.periods
+),
+
+per_period as (
+    select
+        g.brand_id,
+        g.cohort_id,
+        g.cohort_start,
+        g.period_number,
+        g.cohort_size,
+        coalesce(r.revenue, 0) as period_revenue,
+        coalesce(r.orders, 0) as period_orders
+    from grid as g
+    left join member_revenue as r
+        on r.brand_id = g.brand_id
+        and r.cohort_id = g.cohort_id
+        and r.cohort_start = g.cohort_start
+        and r.period_number = g.period_number
+)
+
+select
+    cast(brand_id as varchar) as brand_id,
+    cast(cohort_id as varchar) as cohort_id,
+    cast(cohort_start as date) as cohort_start,
+    cast(period_number as integer) as period_number,
+    cast(cohort_size as bigint) as cohort_size,
+    cast(period_revenue as double) as period_revenue,
+    cast(sum(period_revenue) over (
+        partition by brand_id, cohort_id, cohort_start order by period_number
+        rows between unbounded preceding and current row
+    ) as double) as cumulative_revenue,
+    cast(sum(period_revenue) over (
+        partition by brand_id, cohort_id, cohort_start order by period_number
+        rows between unbounded preceding and current row
+    ) / cohort_size as double) as ltv_per_person,
+    cast(sum(period_orders) over (
+        partition by brand_id, cohort_id, cohort_start order by period_number
+        rows between unbounded preceding and current row
+    ) as bigint) as cumulative_orders
+from per_period

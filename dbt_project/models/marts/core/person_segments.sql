@@ -1,0 +1,77 @@
+{#-
+  Segment membership, evaluated from the rule trees in raw.segment_rule_nodes as data:
+  every leaf is joined to int_person_features for every person of the brand (a NULL
+  feature is false), then 'all' / 'any' nodes are rolled up level by level from the
+  deepest level (5) to the root (0): all = every child true, any = some child true.
+  No definition text ever becomes SQL. A group node without children matches no one.
+-#}
+{{ config(contract={'enforced': true}) }}
+
+{%- set max_depth = 5 %}
+
+with nodes as (
+    select * from {{ ref('stg_raw__segment_rule_nodes') }}
+),
+
+persons as (
+    select brand_id, person_id from {{ ref('int_persons') }}
+),
+
+leaf_results as (
+    select
+        l.brand_id,
+        l.segment_id,
+        l.node_id,
+        l.parent_node_id,
+        l.depth,
+        p.person_id,
+        {{ core_segment_leaf_matches('l', 'f') }} as matched
+    from nodes as l
+    inner join persons as p on p.brand_id = l.brand_id
+    left join {{ ref('int_person_features') }} as f
+        on f.brand_id = l.brand_id
+        and f.person_id = p.person_id
+        and f.feature = l.feature
+        and coalesce(f.feature_param, '') = coalesce(l.feature_param, '')
+    where l.node_type = 'leaf'
+),
+
+{% for d in range(max_depth, -1, -1) %}
+level_{{ d }} as (
+    select brand_id, segment_id, node_id, parent_node_id, person_id, matched
+    from leaf_results
+    where depth = {{ d }}
+    {%- if d < max_depth %}
+
+    union all
+
+    select
+        g.brand_id,
+        g.segment_id,
+        g.node_id,
+        g.parent_node_id,
+        c.person_id,
+        case when g.node_type = 'all' then bool_and(c.matched) else bool_or(c.matched) end as matched
+    from nodes as g
+    inner join level_{{ d + 1 }} as c
+        on c.brand_id = g.brand_id
+        and c.segment_id = g.segment_id
+        and c.parent_node_id = g.node_id
+    where g.depth = {{ d }} and g.node_type in ('all', 'any')
+    group by g.brand_id, g.segment_id, g.node_id, g.parent_node_id, g.node_type, c.person_id
+    {%- endif %}
+),
+{% endfor %}
+
+segments as (
+    select brand_id, segment_id, segment_name from {{ ref('stg_raw__segments') }}
+)
+
+select
+    cast(r.brand_id as varchar) as brand_id,
+    cast(r.segment_id as varchar) as segment_id,
+    cast(r.person_id as varchar) as person_id,
+    cast(s.segment_name as varchar) as segment_name
+from level_0 as r
+inner join segments as s on s.brand_id = r.brand_id and s.segment_id = r.segment_id
+where r.node_id = 0 and r.matched

@@ -1,0 +1,65 @@
+{#-
+  RFM per person (every resolved person of the brand). recency_days: whole days from
+  the person's last event to the brand's last day of data; frequency: orders (events
+  with revenue > 0); monetary: revenue. Scores 1-5 by quintile within the brand
+  (ntile(5); 5 = best: most recent, most orders, most revenue; ties are split by
+  person_id so the result is deterministic). rfm_segment from r_score and
+  fm = round((f_score + m_score) / 2), first match wins:
+    champions          r >= 4 and fm >= 4
+    loyal              r >= 3 and fm >= 3
+    new                r = 5  and fm = 1
+    potential_loyalist r >= 3 (and fm <= 2)
+    cant_lose          r = 1  and fm >= 4
+    at_risk            r <= 2 and fm >= 3
+    hibernating        r = 2  (and fm <= 2)
+    lost               r = 1  (and fm <= 2)
+-#}
+{{ config(contract={'enforced': true}) }}
+
+with persons as (
+    select
+        p.brand_id,
+        p.person_id,
+        {{ dbt.datediff('p.last_seen_day', 'b.last_event_day', 'day') }} as recency_days,
+        p.orders as frequency,
+        p.revenue as monetary,
+        p.last_seen_at
+    from {{ ref('int_persons') }} as p
+    inner join {{ ref('int_brands') }} as b on b.brand_id = p.brand_id
+),
+
+scored as (
+    select
+        *,
+        ntile(5) over (partition by brand_id order by recency_days desc, person_id) as r_score,
+        ntile(5) over (partition by brand_id order by frequency, person_id) as f_score,
+        ntile(5) over (partition by brand_id order by monetary, person_id) as m_score
+    from persons
+),
+
+combined as (
+    select *, cast(round((f_score + m_score) / 2.0) as integer) as fm_score
+    from scored
+)
+
+select
+    cast(brand_id as varchar) as brand_id,
+    cast(person_id as varchar) as person_id,
+    cast(recency_days as integer) as recency_days,
+    cast(frequency as bigint) as frequency,
+    cast(monetary as double) as monetary,
+    cast(r_score as integer) as r_score,
+    cast(f_score as integer) as f_score,
+    cast(m_score as integer) as m_score,
+    cast(case
+        when r_score >= 4 and fm_score >= 4 then 'champions'
+        when r_score >= 3 and fm_score >= 3 then 'loyal'
+        when r_score = 5 and fm_score = 1 then 'new'
+        when r_score >= 3 then 'potential_loyalist'
+        when r_score = 1 and fm_score >= 4 then 'cant_lose'
+        when fm_score >= 3 then 'at_risk'
+        when r_score = 2 then 'hibernating'
+        else 'lost'
+    end as varchar) as rfm_segment,
+    cast(fm_score as integer) as fm_score
+from combined

@@ -1,0 +1,35 @@
+-- The step events of each counted attempt in marts.funnel_persons: which event filled
+-- which step, when, and the time since the previous completed step. `step_position`
+-- is the step's place in time order: the step number for ordered and strict funnels;
+-- for unordered funnels the k-th completed step in time (conversion times of
+-- unordered funnels are between consecutive completed steps).
+with steps as (
+    select brand_id, funnel_id, person_id, step_number, event_id, occurred_at, funnel_order
+    from {{ ref('int_funnel_counted_steps') }}
+    where not is_excluded
+),
+
+positioned as (
+    select
+        *,
+        case
+            when funnel_order = 'unordered' then row_number() over (
+                partition by brand_id, funnel_id, person_id order by occurred_at, step_number
+            )
+            else step_number
+        end as step_position
+    from steps
+)
+
+select
+    brand_id,
+    funnel_id,
+    person_id,
+    step_number,
+    cast(step_position as integer) as step_position,
+    event_id,
+    occurred_at,
+    {{ funnel_seconds_between(
+        'lag(occurred_at) over (partition by brand_id, funnel_id, person_id order by step_position)',
+        'occurred_at') }} as seconds_from_previous
+from positioned

@@ -1,0 +1,19 @@
+-- One row per person who entered a funnel (did step 1) and was not removed by an
+-- exclusion: the counted attempt's progress and timing (its step-1 row of
+-- int_funnel_counted_steps, which carries the attempt's result).
+select
+    brand_id,
+    funnel_id,
+    person_id,
+    steps_completed,
+    entered_at,
+    completed_at,
+    case
+        when steps_completed = step_count
+            then {{ funnel_seconds_between('entered_at', 'completed_at') }}
+    end as seconds_to_convert,
+    steps_completed = step_count as converted,
+    window_end_at,
+    funnel_order
+from {{ ref('int_funnel_counted_steps') }}
+where step_number = 1 and not is_excluded

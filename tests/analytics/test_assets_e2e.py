@@ -1,0 +1,106 @@
+"""The analytics assets end to end through Dagster on a tiny temp warehouse."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+from dagster import materialize
+
+from assets.analytics import analytics_assets, analytics_checks
+from pipelines.resources import WarehouseResource
+
+
+@pytest.mark.prophet
+@pytest.mark.e2e
+def test_assets_materialize_and_checks_pass(small_warehouse, tmp_path) -> None:
+    truth = tmp_path / "anomalies.json"
+    truth.write_text(
+        json.dumps(
+            [
+                {
+                    "brand_id": "b000",
+                    "day": "2025-02-10",
+                    "direction": "spike",
+                    "metrics": ["events"],
+                    "magnitude": 3.0,
+                }
+            ]
+        )
+    )
+    con = duckdb.connect(str(small_warehouse))
+    con.execute(
+        "update marts.daily_brand_metrics set events = events * 3, sessions = sessions * 3, "
+        "active_persons = active_persons * 3 where brand_id = 'b000' and day = date '2025-02-10'"
+    )
+    con.close()
+    result = materialize(
+        [*analytics_assets, *analytics_checks],
+        resources={"warehouse": WarehouseResource(path=str(small_warehouse))},
+        run_config={
+            "ops": {
+                "ml__revenue_forecast": {
+                    "config": {"horizon_days": 14, "uncertainty_samples": 50, "workers": 1}
+                },
+                "ml__revenue_forecast_backtest": {
+                    "config": {
+                        "origins": 2,
+                        "horizon_days": 7,
+                        "uncertainty_samples": 50,
+                        "workers": 1,
+                    }
+                },
+                "ml__metric_anomalies": {"config": {"truth_path": str(truth)}},
+                "ml__funnel_correlations": {"config": {"min_persons": 1}},
+            }
+        },
+    )
+    assert result.success
+    checks = result.get_asset_check_evaluations()
+    assert len(checks) == len(analytics_checks)
+    assert all(c.passed for c in checks), [
+        (c.check_name, c.metadata) for c in checks if not c.passed
+    ]
+
+    con = duckdb.connect(str(small_warehouse), read_only=True)
+    try:
+        models = dict(
+            con.execute(
+                "select brand_id, any_value(model) from ml.revenue_forecast group by 1"
+            ).fetchall()
+        )
+        assert models == {
+            "b000": "prophet",
+            "b001": "prophet",
+            "b002": "seasonal_naive (short history)",
+        }
+        assert con.execute("select count(*) from ml.revenue_forecast").fetchone()[0] == 3 * 14
+        assert (
+            con.execute(
+                "select count(distinct brand_id) from ml.revenue_forecast_backtest"
+            ).fetchone()[0]
+            == 2
+        )
+        assert con.execute("select count(*) from ml.metric_correlations").fetchone()[0] > 0
+        assert (
+            con.execute(
+                "select count(*) from ml.funnel_correlations where brand_id = 'b000'"
+            ).fetchone()[0]
+            == 2
+        )
+        flagged = con.execute(
+            "select day from ml.metric_anomalies where is_anomaly and brand_id = 'b000'"
+        ).fetchall()
+        assert ("2025-02-10",) in [(str(d[0]),) for d in flagged]
+    finally:
+        con.close()
+
+    mats = {
+        m.asset_key.path[-1]: m.metadata
+        for m in result.get_asset_materialization_events()
+        for m in [m.event_specific_data.materialization]
+    }
+    assert mats["metric_anomalies"]["recall"].value == 1.0
+    assert "forecast_plot" in mats["revenue_forecast"]
+    assert mats["revenue_forecast"]["dagster/row_count"].value == 42

@@ -1,0 +1,151 @@
+"""Harness logic only (no timing): ratios, targets, regression flags, sizes, model lineage."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bench.regression import (
+    GIB,
+    TargetCheck,
+    check_targets,
+    compare_to_baseline,
+    compute_ratios,
+    safe_ratio,
+)
+from bench.sizes import parse_size
+from bench.stages.funnel_reference import funnel_models
+from bench.stages.incremental import split_days
+
+
+def _stages(**metrics_by_stage: dict) -> dict:
+    return {name: {"metrics": m} for name, m in metrics_by_stage.items()}
+
+
+def test_ratios_from_stage_metrics():
+    stages = _stages(
+        ingest={"ours_events_per_second": 30_000.0, "plain_events_per_second": 120_000.0},
+        funnel_reference={"models_seconds": 6.0, "reference_seconds": 2.0},
+        incremental={
+            "incremental_build_seconds": 9.0,
+            "full_build_seconds": 90.0,
+            "incremental_model_seconds": 1.0,
+            "full_build_model_seconds": 40.0,
+        },
+        orchestration={"dagster_seconds": 130.0, "direct_seconds": 100.0},
+    )
+    r = compute_ratios(stages)
+    assert r["ingest_vs_plain"] == pytest.approx(0.25)
+    assert r["funnel_vs_reference"] == pytest.approx(3.0)
+    assert r["incremental_vs_full"] == pytest.approx(0.1)
+    assert r["incremental_vs_full_models"] == pytest.approx(0.025)
+    assert r["dagster_vs_direct"] == pytest.approx(1.3)
+
+
+def test_missing_or_zero_side_gives_no_ratio():
+    r = compute_ratios(
+        _stages(ingest={"ours_events_per_second": 10.0, "plain_events_per_second": 0.0})
+    )
+    assert r["ingest_vs_plain"] is None
+    assert r["funnel_vs_reference"] is None  # stage absent
+    assert safe_ratio(None, 3.0) is None
+    assert safe_ratio(1.0, 4.0) == 0.25
+
+
+def test_regression_flags_only_worsening_beyond_threshold():
+    baseline = {"ingest_vs_plain": 0.5, "funnel_vs_reference": 2.0, "dagster_vs_direct": 1.2}
+    # ingest (higher is better): 0.36 is 28 % worse -> flagged; funnel (lower is better): 2.4 is 20 % worse -> not;
+    # dagster: 1.0 improved -> not
+    flags = compare_to_baseline(
+        {"ingest_vs_plain": 0.36, "funnel_vs_reference": 2.4, "dagster_vs_direct": 1.0},
+        baseline,
+        0.25,
+    )
+    assert [f.key for f in flags] == ["ingest_vs_plain"]
+    assert flags[0].change == pytest.approx(0.28)
+    # lower is better: 2.6 vs 2.0 is 30 % worse -> flagged
+    flags = compare_to_baseline({"funnel_vs_reference": 2.6}, baseline, 0.25)
+    assert [(f.key, round(f.change, 2)) for f in flags] == [("funnel_vs_reference", 0.3)]
+
+
+def test_regression_skips_ratios_without_baseline_or_value():
+    assert (
+        compare_to_baseline(
+            {"ingest_vs_plain": None, "funnel_vs_reference": 9.0}, {"ingest_vs_plain": 0.5}
+        )
+        == []
+    )
+
+
+def test_target_miss_is_reported_with_its_distance():
+    low = TargetCheck("ingest_vs_plain", 0.35, 0.7, higher_is_better=True)
+    assert low.met is False
+    assert low.miss_by.startswith("50% below target")
+    high = TargetCheck("funnel_vs_reference", 3.0, 2.0, higher_is_better=False)
+    assert high.miss_by.startswith("50% over target")
+    ok = TargetCheck("incremental_vs_full", 0.04, 0.05, higher_is_better=False, unit="%")
+    assert ok.met is True and ok.miss_by == ""
+    assert TargetCheck("x", None, 1.0, True).met is None
+
+
+def test_memory_target_only_at_10m_and_forecast_only_at_100_brands():
+    stages = {
+        "_run": {"peak_rss_bytes": 5 * GIB},
+        **_stages(analytics={"synthetic_forecast_seconds": 12.0, "synthetic_brands": 100}),
+    }
+    at_1m = {t.name: t for t in check_targets({}, stages, 1_000_000)}
+    assert at_1m["peak_memory_10m"].met is None
+    assert at_1m["forecast_100_brands_730_days"].met is False
+    at_10m = {t.name: t for t in check_targets({}, stages, 10_000_000)}
+    assert at_10m["peak_memory_10m"].met is False
+    assert at_10m["peak_memory_10m"].value == pytest.approx(5.0)
+    shrunk = _stages(analytics={"synthetic_forecast_seconds": 3.0, "synthetic_brands": 8})
+    assert {t.name: t for t in check_targets({}, shrunk, 20_000)}[
+        "forecast_100_brands_730_days"
+    ].met is None
+
+
+def test_sizes():
+    s = parse_size("1m")
+    assert (s.events, s.brands, s.days) == (1_000_000, 20, 90)
+    assert 40_000 <= s.persons <= 41_500  # ~24.5 events per person over 90 days
+    assert parse_size("250k", brands=50).events == 250_000
+    assert parse_size("10m", brands=100).key == "e10000000-b100-d90-s7"
+    assert parse_size("quick").brands == 4
+    with pytest.raises(ValueError):
+        parse_size("huge")
+
+
+def test_funnel_models_are_the_funnel_folder_ancestors():
+    def node(name, folder):
+        return {
+            "name": name,
+            "resource_type": "model",
+            "original_file_path": f"models/{folder}/{name}.sql",
+        }
+
+    manifest = {
+        "nodes": {
+            "model.p.funnel_conversion": node("funnel_conversion", "marts/funnels"),
+            "model.p.funnel_persons": node("funnel_persons", "marts/funnels"),
+            "model.p.int_funnel_steps": node("int_funnel_steps", "intermediate/funnels"),
+            "model.p.int_events_resolved": node("int_events_resolved", "intermediate/core"),
+            "model.p.funnel_daily": node(
+                "funnel_daily", "marts/funnels"
+            ),  # a sibling, not an ancestor
+        },
+        "parent_map": {
+            "model.p.funnel_conversion": ["model.p.funnel_persons", "model.p.int_funnel_steps"],
+            "model.p.funnel_persons": ["model.p.int_events_resolved", "model.p.int_funnel_steps"],
+            "model.p.int_funnel_steps": ["source.p.raw.funnels"],
+            "model.p.funnel_daily": ["model.p.funnel_persons"],
+        },
+    }
+    assert funnel_models(manifest) == ["funnel_conversion", "funnel_persons", "int_funnel_steps"]
+
+
+def test_incremental_day_is_the_last_full_day():
+    days = [date(2026, 8, d) for d in range(1, 6)]
+    base, new, left_out = split_days(days)
+    assert base == days[:3] and new == days[3] and left_out == [days[4]]

@@ -1,0 +1,455 @@
+"""Hand-worked raw rows for the dbt tests (answers worked out in test_core_models.py).
+
+Brands: `acme` (UTC: identity, sessions, daily metrics, collaboration), `tokyo`
+(Asia/Tokyo: local days and Monday weeks), `ret` (UTC: retention), `life` (UTC:
+lifecycle), `rfm` (UTC: RFM and segments), plus randomized `rnd_*` brands that are
+compared with the pure-Python reference in reference.py.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from typing import Any
+
+Row = dict[str, Any]
+
+
+def ts(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def event(
+    brand: str,
+    event_id: str,
+    name: str,
+    at: str,
+    *,
+    anon: str | None = None,
+    user: str | None = None,
+    session: str | None = None,
+    props: dict[str, Any] | None = None,
+    ctx: dict[str, Any] | None = None,
+    revenue: float | None = None,
+    arrival: str | None = None,
+) -> Row:
+    """One raw.events row; `arrival` (landing day) defaults to the UTC day of `at`."""
+    occurred = ts(at)
+    arrived = date.fromisoformat(arrival) if arrival else occurred.date()
+    return {
+        "brand_id": brand,
+        "event_id": event_id,
+        "event_name": name,
+        "occurred_at": occurred,
+        "anonymous_id": anon,
+        "user_id": user,
+        "session_id": session,
+        "properties": props or {},
+        "context": ctx or {},
+        "revenue": revenue,
+        "currency": "USD" if revenue is not None else None,
+        "_partition_date": arrived,
+        "_source_file": f"events/date={arrived}/part.jsonl",
+        "_line": 1,
+        "_loaded_at": datetime.combine(arrived, datetime.min.time()) + timedelta(hours=23),
+    }
+
+
+def brand(brand_id: str, timezone: str) -> Row:
+    return {
+        "brand_id": brand_id,
+        "name": brand_id.title(),
+        "timezone": timezone,
+        "currency": "USD",
+        "plan": "pro",
+        "created_at": ts("2026-01-01 00:00:00"),
+        "_loaded_at": ts("2026-08-01 00:00:00"),
+    }
+
+
+BRANDS = [
+    brand("acme", "UTC"),
+    brand("tokyo", "Asia/Tokyo"),
+    brand("ret", "UTC"),
+    brand("life", "UTC"),
+    brand("rfm", "UTC"),
+    brand("rnd_utc", "UTC"),
+    brand("rnd_ny", "America/New_York"),
+]
+
+ACME_EVENTS = [
+    # a1: anonymous first, linked to u1 by e2 (arrives a day late: the link is retroactive).
+    event(
+        "acme",
+        "e1",
+        "page_view",
+        "2026-08-03 10:00:00",
+        anon="a1",
+        ctx={
+            "utm_source": "google",
+            "utm_medium": "cpc",
+            "utm_campaign": "summer",
+            "country": "DE",
+            "page_url": "/home",
+            "device": "mobile",
+        },
+    ),
+    event(
+        "acme", "e2", "signup", "2026-08-03 10:20:00", anon="a1", user="u1", arrival="2026-08-04"
+    ),
+    # exactly 30 minutes after e2: same session; e4 is 31 minutes after e3: new session.
+    event("acme", "e3", "page_view", "2026-08-03 10:50:00", user="u1"),
+    event("acme", "e4", "page_view", "2026-08-03 11:21:00", user="u1"),
+    event(
+        "acme",
+        "e5",
+        "purchase",
+        "2026-08-05 09:00:00",
+        user="u1",
+        revenue=50.0,
+        ctx={"country": "FR"},
+    ),
+    # a2: never linked, its own person.
+    event("acme", "e6", "page_view", "2026-08-04 12:00:00", anon="a2"),
+    event("acme", "e7", "page_view", "2026-08-06 12:00:00", anon="a2"),
+    # a3: seen with u3 (earliest link, arrives late) and u2; its anonymous event -> u3.
+    event("acme", "e8", "page_view", "2026-08-05 08:00:00", anon="a3", arrival="2026-08-12"),
+    event("acme", "e9", "login", "2026-08-06 08:00:00", anon="a3", user="u3", arrival="2026-08-12"),
+    event("acme", "e10", "login", "2026-08-07 08:00:00", anon="a3", user="u2"),
+    # anonymous a3 again: belongs to u2 until the earlier u3 link (e9) lands.
+    event("acme", "e16", "page_view", "2026-08-07 09:00:00", anon="a3"),
+    # u4: a given session id is kept even over a 4-hour gap.
+    event("acme", "e11", "page_view", "2026-08-04 09:00:00", user="u4", session="S1"),
+    event("acme", "e12", "page_view", "2026-08-04 13:00:00", user="u4", session="S1"),
+    # u4 on 08-10: 50 minutes apart = two sessions, until e15 (late) falls in between.
+    event("acme", "e13", "page_view", "2026-08-10 10:00:00", user="u4"),
+    event("acme", "e14", "page_view", "2026-08-10 10:50:00", user="u4"),
+    event("acme", "e15", "page_view", "2026-08-10 10:25:00", user="u4", arrival="2026-08-12"),
+]
+
+TOKYO_EVENTS = [
+    # Sunday 2026-08-02 10:00 UTC = Sunday 19:00 JST; 16:00 UTC = Monday 2026-08-03 01:00 JST.
+    event("tokyo", "t1", "page_view", "2026-08-02 10:00:00", user="t1"),
+    event("tokyo", "t2", "page_view", "2026-08-02 16:00:00", user="t1"),
+]
+
+
+def _ret(eid: str, name: str, at: str, user: str) -> Row:
+    return event("ret", eid, name, at, user=user)
+
+
+RET_EVENTS = [
+    _ret("r1a", "signup", "2026-08-03 09:00:00", "r1"),
+    _ret("r1b", "visit", "2026-08-03 12:00:00", "r1"),
+    _ret("r1c", "visit", "2026-08-05 12:00:00", "r1"),
+    _ret("r2a", "signup", "2026-08-03 10:00:00", "r2"),
+    _ret("r2b", "visit", "2026-08-04 10:00:00", "r2"),
+    _ret("r2c", "signup", "2026-08-04 11:00:00", "r2"),
+    _ret("r3a", "signup", "2026-08-04 10:00:00", "r3"),
+    _ret("r4a", "visit", "2026-08-03 08:00:00", "r4"),
+    _ret("r4b", "visit", "2026-08-09 08:00:00", "r4"),  # Sunday: same ISO week as 08-03
+    _ret("r4c", "visit", "2026-08-10 08:00:00", "r4"),  # Monday: next week
+    _ret("r4d", "visit", "2026-08-24 08:00:00", "r4"),
+    _ret("r4e", "visit", "2026-09-02 08:00:00", "r4"),
+]
+
+LIFE_EVENTS = [
+    event("life", f"l{i}", "visit", f"2026-08-{day:02d} 12:00:00", user=person)
+    for i, (person, day) in enumerate(
+        [("p1", 1), ("p1", 2), ("p1", 4), ("p2", 2), ("p2", 3), ("p3", 4)]
+    )
+]
+
+_RFM_PURCHASES = {
+    "f1": (10.0, [1]),
+    "f2": (20.0, [5, 10]),
+    "f3": (30.0, [11, 13, 15]),
+    "f4": (40.0, [12, 14, 16, 18]),
+    "f5": (50.0, [16, 17, 18, 19, 20]),
+}
+_RFM_CONTEXT = {
+    "f3": {"country": "FR"},
+    "f4": {"country": "DE"},
+    "f5": {"country": "US", "utm_source": "newsletter"},
+}
+RFM_EVENTS = [
+    event(
+        "rfm",
+        f"{person}-{day}",
+        "purchase",
+        f"2026-08-{day:02d} 12:00:00",
+        user=person,
+        revenue=amount,
+        ctx=_RFM_CONTEXT.get(person),
+    )
+    for person, (amount, days) in _RFM_PURCHASES.items()
+    for day in days
+]
+
+
+def cohort(
+    brand_id: str,
+    cohort_id: str,
+    start: str | None,
+    ret: str | None,
+    grain: str,
+    kind: str,
+    periods: int,
+) -> Row:
+    return {
+        "cohort_id": cohort_id,
+        "brand_id": brand_id,
+        "name": cohort_id,
+        "start_event": start,
+        "return_event": ret,
+        "grain": grain,
+        "kind": kind,
+        "periods": periods,
+        "definition": {},
+    }
+
+
+COHORTS = [
+    cohort("ret", "c_first_day", "signup", None, "day", "first_time", 3),
+    cohort("ret", "c_rec_week", "visit", "visit", "week", "recurring", 2),
+    cohort("ret", "c_first_week", "visit", "visit", "week", "first_time", 2),
+    cohort("ret", "c_month", None, None, "month", "first_time", 2),
+    cohort("tokyo", "c_tokyo_week", None, None, "week", "first_time", 1),
+]
+
+
+def _node(
+    segment: str, node_id: int, parent: int | None, depth: int, node_type: str, **leaf: Any
+) -> Row:
+    row = {
+        "brand_id": "rfm",
+        "segment_id": segment,
+        "node_id": node_id,
+        "parent_node_id": parent,
+        "depth": depth,
+        "node_type": node_type,
+    }
+    row.update(leaf)
+    return row
+
+
+SEGMENTS = [
+    {"segment_id": s, "brand_id": "rfm", "name": s, "rules": {}, "definition": {}}
+    for s in ("seg_big", "seg_deep", "seg_direct", "seg_notin")
+]
+SEGMENT_NODES = [
+    # seg_big: all[monetary >= 100, any[event_count_30d(purchase) >= 5, country in (DE, FR)]]
+    _node("seg_big", 0, None, 0, "all"),
+    _node("seg_big", 1, 0, 1, "leaf", feature="monetary", op=">=", value_number=100.0),
+    _node("seg_big", 2, 0, 1, "any"),
+    _node(
+        "seg_big",
+        3,
+        2,
+        2,
+        "leaf",
+        feature="event_count_30d",
+        feature_param="purchase",
+        op=">=",
+        value_number=5.0,
+    ),
+    _node("seg_big", 4, 2, 2, "leaf", feature="country", op="in", value_list=["DE", "FR"]),
+    # seg_deep: any[all[any[recency_days <= 0]], country = FR]
+    _node("seg_deep", 0, None, 0, "any"),
+    _node("seg_deep", 1, 0, 1, "all"),
+    _node("seg_deep", 2, 1, 2, "any"),
+    _node("seg_deep", 3, 2, 3, "leaf", feature="recency_days", op="<=", value_number=0.0),
+    _node("seg_deep", 4, 0, 1, "leaf", feature="country", op="=", value_text="FR"),
+    # seg_direct: a lone leaf as root.
+    _node(
+        "seg_direct", 0, None, 0, "leaf", feature="acquisition_channel", op="=", value_text="direct"
+    ),
+    # seg_notin: NULL country is false, also for not_in.
+    _node("seg_notin", 0, None, 0, "all"),
+    _node("seg_notin", 1, 0, 1, "leaf", feature="country", op="not_in", value_list=["DE", "US"]),
+]
+
+
+def _share(
+    share_id: str,
+    resource: str,
+    created: str,
+    permission: str,
+    revoked: str | None = None,
+    arrival: str | None = None,
+) -> Row:
+    arrived = date.fromisoformat(arrival or created[:10])
+    return {
+        "share_id": share_id,
+        "brand_id": "acme",
+        "resource_type": "image",
+        "resource_id": resource,
+        "shared_by": "u1",
+        "shared_with": "public",
+        "permission": permission,
+        "created_at": ts(created),
+        "revoked_at": ts(revoked) if revoked else None,
+        "_partition_date": arrived,
+        "_loaded_at": datetime.combine(arrived, datetime.min.time()),
+        "_line": 1,
+        "_source_file": f"shared_resources/date={arrived}/part.jsonl",
+    }
+
+
+SHARES = [
+    _share("sh1", "R1", "2026-08-03 09:00:00", "view"),
+    _share("sh2", "R1", "2026-08-04 09:00:00", "edit"),
+    _share(
+        "sh2",
+        "R1",
+        "2026-08-04 09:00:00",
+        "edit",
+        revoked="2026-08-06 09:00:00",
+        arrival="2026-08-06",
+    ),
+    _share("sh3", "R2", "2026-08-05 09:00:00", "comment"),
+]
+
+
+def _comment(
+    comment_id: str,
+    resource: str,
+    author: str,
+    created: str,
+    deleted: str | None = None,
+    arrival: str | None = None,
+) -> Row:
+    arrived = date.fromisoformat(arrival or created[:10])
+    return {
+        "comment_id": comment_id,
+        "brand_id": "acme",
+        "resource_type": "image",
+        "resource_id": resource,
+        "author_id": author,
+        "parent_comment_id": None,
+        "body": "nice",
+        "created_at": ts(created),
+        "edited_at": None,
+        "deleted_at": ts(deleted) if deleted else None,
+        "_partition_date": arrived,
+        "_loaded_at": datetime.combine(arrived, datetime.min.time()),
+        "_line": 1,
+        "_source_file": f"comments/date={arrived}/part.jsonl",
+    }
+
+
+COMMENTS = [
+    _comment("c1", "R1", "u1", "2026-08-03 10:00:00"),
+    _comment("c2", "R1", "u2", "2026-08-04 10:00:00"),
+    _comment("c3", "R2", "u1", "2026-08-04 11:00:00"),
+    _comment(
+        "c3", "R2", "u1", "2026-08-04 11:00:00", deleted="2026-08-05 11:00:00", arrival="2026-08-05"
+    ),
+]
+
+GENERATIONS = [
+    {
+        "generation_id": g,
+        "request_id": f"req-{g}",
+        "brand_id": "acme",
+        "user_id": "u1",
+        "type": "text",
+        "model": "local-small",
+        "status": status,
+        "version": 1,
+        "attempts": 1,
+        "idempotency_key": g,
+        "cost_usd": cost,
+        "created_at": ts(created),
+    }
+    for g, status, cost, created in [
+        ("g1", "completed", 0.01, "2026-08-05 10:00:00"),
+        ("g2", "failed", 0.02, "2026-08-05 11:00:00"),
+    ]
+]
+
+REJECTED = [
+    {
+        "source": "cohorts",
+        "file": "cohorts/x.jsonl",
+        "line": 3,
+        "brand_id": "ret",
+        "reason": "invalid_definition: grain must be day, week or month",
+        "raw": '{"cohort_id": "bad1", "brand_id": "ret", "name": "Broken cohort", "grain": "year"}',
+        "rejected_at": ts("2026-08-10 00:00:00"),
+    },
+    {
+        "source": "segments",
+        "file": "segments/x.jsonl",
+        "line": 1,
+        "brand_id": None,
+        "reason": "invalid_json: Expecting value",
+        "raw": "{not json",
+        "rejected_at": ts("2026-08-10 00:00:00"),
+    },
+    {
+        "source": "events",
+        "file": "events/x.jsonl",
+        "line": 1,
+        "brand_id": "acme",
+        "reason": "missing_field: event_id",
+        "raw": "{}",
+        "rejected_at": ts("2026-08-10 00:00:00"),
+    },
+]
+
+RANDOM_BRANDS = {"rnd_utc": "UTC", "rnd_ny": "America/New_York"}
+RANDOM_COHORTS = [
+    cohort(b, f"{b}_{grain}_{kind}", start, ret, grain, kind, periods)
+    for b in RANDOM_BRANDS
+    for grain, kind, start, ret, periods in [
+        ("day", "first_time", "signup", None, 5),
+        ("day", "recurring", "visit", "purchase", 4),
+        ("week", "first_time", None, "visit", 3),
+        ("week", "recurring", "visit", None, 2),
+        ("month", "recurring", None, None, 2),
+    ]
+]
+
+
+def random_events(seed: int = 7) -> list[Row]:
+    """Randomized streams (user ids only) for the pure-Python reference comparison."""
+    rng = random.Random(seed)
+    rows: list[Row] = []
+    start = datetime(2026, 7, 25)
+    for brand_id in RANDOM_BRANDS:
+        for p in range(12):
+            for n in range(rng.randint(1, 9)):
+                at = start + timedelta(minutes=rng.randint(0, 60 * 24 * 45))
+                name = rng.choice(["visit", "visit", "signup", "purchase"])
+                rows.append(
+                    event(
+                        brand_id,
+                        f"{brand_id}-{p}-{n}",
+                        name,
+                        at.isoformat(sep=" "),
+                        user=f"{brand_id}-p{p}",
+                        revenue=5.0 if name == "purchase" else None,
+                    )
+                )
+    return rows
+
+
+def all_tables() -> dict[str, list[Row]]:
+    """Every raw/ai row of the main test warehouse."""
+    return {
+        "raw.brands": BRANDS,
+        "raw.events": ACME_EVENTS
+        + TOKYO_EVENTS
+        + RET_EVENTS
+        + LIFE_EVENTS
+        + RFM_EVENTS
+        + random_events(),
+        "raw.cohorts": COHORTS + RANDOM_COHORTS,
+        "raw.segments": SEGMENTS,
+        "raw.segment_rule_nodes": SEGMENT_NODES,
+        "raw.shared_resources": SHARES,
+        "raw.comments": COMMENTS,
+        "raw.rejected_rows": REJECTED,
+        "ai.generations": GENERATIONS,
+    }

@@ -1,0 +1,73 @@
+"""Build small DuckDB warehouses for the dbt tests: raw rows in, dbt run, read back.
+
+The streams themselves live in `streams.py`; this module only knows how to load
+rows into `raw.*` / `ai.*` and how to call dbt (a subprocess, like Dagster does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from brandpulse.config import REPO_ROOT
+from brandpulse.raw_schema import ensure_ai_schema, ensure_raw_schema
+
+DBT = REPO_ROOT / ".venv" / "bin" / "dbt"
+DBT_DIR = REPO_ROOT / "dbt_project"
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert dict rows into `table` (JSON values serialised), with bound parameters."""
+    for row in rows:
+        values = {k: (json.dumps(v) if isinstance(v, dict) else v) for k, v in row.items()}
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        con.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(values.values()))
+
+
+def create_warehouse(path: Path, tables: dict[str, Sequence[dict[str, Any]]]) -> None:
+    """Create the raw and ai schemas in `path` and load `tables` ({"raw.events": rows})."""
+    con = duckdb.connect(str(path))
+    try:
+        ensure_raw_schema(con)
+        ensure_ai_schema(con)
+        for table, rows in tables.items():
+            insert_rows(con, table, rows)
+    finally:
+        con.close()
+
+
+def run_dbt(warehouse: Path, *args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Run one dbt command against `warehouse`; raise with dbt's output when it fails."""
+    env = {
+        **os.environ,
+        "BRANDPULSE_WAREHOUSE": str(warehouse),
+        "BRANDPULSE_DATA_DIR": str(data_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "BRANDPULSE_DUCKDB_MEMORY_LIMIT": "1GB",
+    }
+    cmd = [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    # Separate target/log dirs so parallel dbt calls of other engineers never collide.
+    cmd += ["--target-path", str(data_dir / f"target-{warehouse.stem}")]
+    env["DBT_LOG_PATH"] = str(data_dir / f"logs-{warehouse.stem}")
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise AssertionError(
+            f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
+        )
+    return proc
+
+
+def query(warehouse: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Read rows from a built warehouse (read-only)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()

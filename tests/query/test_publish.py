@@ -1,0 +1,151 @@
+"""Publishing: a complete snapshot, switched in atomically, old ones pruned."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from brandpulse import publish
+from brandpulse.publish import current_snapshot, publish_snapshot, read_manifest
+from brandpulse.query import query_df
+
+from .conftest import BRAND_A, BRAND_B, build_warehouse
+
+
+def _tables(path: Path) -> dict[str, str]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT schema_name || '.' || table_name, 'table' FROM duckdb_tables() "
+            "UNION ALL SELECT schema_name || '.' || view_name, 'view' FROM duckdb_views() WHERE NOT internal"
+        ).fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
+def test_nothing_published_yet(tmp_path: Path) -> None:
+    assert current_snapshot(tmp_path / "nowhere") is None
+
+
+def test_publish_copies_marts_ml_ai_as_tables(published: Path, snapshot: Path) -> None:
+    assert snapshot.parent == published / "snapshots"
+    assert (published / "CURRENT").read_text().strip() == f"snapshots/{snapshot.name}"
+    assert (published / "current.duckdb").resolve() == snapshot
+    assert _tables(snapshot) == {
+        "ai.generations": "table",
+        "marts.daily_brand_metrics": "table",
+        "marts.funnel_conversion": "table",
+        "marts.metric_catalog": "table",
+        "marts.v_daily_totals": "table",  # the view, materialised
+        "ml.revenue_forecast": "table",
+    }  # raw.* and staging.* are not published
+
+
+def test_manifest_lists_tables_rows_and_brands(warehouse: Path, snapshot: Path) -> None:
+    manifest = read_manifest(snapshot)
+    assert manifest is not None
+    assert manifest["source_warehouse"] == str(warehouse)
+    assert manifest["snapshot"] == snapshot.name
+    assert manifest["published_at"].endswith("Z")
+    rows = {f"{t['schema']}.{t['table']}": t["rows"] for t in manifest["tables"]}
+    assert rows == {
+        "ai.generations": 2,
+        "marts.daily_brand_metrics": 3,
+        "marts.funnel_conversion": 3,
+        "marts.metric_catalog": 1,
+        "marts.v_daily_totals": 2,
+        "ml.revenue_forecast": 2,
+    }
+    # brand_c has no rows yet but is a known brand (raw.brands)
+    assert manifest["brands"] == [BRAND_A, BRAND_B, "brand_c"]
+    json.dumps(manifest)
+
+
+def test_snapshot_is_closed_and_readable_read_only(snapshot: Path) -> None:
+    assert not Path(str(snapshot) + ".wal").exists()
+    con = duckdb.connect(str(snapshot), read_only=True)
+    assert con.execute("SELECT sum(events) FROM marts.daily_brand_metrics").fetchone()[0] == 114
+    con.close()
+
+
+def test_reader_of_old_snapshot_keeps_reading_while_new_one_is_published(
+    tmp_path: Path, published: Path, snapshot: Path
+) -> None:
+    reader = duckdb.connect(str(snapshot), read_only=True)  # resolved before the switch
+    new_warehouse = build_warehouse(tmp_path / "second.duckdb", extra_revenue=100.0)
+    new = publish_snapshot(new_warehouse, published)
+    assert new != snapshot
+    assert current_snapshot(published) == new
+    sql = "SELECT revenue FROM marts.daily_brand_metrics WHERE note = 'a1'"
+    assert reader.execute(sql).fetchone()[0] == 12.5  # the old snapshot, still whole
+    reader.close()
+    assert query_df(sql, published_dir=published)["revenue"].tolist() == [112.5]
+    assert snapshot.exists()  # the previous one survives the switch
+
+
+def test_failure_midway_leaves_current_untouched(
+    monkeypatch: pytest.MonkeyPatch, warehouse: Path, published: Path, snapshot: Path
+) -> None:
+    before = set((published / "snapshots").iterdir())
+    copied = []
+    real_copy = publish._copy_relation
+
+    def copy_then_fail(*args: object, **kwargs: object) -> dict:
+        if copied:
+            raise RuntimeError("disk full")
+        copied.append(args)
+        return real_copy(*args, **kwargs)
+
+    monkeypatch.setattr(publish, "_copy_relation", copy_then_fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        publish_snapshot(warehouse, published)
+    assert current_snapshot(published) == snapshot
+    assert (published / "current.duckdb").resolve() == snapshot
+    assert set((published / "snapshots").iterdir()) == before  # half-written file removed
+    assert query_df("SELECT count(*) AS n FROM marts.daily_brand_metrics", published_dir=published)[
+        "n"
+    ].tolist() == [3]
+
+
+def test_failure_on_first_publish_leaves_no_current(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, warehouse: Path
+) -> None:
+    def fail(*args: object) -> None:
+        raise OSError("cannot switch")
+
+    monkeypatch.setattr(publish, "_switch_current", fail)
+    out = tmp_path / "pub"
+    with pytest.raises(OSError, match="cannot switch"):
+        publish_snapshot(warehouse, out)
+    assert current_snapshot(out) is None
+    assert list((out / "snapshots").iterdir()) == []
+
+
+def test_old_snapshots_are_pruned_keeping_three(warehouse: Path, published: Path) -> None:
+    made = [current_snapshot(published)] + [
+        publish_snapshot(warehouse, published) for _ in range(3)
+    ]
+    left = sorted(p.name for p in (published / "snapshots").glob("*.duckdb"))
+    assert left == sorted(p.name for p in made[-3:])
+    assert sorted(p.name for p in (published / "snapshots").glob("*.json")) == [
+        n.replace(".duckdb", ".json") for n in left
+    ]
+    assert current_snapshot(published) == made[-1]
+
+
+def test_prune_never_deletes_the_snapshot_that_was_just_current(
+    warehouse: Path, published: Path, snapshot: Path
+) -> None:
+    new = publish_snapshot(warehouse, published, keep=1)
+    assert new.exists() and snapshot.exists()  # keep=1, but `snapshot` was current until now
+    newer = publish_snapshot(warehouse, published, keep=1)
+    assert newer.exists() and new.exists() and not snapshot.exists()
+
+
+def test_missing_warehouse_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(publish.PublishError, match="no warehouse"):
+        publish_snapshot(tmp_path / "missing.duckdb", tmp_path / "pub")

@@ -1,0 +1,221 @@
+"""The static HTML report: every section has its charts, one brand per page, and
+missing tables are a note (optional) or an error (required)."""
+
+from __future__ import annotations
+
+import base64
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from brandpulse.cli import main
+from brandpulse.query import query_df
+from brandpulse.report.build import report_filename, write_brand_report
+from brandpulse.report.data import (
+    REQUIRED_COLUMNS,
+    REQUIRED_TABLES,
+    BrandData,
+    MissingTable,
+    period_growth,
+)
+from tests.report.conftest import AssetRun
+from tests.report.demo_snapshot import BRANDS, FUNNELS, build_demo_snapshot
+
+# <img> tags each section must hold on the demo snapshot (2 funnels, 2 cohort definitions)
+MIN_CHARTS = {
+    "overview": 1,
+    "funnels": 4 * len(FUNNELS),
+    "retention": 3,
+    "segments": 3,
+    "forecast": 2,
+    "anomalies": 1,
+    "correlations": 1 + len(FUNNELS),
+    "ai": 5,
+}
+
+
+class _Page(HTMLParser):
+    """Collects the <img> sources per <section id>, and the page's visible text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.section: str | None = None
+        self.images: dict[str, list[str]] = {}
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "section":
+            self.section = values.get("id")
+            self.images.setdefault(self.section or "", [])
+        elif tag == "img":
+            self.images.setdefault(self.section or "", []).append(values.get("src") or "")
+        elif tag == "script":
+            raise AssertionError("the report must not need JavaScript")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section":
+            self.section = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+@pytest.fixture
+def reports(asset_run: AssetRun) -> Path:
+    """Every brand's page, written by the Dagster asset (brandpulse.report.build.write_reports)."""
+    return asset_run.reports_dir
+
+
+def test_demo_snapshot_holds_every_required_table_and_column(published: Path) -> None:
+    for brand in BRANDS:
+        src = BrandData(brand, published_dir=published)
+        assert src.tables >= REQUIRED_TABLES
+        for table, columns in REQUIRED_COLUMNS.items():
+            present = set(src.sql(f"SELECT * FROM {table} LIMIT 0").columns)
+            assert set(columns) <= present, f"{table} lacks {set(columns) - present}"
+
+
+def test_one_page_per_brand_and_an_index(reports: Path) -> None:
+    assert sorted(p.name for p in reports.iterdir()) == sorted(
+        ["index.html", *(f"{b}.html" for b in BRANDS)]
+    )
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    for brand in BRANDS:
+        assert f'href="{brand}.html"' in index
+
+
+@pytest.mark.parametrize("brand", BRANDS)
+def test_every_section_has_its_charts(reports: Path, brand: str) -> None:
+    page = parse(reports / f"{brand}.html")
+    assert set(page.images) == set(MIN_CHARTS)
+    for section, minimum in MIN_CHARTS.items():
+        sources = page.images[section]
+        assert len(sources) >= minimum, f"{section}: {len(sources)} charts"
+        for src in sources:
+            prefix = "data:image/png;base64,"
+            assert src.startswith(prefix)
+            assert base64.b64decode(src[len(prefix) :])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("brand", BRANDS)
+def test_page_shows_only_its_brand(reports: Path, published: Path, brand: str) -> None:
+    """The growth table's revenue is the brand's own: the sum of its last 28 days."""
+    text = "".join(parse(reports / f"{brand}.html").text)
+    for other in BRANDS:
+        daily = query_df(
+            "SELECT day, revenue FROM marts.daily_brand_metrics WHERE brand_id = ?",
+            params=[other],
+            published_dir=published,
+        )
+        daily["day"] = pd.to_datetime(daily["day"])
+        last28 = daily[daily["day"] > daily["day"].max() - pd.Timedelta(days=28)]
+        total = f"{last28['revenue'].sum():,.2f}"
+        assert (total in text) == (other == brand)
+    assert "not available (marts.event_daily" in text  # optional table absent in the demo
+
+
+def test_period_growth_hand_worked() -> None:
+    daily = pd.DataFrame({"day": pd.date_range("2026-01-01", periods=4)})
+    for metric in (
+        "active_persons",
+        "new_persons",
+        "sessions",
+        "events",
+        "orders",
+        "ai_generations",
+    ):
+        daily[metric] = [10, 20, 30, 50]
+    for metric in ("revenue", "ai_cost_usd", "shares", "comments"):
+        daily[metric] = [1.0, 2.0, 3.0, 4.0]
+    growth = period_growth(daily, days=2).set_index("metric")
+    # persons: mean of days 1-2 = 15, of days 3-4 = 40
+    assert growth.loc["active_persons (avg/day)", "previous"] == 15
+    assert growth.loc["active_persons (avg/day)", "current"] == 40
+    assert growth.loc["active_persons (avg/day)", "change"] == pytest.approx(25 / 15)
+    # everything else is summed: 1 + 2 = 3, 3 + 4 = 7
+    assert growth.loc["revenue", "previous"] == 3
+    assert growth.loc["revenue", "current"] == 7
+    assert growth.loc["sessions", "current"] == 80
+
+
+def test_cli_one_brand(published: Path, tmp_path: Path) -> None:
+    assert (
+        main(
+            [
+                "report",
+                "--brand",
+                BRANDS[1],
+                "--output",
+                str(tmp_path),
+                "--published-dir",
+                str(published),
+            ]
+        )
+        == 0
+    )
+    assert [p.name for p in tmp_path.iterdir()] == [f"{BRANDS[1]}.html"]
+
+
+def test_cli_unknown_brand(
+    published: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "report",
+            "--brand",
+            "nobody",
+            "--output",
+            str(tmp_path),
+            "--published-dir",
+            str(published),
+        ]
+    )
+    assert code == 2
+    assert "unknown brand" in capsys.readouterr().err
+
+
+def test_cli_without_snapshot(tmp_path: Path) -> None:
+    assert (
+        main(
+            ["report", "--output", str(tmp_path / "out"), "--published-dir", str(tmp_path / "none")]
+        )
+        == 2
+    )
+
+
+def test_missing_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Optional tables missing: a note. A required one missing: strict raises; the CLI
+    still writes the page, with a warning, and exits 1."""
+    optional = {"marts.funnel_breakdown", "ml.revenue_forecast_backtest"}
+    published = build_demo_snapshot(tmp_path / "demo", skip={*optional, "ml.metric_anomalies"})
+    with pytest.raises(MissingTable, match="ml.metric_anomalies"):
+        write_brand_report(BRANDS[0], tmp_path / "strict", published, strict=True)
+    out = tmp_path / "cli"
+    args = ["report", "--brand", BRANDS[0], "--output", str(out), "--published-dir", str(published)]
+    assert main(args) == 1
+    assert "ml.metric_anomalies" in capsys.readouterr().err
+    page = parse(out / f"{BRANDS[0]}.html")
+    text = "".join(page.text)
+    assert "Required tables missing from the snapshot: ml.metric_anomalies" in text
+    assert "not available (marts.funnel_breakdown" in text
+    assert "not available (ml.revenue_forecast_backtest" in text
+    assert "not available (ml.metric_anomalies" in text
+    assert len(page.images["funnels"]) == 3 * len(FUNNELS)  # no breakdown charts
+    assert len(page.images["forecast"]) == 1  # no backtest chart
+    assert page.images["anomalies"] == []
+    assert len(page.images["ai"]) >= MIN_CHARTS["ai"]  # the rest still renders
+
+
+def test_report_file_names_stay_in_the_folder() -> None:
+    assert report_filename("brand_01") == "brand_01.html"
+    assert report_filename("../../etc/passwd") == "_.._etc_passwd.html"
+    assert "/" not in report_filename("a/b")
