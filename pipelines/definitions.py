@@ -7,7 +7,7 @@ from assets.analytics import analytics_assets, analytics_checks
 from assets.ingest.assets import ingest_assets, rejected_rows_spec
 from assets.publish.assets import published_snapshot_asset, upstream_of_publication
 from assets.report import report_assets
-from pipelines.checks import mart_freshness_checks, raw_checks
+from pipelines.checks import mart_freshness_checks
 from pipelines.dbt import dbt_resource, warehouse_dbt_assets
 from pipelines.jobs import ingest_job, warehouse_job
 from pipelines.resources import WarehouseResource
@@ -29,7 +29,7 @@ _published = published_snapshot_asset(upstream_of_publication([k for a in _built
 
 defs = Definitions(
     assets=[*_built, rejected_rows_spec, generation_attempts_spec, _published, *report_assets],
-    asset_checks=[*raw_checks, *mart_freshness_checks, *ai_checks, *analytics_checks],
+    asset_checks=[*mart_freshness_checks, *ai_checks, *analytics_checks],
     jobs=[warehouse_job, ingest_job],
     schedules=[daily_warehouse_schedule],
     sensors=[landing_zone_sensor, *ai_sensors],

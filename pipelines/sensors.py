@@ -32,7 +32,7 @@ def partition_fingerprints(landing: Path) -> dict[str, str]:
     job=warehouse_job,
     name="landing_zone_sensor",
     minimum_interval_seconds=60,
-    default_status=DefaultSensorStatus.RUNNING,
+    default_status=DefaultSensorStatus.STOPPED,  # on in the UI; on by default it would relaunch every landing day
     description="Launches the warehouse job for every arrival day whose landing files appeared or changed.",
 )
 def landing_zone_sensor(context: SensorEvaluationContext):

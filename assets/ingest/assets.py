@@ -20,7 +20,8 @@ from dagster import (
 )
 
 from brandpulse.config import get_settings
-from brandpulse.ingest import PARTITIONED_SOURCES, SNAPSHOT_SOURCES, LoadReport, load_partitions, load_snapshot
+from assets.ingest.checks import raw_check_results, raw_check_specs
+from brandpulse.ingest import PARTITIONED_SOURCES, SNAPSHOT_SOURCES, SOURCES, LoadReport, load_partitions, load_snapshot
 from brandpulse.ingest.load import CHILD_TABLES
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
@@ -58,6 +59,7 @@ def _partitioned_asset(source_name: str) -> AssetsDefinition:
         backfill_policy=single_run_backfill,
         pool=WAREHOUSE_POOL,
         deps=[BRANDS_KEY],
+        check_specs=raw_check_specs(AssetKey(["raw", source_name]), source_name, SOURCES[source_name].dedup_key),
     )
     def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         landing = get_settings().landing_dir
@@ -78,7 +80,10 @@ def _partitioned_asset(source_name: str) -> AssetsDefinition:
 
         with warehouse.connect() as con:
             report = load_partitions(con, source_name, days, landing, progress)
-            return MaterializeResult(metadata=_metadata([report], con, source_name))
+            return MaterializeResult(
+                metadata=_metadata([report], con, source_name),
+                check_results=raw_check_results(con, source_name, SOURCES[source_name].dedup_key),
+            )
 
     return _ingest
 

@@ -59,6 +59,9 @@ def test_two_partitions_load_and_rerun_is_identical(setup) -> None:
     assert first.success
     events_meta = first.asset_materializations_for_node("raw__events")[0].metadata
     assert events_meta["rows_read"].value == 3 and events_meta["rows_rejected"].value == 1
+    checks = {e.check_name: e.passed for e in first.get_asset_check_evaluations() if e.asset_key == RAW_EVENTS}
+    # 1 of 3 rows rejected is above the 5 % threshold: the WARN check fails, the others pass
+    assert checks == {"rejected_rate_below_threshold": False, "latest_partition_not_empty": True, "no_duplicate_ids": True}
     assert run(warehouse, "2026-08-02").success
     before = snapshot(warehouse)
     assert [r[0] for r in before["events"]] == ["e1", "e2", "e3", "late"]

@@ -159,29 +159,40 @@
 {% macro duckdb__funnel_session_setup() -%}set asof_loop_join_threshold = 0{%- endmacro %}
 
 
-{#- The counted attempt of each (brand_id, funnel_id, person_id) of `attempts` (columns
-    attempt_id, entered_at, window_end_at, completed_at, steps_completed): most steps,
-    ties to the earliest (entered_at, attempt_id). DuckDB: one hash aggregate
-    (arg_min) instead of a window over every attempt. -#}
-{% macro funnel_best_attempt(attempts) -%}
-    {{ return(adapter.dispatch('funnel_best_attempt', 'brandpulse')(attempts)) }}
+{#- The counted attempt of each (brand_id, funnel_id, person_id) from the step rows of
+    int_funnel_attempt_steps (columns attempt_id, entered_at, window_end_at,
+    step_seq, reached_at): the attempt with the most steps (its largest step_seq),
+    ties to the earliest (entered_at, attempt_id). Returns attempt_id, entered_at,
+    window_end_at, steps_completed and completed_at (reached_at of that row).
+    DuckDB: one hash aggregate (arg_min) over the rows instead of a per-attempt
+    aggregate and a window. -#}
+{% macro funnel_best_attempt(attempt_steps) -%}
+    {{ return(adapter.dispatch('funnel_best_attempt', 'brandpulse')(attempt_steps)) }}
 {%- endmacro %}
 
-{% macro default__funnel_best_attempt(attempts) -%}
-    select brand_id, funnel_id, person_id, attempt_id, entered_at, window_end_at, completed_at, steps_completed
+{% macro default__funnel_best_attempt(attempt_steps) -%}
+    select
+        brand_id,
+        funnel_id,
+        person_id,
+        attempt_id,
+        entered_at,
+        window_end_at,
+        step_seq as steps_completed,
+        reached_at as completed_at
     from (
         select
             *,
             row_number() over (
                 partition by brand_id, funnel_id, person_id
-                order by steps_completed desc, entered_at, attempt_id
+                order by step_seq desc, entered_at, attempt_id
             ) as attempt_rank
-        from {{ attempts }}
+        from {{ attempt_steps }}
     ) as ranked
     where attempt_rank = 1
 {%- endmacro %}
 
-{% macro duckdb__funnel_best_attempt(attempts) -%}
+{% macro duckdb__funnel_best_attempt(attempt_steps) -%}
     select
         brand_id,
         funnel_id,
@@ -189,18 +200,18 @@
         best.attempt_id,
         best.entered_at,
         best.window_end_at,
-        best.completed_at,
-        best.steps_completed
+        best.step_seq as steps_completed,
+        best.reached_at as completed_at
     from (
         select
             brand_id,
             funnel_id,
             person_id,
             arg_min(
-                struct_pack(attempt_id, entered_at, window_end_at, completed_at, steps_completed),
-                (-steps_completed, entered_at, attempt_id)
+                struct_pack(attempt_id, entered_at, window_end_at, step_seq, reached_at),
+                (-step_seq, entered_at, attempt_id)
             ) as best
-        from {{ attempts }}
+        from {{ attempt_steps }}
         group by brand_id, funnel_id, person_id
     ) as picked
 {%- endmacro %}

@@ -1,6 +1,9 @@
 {#-
   Every attempt of every person at every funnel, with the steps it filled: one row per
-  (attempt, filled step). An attempt starts at each event matching step 1 (attempt_id
+  (attempt, filled step; step_seq = how many steps the attempt had filled once this
+  one was, so its largest step_seq is its step count; reached_at = the latest step
+  time of the attempt so far). An attempt starts at each
+  event matching step 1 (attempt_id
   = that event's event_id; attempts are ordered by (entered_at, attempt_id), the
   person's event order); its window is [entered_at, window_end_at], both ends inclusive.
 
@@ -31,7 +34,7 @@
 -#}
 {{ config(materialized='view', pre_hook=funnel_session_setup()) }}
 {%- set max_position = 19 -%}
-{%- set state_cols = 'brand_id, funnel_id, person_id, attempt_id, attempt_rn, entered_at, window_end_at, funnel_order, lower_rn, used_rns' -%}
+{%- set state_cols = 'brand_id, funnel_id, person_id, attempt_id, attempt_rn, entered_at, window_end_at, funnel_order, lower_rn, used_rns, steps_filled, reached_at' -%}
 
 with steps as (
     select * from {{ ref('int_funnel_steps') }}
@@ -121,7 +124,9 @@ state_0 as (
         a.grp_rn as lower_rn,
         -- the events used so far: only needed (and only kept) when the funnel has steps
         -- that can match the same event; elsewhere a match is never already used
-        case when sf.funnel_id is not null then {{ funnel_list_of('attempt_rn') }} end as used_rns
+        case when sf.funnel_id is not null then {{ funnel_list_of('attempt_rn') }} end as used_rns,
+        1 as steps_filled,
+        a.entered_at as reached_at
     from attempts as a
     left join sharing_funnels as sf
         on sf.brand_id = a.brand_id
@@ -188,7 +193,7 @@ picked_{{ j }} as {{ funnel_materialized() }} (
                 partition by f.brand_id, f.funnel_id, f.person_id, f.attempt_id order by m.idx
             ) as pick
         from first_{{ j }} as f
-        left join targets_{{ j }} as m
+        left join (select * from targets_{{ j }} where idx is not null) as m
             on m.brand_id = f.brand_id
             and m.funnel_id = f.funnel_id
             and m.step_number = f.next_step
@@ -219,7 +224,9 @@ state_{{ j }} as {{ funnel_materialized() }} (
         window_end_at,
         funnel_order,
         case when funnel_order = 'ordered' then pick_grp_rn else lower_rn end as lower_rn,
-        case when used_rns is not null then {{ funnel_list_append('used_rns', 'pick_rn') }} end as used_rns
+        case when used_rns is not null then {{ funnel_list_append('used_rns', 'pick_rn') }} end as used_rns,
+        steps_filled + 1 as steps_filled,
+        greatest(reached_at, pick_occurred_at) as reached_at
     from filled_{{ j }}
 
     union all
@@ -234,14 +241,15 @@ state_{{ j }} as {{ funnel_materialized() }} (
 all_steps as (
     select
         brand_id, funnel_id, person_id, attempt_id, entered_at, window_end_at,
-        1 as step_number, attempt_id as event_id, entered_at as occurred_at
+        1 as step_number, attempt_id as event_id, entered_at as occurred_at, 1 as step_seq,
+        entered_at as reached_at
     from attempts
 
     union all
 
     select
         brand_id, funnel_id, person_id, attempt_id, entered_at, window_end_at,
-        step_number, event_id, occurred_at
+        step_number, event_id, occurred_at, step_number as step_seq, occurred_at as reached_at
     from strict_steps
 
     {% for j in range(1, max_position + 1) %}
@@ -249,7 +257,8 @@ all_steps as (
 
     select
         brand_id, funnel_id, person_id, attempt_id, entered_at, window_end_at,
-        next_step, pick_event_id, pick_occurred_at
+        next_step, pick_event_id, pick_occurred_at, steps_filled + 1,
+        greatest(reached_at, pick_occurred_at)
     from filled_{{ j }}
     {% endfor %}
 )

@@ -25,25 +25,14 @@ exclusions as (
     select * from {{ ref('stg_raw__funnel_exclusions') }}
 ),
 
-attempts as (
-    select
-        brand_id,
-        funnel_id,
-        person_id,
-        attempt_id,
-        min(entered_at) as entered_at,
-        min(window_end_at) as window_end_at,
-        max(occurred_at) as completed_at,
-        count(*) as steps_completed
-    from attempt_steps
-    group by brand_id, funnel_id, person_id, attempt_id
-),
-
+-- one pass over the step rows: the row with the largest step_seq (ties: earliest
+-- attempt) belongs to the counted attempt; its step_seq is the attempt's step count
+-- and its reached_at the attempt's completed_at
 counted as {{ funnel_materialized() }} (
-    {{ funnel_best_attempt('attempts') }}
+    {{ funnel_best_attempt('attempt_steps') }}
 ),
 
-counted_steps as {{ funnel_materialized() }} (
+counted_rows as (
     select
         s.brand_id,
         s.funnel_id,
@@ -62,6 +51,10 @@ counted_steps as {{ funnel_materialized() }} (
         and c.funnel_id = s.funnel_id
         and c.person_id = s.person_id
         and c.attempt_id = s.attempt_id
+),
+
+counted_steps as {{ funnel_materialized() }} (
+    select * from counted_rows
 ),
 
 exclusion_bounds as (

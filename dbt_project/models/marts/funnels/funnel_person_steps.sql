@@ -9,16 +9,21 @@ with steps as (
     where not is_excluded
 ),
 
+-- the time-order window only where it is needed (unordered funnels)
 positioned as (
+    select *, step_number as step_position
+    from steps
+    where funnel_order <> 'unordered'
+
+    union all
+
     select
         *,
-        case
-            when funnel_order = 'unordered' then row_number() over (
-                partition by brand_id, funnel_id, person_id order by occurred_at, step_number
-            )
-            else step_number
-        end as step_position
+        row_number() over (
+            partition by brand_id, funnel_id, person_id order by occurred_at, step_number
+        ) as step_position
     from steps
+    where funnel_order = 'unordered'
 )
 
 select

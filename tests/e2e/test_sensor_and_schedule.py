@@ -1,0 +1,40 @@
+"""The landing sensor's run keys and the daily schedule's target partition."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, build_schedule_context, build_sensor_context
+
+from pipelines.schedules import daily_warehouse_schedule
+from pipelines.sensors import landing_zone_sensor
+from tests.ingest.landing import event, write_events
+
+
+def run_keys(instance: DagsterInstance) -> dict[str, str]:
+    result = landing_zone_sensor(build_sensor_context(instance=instance))
+    return {r.partition_key: r.run_key for r in result}
+
+
+def test_same_files_same_run_key_and_a_changed_file_a_new_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRANDPULSE_LANDING", str(tmp_path))
+    day1 = write_events(tmp_path, "2026-08-01", [event("e1")])
+    write_events(tmp_path, "2026-08-02", [event("e2")])
+    with DagsterInstance.ephemeral() as instance:
+        first = run_keys(instance)
+        assert sorted(first) == ["2026-08-01", "2026-08-02"]
+        assert run_keys(instance) == first  # nothing changed: the daemon skips known run keys
+        day1.write_text(day1.read_text() + '{"event_id": "late"}\n')
+        os.utime(day1, (1_900_000_000, 1_900_000_000))
+        second = run_keys(instance)
+        assert second["2026-08-02"] == first["2026-08-02"]
+        assert second["2026-08-01"] != first["2026-08-01"]
+
+
+def test_daily_schedule_targets_yesterday() -> None:
+    context = build_schedule_context(scheduled_execution_time=datetime(2026, 8, 10, 2, 0))
+    request = daily_warehouse_schedule(context)
+    assert (request.partition_key, request.run_key) == ("2026-08-09", "daily-2026-08-09")
