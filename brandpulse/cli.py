@@ -18,18 +18,18 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Import only the chosen sub-command's module: the others pull in Dagster, prophet, ..."""
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="brandpulse", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    chosen = next((a for a in argv if not a.startswith("-")), None)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        try:
+        sp = sub.add_parser(name, help=help_text)
+        if name == chosen:
             module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue  # sub-command not built yet
-            raise
-        sp = sub.add_parser(name, help=help_text, description=module.__doc__)
-        module.add_arguments(sp)
-        sp.set_defaults(_run=module.run)
+            sp.description = module.__doc__
+            module.add_arguments(sp)
+            sp.set_defaults(_run=module.run)
     args = parser.parse_args(argv)
     return int(args._run(args) or 0)
 
