@@ -156,12 +156,10 @@ def render_markdown(report: dict) -> str:
         status = "" if t is None or t["met"] is None else ("met" if t["met"] else "**MISSED**")
         if value is None:
             status = "not measured"
-        bound = (
-            ">= "
-            if key.startswith("incremental")
-            and (stages.get("incremental") or {}).get("lower_bound")
-            else ""
+        lower = key.startswith("incremental") and (stages.get("incremental") or {}).get(
+            "lower_bound"
         )
+        bound = ">= " if lower and value is not None else ""
         lines.append(
             f"| {spec.label} | {bound}{fmt(value, spec.unit)} | {target} | {status} | {fmt(base.get(key), spec.unit)} |"
         )

@@ -3,7 +3,8 @@
 Models are keyed `[schema, model]` (e.g. marts/funnel_persons) and dbt sources map onto
 the ingest and AI asset keys through their `meta.dagster.asset_key`, so lineage is one
 graph. The dbt assets share the ingest assets' daily partitions, backfill policy and
-single-writer pool; a partition range reaches dbt as the `min_date`/`max_date` vars.
+single-writer pool. Only the incremental models (and their ancestors) are partitioned: a
+partition range reaches them as the `min_date`/`max_date` vars.
 """
 
 
@@ -68,28 +69,49 @@ translator = BrandpulseTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 
 
 def dbt_vars(context: AssetExecutionContext) -> dict[str, str]:
-    """The partition window (UTC) handed to incremental models; none for unpartitioned runs."""
-    if not context.has_partition_key and not context.has_partition_key_range:
-        return {}
+    """The partition window (UTC arrival days) handed to the incremental models."""
     window = context.partition_time_window
     return {"min_date": window.start.strftime("%Y-%m-%d"), "max_date": window.end.strftime("%Y-%m-%d")}
+
+
+INCREMENTAL_SELECTION = "+config.materialized:incremental"
+"""Incremental models and their ancestors: the only dbt assets that take a partition window."""
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
+    select=INCREMENTAL_SELECTION,
+    name="dbt_incremental_models",
     dagster_dbt_translator=translator,
     partitions_def=daily_partitions,
     backfill_policy=single_run_backfill,
     pool=WAREHOUSE_POOL,
 )
-def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """Seeds, staging, intermediate and marts models with their tests, as one dbt build."""
-    args = ["build"]
-    variables = dbt_vars(context)
-    if variables:
-        args += ["--vars", json.dumps(variables)]
+def incremental_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """Event-level incremental models (and the staging they read) for the partition window."""
+    # cautious: a test that also reads a downstream model (built by the other dbt step)
+    # runs there, not here where that model may not exist yet.
+    args = ["build", "--indirect-selection", "cautious", "--vars", json.dumps(dbt_vars(context))]
     yield from dbt.cli(args, context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    exclude=INCREMENTAL_SELECTION,
+    name="dbt_warehouse_models",
+    dagster_dbt_translator=translator,
+    pool=WAREHOUSE_POOL,
+)
+def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """Everything downstream of the events: full tables rebuilt on every run.
+
+    Identity merges and late events change persons, sessions, funnels and cohorts
+    retroactively, so these are not partitioned: one materialization covers all days.
+    (Partitioning them would also make Dagster log one planned event per model per day.)
+    """
+    yield from dbt.cli(["build"], context=context).stream()
 
 
 def dbt_executable() -> str:

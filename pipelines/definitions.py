@@ -8,7 +8,7 @@ from assets.ingest.assets import ingest_assets, rejected_rows_spec
 from assets.publish.assets import published_snapshot_asset, upstream_of_publication
 from assets.report import report_assets
 from pipelines.checks import mart_freshness_checks
-from pipelines.dbt import dbt_resource, warehouse_dbt_assets
+from pipelines.dbt import dbt_resource, incremental_dbt_assets, warehouse_dbt_assets
 from pipelines.jobs import ingest_job, warehouse_job
 from pipelines.resources import WarehouseResource
 from pipelines.schedules import daily_warehouse_schedule
@@ -24,7 +24,7 @@ generation_attempts_spec = AssetSpec(
     deps=[a.key for a in ai_assets],
 )
 
-_built = [*ingest_assets, warehouse_dbt_assets, *ai_assets, *analytics_assets]
+_built = [*ingest_assets, incremental_dbt_assets, warehouse_dbt_assets, *ai_assets, *analytics_assets]
 _published = published_snapshot_asset(upstream_of_publication([k for a in _built for k in a.keys]))
 
 defs = Definitions(

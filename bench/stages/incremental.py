@@ -90,8 +90,9 @@ def run(ctx: BenchContext) -> dict:
             "full_build_seconds": round(full.seconds, 3),
             "full_build_model_seconds": round(full_models, 3),
             "incremental_build_seconds": inc["wall_seconds"],
-            "incremental_model_seconds": inc["model_seconds"],
-            "incremental_test_seconds": inc["test_seconds"],
+            # a killed build wrote no run_results: no model time to report (not 0)
+            "incremental_model_seconds": None if incremental.timed_out else inc["model_seconds"],
+            "incremental_test_seconds": None if incremental.timed_out else inc["test_seconds"],
             "incremental_ok": incremental.ok,
             "incremental_timed_out": incremental.timed_out,
             "incremental_top_models": inc["top_models"],

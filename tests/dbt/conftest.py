@@ -23,7 +23,9 @@ from warehouse import create_warehouse, insert_rows, query, run_dbt  # noqa: E40
 
 CORE_SELECTION = [
     "--select",
-    "segment_features path:models/staging/core path:models/intermediate/core path:models/marts/core path:tests/core",
+    "segment_features path:models/staging/core path:models/intermediate/core +path:models/marts/core path:tests/core",
+    "--indirect-selection",
+    "cautious",  # tests of the AI models pulled in as ancestors need models not selected here
 ]
 INCREMENTAL_SELECTION = ["--select", "+int_persons +int_sessions"]
 BATCH_CUTOFFS = ["2026-08-03", "2026-08-11", "9999-12-31"]

@@ -354,15 +354,20 @@ GENERATIONS = [
         "brand_id": "acme",
         "user_id": "u1",
         "type": "text",
-        "model": "local-small",
+        "model": "local-text-small",
         "status": status,
         "version": 1,
         "attempts": 1,
         "idempotency_key": g,
         "cost_usd": cost,
-        "created_at": ts(created),
+        "input_tokens": 1000,
+        "output_tokens": 500 if status == "completed" else 0,
+        "images": 0,
+        # requested on 08-05 (the day it counts on), processed days later by the job
+        "requested_at": ts(requested),
+        "created_at": ts("2026-08-20 09:00:00"),
     }
-    for g, status, cost, created in [
+    for g, status, cost, requested in [
         ("g1", "completed", 0.01, "2026-08-05 10:00:00"),
         ("g2", "failed", 0.02, "2026-08-05 11:00:00"),
     ]

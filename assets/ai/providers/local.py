@@ -63,6 +63,12 @@ def estimate_prompt_tokens(prompt: str) -> int:
     return math.ceil(len(prompt) / 4) + 7
 
 
+LOCAL_RETRY_AFTER_S = 0.02
+"""The local "server" asks to be retried after 20 ms (a Retry-After it sends, which the
+retry policy honours over its own backoff): the demo exercises the retry path without
+sleeping for seconds on every simulated failure."""
+
+
 class LocalProvider:
     """Deterministic offline provider. `failure_rate` is the share of failing attempts."""
 
@@ -82,7 +88,7 @@ class LocalProvider:
                     "local provider simulated rate limit",
                     transient=True,
                     http_status=429,
-                    retry_after_s=1.0,
+                    retry_after_s=LOCAL_RETRY_AFTER_S,
                     latency_ms=20,
                 )
             raise ProviderError(
@@ -90,6 +96,7 @@ class LocalProvider:
                 "local provider simulated outage",
                 transient=True,
                 http_status=503,
+                retry_after_s=LOCAL_RETRY_AFTER_S,
                 latency_ms=int(50 + 200 * _unit("lat-fail", call.idempotency_key, attempt)),
             )
         input_tokens = estimate_prompt_tokens(call.prompt)

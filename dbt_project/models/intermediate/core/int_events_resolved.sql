@@ -57,14 +57,13 @@ with_person as (
 
 {% if is_incremental() %}
 window_start as (
-    select
-        {% if var('min_date') %}
-        {{ core_utc_timestamp_var(var('min_date')) }}
-        {% else %}
-        coalesce(max(occurred_at), cast('1970-01-01' as timestamp))
-        {% endif %}
-        - interval '{{ lookback_days }} days' as start_at
+    {#- exactly one row: the partition start, or the newest event already loaded -#}
+    {% if var('min_date') %}
+    select {{ core_utc_timestamp_var(var('min_date')) }} - interval '{{ lookback_days }} days' as start_at
+    {% else %}
+    select coalesce(max(occurred_at), cast('1970-01-01' as timestamp)) - interval '{{ lookback_days }} days' as start_at
     from {{ this }}
+    {% endif %}
 ),
 
 touched_persons as (

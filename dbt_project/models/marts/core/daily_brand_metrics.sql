@@ -31,15 +31,17 @@ session_days as (
     group by brand_id, session_day
 ),
 
+-- A generation counts on the brand-local day it was requested (not when the job ran it),
+-- at the price valid on that day (re-priced by ai_generations_priced, so a price change
+-- re-prices history here too).
 ai_days as (
     select
         g.brand_id,
-        {{ brand_day('g.created_at', 'b.timezone') }} as day,
+        g.day,
         count(*) as ai_generations,
         sum(case when g.status = 'completed' then 1 else 0 end) as ai_generations_completed,
         coalesce(sum(g.cost_usd), 0) as ai_cost_usd
-    from {{ source('ai', 'generations') }} as g
-    inner join brands as b on b.brand_id = g.brand_id
+    from {{ ref('ai_generations_priced') }} as g
     group by 1, 2
 ),
 
