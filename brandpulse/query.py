@@ -69,6 +69,33 @@ def execute(
         yield con
 
 
+class QuerySession:
+    """One (optionally brand-scoped) session on one snapshot, for many queries.
+
+    Opening a brand-scoped session copies that brand's rows once; a report page or a
+    notebook that runs dozens of queries reuses it, and all of them see one snapshot.
+    Every query is validated exactly as `query_df` validates it.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    def df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        statement = validate_query(self._con, sql)
+        if params is None:
+            self._con.execute(statement)
+        else:
+            self._con.execute(statement, params)
+        return self._con.df()
+
+
+@contextmanager
+def session(brand: str | None = None, published_dir: Path | str | None = None) -> Iterator[QuerySession]:
+    """A QuerySession on the current snapshot (resolved once, when it opens)."""
+    with open_session(resolve_snapshot(published_dir), brand) as con:
+        yield QuerySession(con)
+
+
 def query_df(
     sql: str,
     brand: str | None = None,
@@ -79,8 +106,8 @@ def query_df(
 
     With `brand`, the query sees that brand's rows only, in every table.
     """
-    with execute(sql, brand, params, published_dir) as con:
-        return con.df()
+    with session(brand, published_dir) as s:
+        return s.df(sql, params)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

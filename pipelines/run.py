@@ -53,7 +53,7 @@ def main() -> int:
 
     from pipelines.definitions import defs
 
-    job = defs.get_job_def("warehouse_job")
+    job = defs.resolve_job_def("warehouse_job")
     print(f"Running warehouse_job for {days[0]}..{days[-1]} ({len(days)} landing days) as one run")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(

@@ -22,6 +22,7 @@ from assets.analytics.io import METRICS
 
 DETECTORS = ("ECOD", "COPOD", "IForest", "MAD", "KNN", "LOF", "HBOS")
 COUNT_METRICS = frozenset(METRICS) - {"revenue", "ai_cost_usd"}
+DEFAULT_DETECTION_METRICS = tuple(m for m in METRICS if m != "ai_cost_usd")
 """Whole-number metrics: their noise is at least Poisson (sd ~ sqrt(level))."""
 
 ANOMALY_COLUMNS = [
@@ -45,15 +46,15 @@ class AnomalyParams:
     detector: str = "ECOD"
     contamination: float = 0.05
     """Share of days the detector may flag per series: an upper bound on the alarm rate."""
-    threshold: float = 4.0
+    threshold: float = 5.0
     """Robust z (residual / local 1.4826 * MAD) a flagged day must also reach."""
     trend_window: int = 21
     """Centred rolling-median window in days: three weeks, so one bad day or a weekend
     cannot move the trend."""
     scale_window: int = 28
     """Centred window (days) of the local noise scale: eight weeks."""
-    support_threshold: float = 2.75
-    min_support: int = 3
+    support_threshold: float = 3.0
+    min_support: int = 4
     """Or: at least `min_support` metrics of the same day reach `support_threshold`
     in the same direction (see `_consensus`)."""
     warmup_days: int = 10
@@ -62,7 +63,9 @@ class AnomalyParams:
     max_zero_share: float = 0.2
     """A series that is 0 on more than this share of days is intermittent (one order
     every few days): its zeros and its non-zeros are both normal, so it is not flagged."""
-    metrics: tuple[str, ...] = field(default=METRICS)
+    metrics: tuple[str, ...] = field(default=DEFAULT_DETECTION_METRICS)
+    """ai_cost_usd is left out by default: a price change shifts its level on a known
+    date, which is not an anomaly (add it back through the asset config if wanted)."""
 
 
 def _make_detector(name: str, contamination: float):

@@ -22,7 +22,7 @@ from dagster import (
 from pydantic import Field
 
 from assets.analytics import io
-from assets.analytics.anomalies import AnomalyParams, evaluate, load_truth, metric_anomalies
+from assets.analytics.anomalies import DEFAULT_DETECTION_METRICS, AnomalyParams, evaluate, load_truth, metric_anomalies
 from assets.analytics.backtest import BacktestParams, backtest_revenue, summarize
 from assets.analytics.correlations import metric_correlations
 from assets.analytics.forecast import MODEL_PROPHET, ForecastParams, forecast_revenue
@@ -256,17 +256,22 @@ def funnel_correlations_asset(
 
 
 class AnomalyConfig(Config):
-    detector: str = Field(default="ECOD", description="pyod detector: ECOD, COPOD, IForest, ...")
-    contamination: float = Field(default=0.05, gt=0, lt=0.5)
-    threshold: float = Field(default=4.0, gt=0, description="Robust z a lone metric must reach.")
-    support_threshold: float = Field(default=2.75, gt=0)
+    """The detector's settings; defaults are AnomalyParams' (tuned on the demo data)."""
+
+    detector: str = Field(default=AnomalyParams.detector, description="pyod detector: ECOD, COPOD, IForest, ...")
+    contamination: float = Field(default=AnomalyParams.contamination, gt=0, lt=0.5)
+    threshold: float = Field(default=AnomalyParams.threshold, gt=0, description="Robust z a lone metric must reach.")
+    support_threshold: float = Field(default=AnomalyParams.support_threshold, gt=0)
     min_support: int = Field(
-        default=3, ge=1, description="Metrics agreeing at support_threshold that flag a day."
+        default=AnomalyParams.min_support, ge=1, description="Metrics agreeing at support_threshold that flag a day."
     )
-    trend_window: int = Field(default=21, ge=3)
-    scale_window: int = Field(default=28, ge=7)
-    warmup_days: int = Field(default=10, ge=0)
-    max_zero_share: float = Field(default=0.2, ge=0, le=1)
+    trend_window: int = Field(default=AnomalyParams.trend_window, ge=3)
+    scale_window: int = Field(default=AnomalyParams.scale_window, ge=7)
+    warmup_days: int = Field(default=AnomalyParams.warmup_days, ge=0)
+    max_zero_share: float = Field(default=AnomalyParams.max_zero_share, ge=0, le=1)
+    metrics: list[str] = Field(
+        default=list(DEFAULT_DETECTION_METRICS), description="Columns of marts.daily_brand_metrics to watch."
+    )
     truth_path: str = Field(
         default="",
         description="Ground-truth anomalies.json to score against; empty = "
@@ -284,6 +289,7 @@ class AnomalyConfig(Config):
             scale_window=self.scale_window,
             warmup_days=self.warmup_days,
             max_zero_share=self.max_zero_share,
+            metrics=tuple(self.metrics),
         )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from brandpulse.config import get_settings
 from brandpulse.publish import current_snapshot
-from brandpulse.query import NoSnapshot
+from brandpulse.query import NoSnapshot, session
 from brandpulse.report.data import BrandData, list_brands
 from brandpulse.report.html import CSS, render_page
 from brandpulse.report.sections import build_sections
@@ -59,8 +59,9 @@ def write_brand_report(
         )
     out = Path(output_dir) if output_dir is not None else get_settings().reports_dir
     out.mkdir(parents=True, exist_ok=True)
-    src = BrandData(brand, published_dir=published_dir, strict=strict)
-    sections = build_sections(src)
+    with session(brand, published_dir) as brand_session:
+        src = BrandData(brand, published_dir=published_dir, strict=strict, session=brand_session)
+        sections = build_sections(src)
     page = render_page(
         brand,
         sections,

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from brandpulse.query import query_df
+from brandpulse.query import QuerySession, query_df
 
 METRICS: tuple[str, ...] = (
     "active_persons",
@@ -217,6 +217,8 @@ class BrandData:
     strict: bool = True
     missing_required: set[str] = field(default_factory=set)
     missing_optional: set[str] = field(default_factory=set)
+    session: QuerySession | None = None
+    """An open session to reuse (one copy of the brand's rows, one snapshot for a page)."""
     _tables: frozenset[str] | None = None
 
     @property
@@ -247,6 +249,8 @@ class BrandData:
 
     def sql(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one read-only query in the brand's session."""
+        if self.session is not None:
+            return self.session.df(sql, params)
         return query_df(sql, brand=self.brand, params=params, published_dir=self.published_dir)
 
     def read(
