@@ -88,7 +88,9 @@ def get_settings() -> Settings:
         reports_dir=_path("BRANDPULSE_REPORTS_DIR", data_dir / "reports"),
         bench_dir=_path("BRANDPULSE_BENCH_DIR", data_dir / "bench"),
         dagster_home=_path("DAGSTER_HOME", REPO_ROOT / "dagster_home"),
-        start_date=date.fromisoformat(start) if start else (_first_landing_day(landing_dir) or DEFAULT_START_DATE),
+        start_date=date.fromisoformat(start)
+        if start
+        else (_first_landing_day(landing_dir) or DEFAULT_START_DATE),
         ai_provider=os.environ.get("BRANDPULSE_AI_PROVIDER", "local"),
         ai_base_url=os.environ.get("BRANDPULSE_AI_BASE_URL") or None,
         ai_api_key=os.environ.get("BRANDPULSE_AI_API_KEY") or None,

@@ -11,7 +11,9 @@ import duckdb
 from brandpulse.config import get_settings
 
 
-def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str | None = None, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (or `path`) with bounded threads and memory, UTC session time.
 
     `memory_limit` leaves room for Dagster and prophet on the 24 GiB box, and

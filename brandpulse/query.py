@@ -90,7 +90,9 @@ class QuerySession:
 
 
 @contextmanager
-def session(brand: str | None = None, published_dir: Path | str | None = None) -> Iterator[QuerySession]:
+def session(
+    brand: str | None = None, published_dir: Path | str | None = None
+) -> Iterator[QuerySession]:
     """A QuerySession on the current snapshot (resolved once, when it opens)."""
     with open_session(resolve_snapshot(published_dir), brand) as con:
         yield QuerySession(con)

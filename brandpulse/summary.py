@@ -25,7 +25,9 @@ def load_totals(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     ).fetchall()
 
 
-def schema_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str, int]]:
+def schema_tables(
+    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]
+) -> list[tuple[str, str, int]]:
     rows = con.execute(
         "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() WHERE schema_name IN "
         f"({', '.join('?' for _ in schemas)}) ORDER BY 1, 2",
@@ -37,10 +39,14 @@ def schema_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> l
 def render(warehouse: Path) -> str:
     lines: list[str] = []
     with db.connect(warehouse, read_only=True) as con:
-        lines.append(f"{'source':<24}{'days':>6}{'read':>12}{'loaded':>12}{'duplicates':>12}{'rejected':>10}  balanced")
+        lines.append(
+            f"{'source':<24}{'days':>6}{'read':>12}{'loaded':>12}{'duplicates':>12}{'rejected':>10}  balanced"
+        )
         for source, days, read, loaded, dup, rejected in load_totals(con):
             ok = "yes" if read == loaded + dup + rejected else "NO"
-            lines.append(f"{source:<24}{days:>6}{read:>12,}{loaded:>12,}{dup:>12,}{rejected:>10,}  {ok}")
+            lines.append(
+                f"{source:<24}{days:>6}{read:>12,}{loaded:>12,}{dup:>12,}{rejected:>10,}  {ok}"
+            )
         reasons = con.execute(
             "SELECT source, split_part(reason, ':', 1) AS code, count(*) FROM raw.rejected_rows "
             "GROUP BY ALL ORDER BY 1, 2"
@@ -59,7 +65,9 @@ def render(warehouse: Path) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--warehouse", type=Path, default=None, help="warehouse file (default: configured)")
+    parser.add_argument(
+        "--warehouse", type=Path, default=None, help="warehouse file (default: configured)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,7 +7,6 @@ single-writer pool. Only the incremental models (and their ancestors) are partit
 partition range reaches them as the `min_date`/`max_date` vars.
 """
 
-
 import json
 import os
 import subprocess
@@ -17,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from brandpulse.config import DBT_PROJECT_DIR, get_settings
 from pipelines.partitions import daily_partitions, single_run_backfill
@@ -34,7 +39,15 @@ def ensure_manifest() -> None:
     if dbt_project.manifest_path.exists():
         return
     subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        [
+            dbt_executable(),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
         check=True,
         env={**os.environ, **get_settings().env()},
     )
@@ -71,7 +84,10 @@ translator = BrandpulseTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 def dbt_vars(context: AssetExecutionContext) -> dict[str, str]:
     """The partition window (UTC arrival days) handed to the incremental models."""
     window = context.partition_time_window
-    return {"min_date": window.start.strftime("%Y-%m-%d"), "max_date": window.end.strftime("%Y-%m-%d")}
+    return {
+        "min_date": window.start.strftime("%Y-%m-%d"),
+        "max_date": window.end.strftime("%Y-%m-%d"),
+    }
 
 
 INCREMENTAL_SELECTION = "+config.materialized:incremental"
@@ -121,4 +137,6 @@ def dbt_executable() -> str:
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable())
+    return DbtCliResource(
+        project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )

@@ -24,7 +24,13 @@ generation_attempts_spec = AssetSpec(
     deps=[a.key for a in ai_assets],
 )
 
-_built = [*ingest_assets, incremental_dbt_assets, warehouse_dbt_assets, *ai_assets, *analytics_assets]
+_built = [
+    *ingest_assets,
+    incremental_dbt_assets,
+    warehouse_dbt_assets,
+    *ai_assets,
+    *analytics_assets,
+]
 _published = published_snapshot_asset(upstream_of_publication([k for a in _built for k in a.keys]))
 
 defs = Definitions(

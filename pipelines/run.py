@@ -12,7 +12,6 @@ import time
 
 from brandpulse.config import get_settings
 
-
 DEMO_SIZE = {"seed": 7, "brands": 8, "persons": 8000, "days": 90}
 """About 210k events: the whole demo run finishes in a few minutes on 2 cores."""
 
@@ -32,7 +31,9 @@ def ensure_landing_zone() -> None:
         print(f"Using the landing zone at {settings.landing_dir}")
         return
     if os.environ.get("BRANDPULSE_LANDING"):
-        sys.exit(f"BRANDPULSE_LANDING={settings.landing_dir} has no partition folders (<source>/date=YYYY-MM-DD/).")
+        sys.exit(
+            f"BRANDPULSE_LANDING={settings.landing_dir} has no partition folders (<source>/date=YYYY-MM-DD/)."
+        )
     from brandpulse.generator import generate
 
     print(f"No landing zone yet: generating demo data into {settings.landing_dir}")
@@ -58,14 +59,19 @@ def main() -> int:
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
-            tags={"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[-1]},
+            tags={
+                "dagster/asset_partition_range_start": days[0],
+                "dagster/asset_partition_range_end": days[-1],
+            },
             raise_on_error=False,
         )
     from brandpulse.summary import render
 
     print()
     print(render(get_settings().warehouse_path))
-    print(f"\nrun {result.run_id} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - started:.0f}s")
+    print(
+        f"\nrun {result.run_id} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - started:.0f}s"
+    )
     return 0 if result.success else 1
 
 

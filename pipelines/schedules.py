@@ -20,4 +20,6 @@ def daily_warehouse_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     # (The partitions end at today, for the landing sensor, so the built-in partitioned
     # schedule would pick today: name yesterday explicitly.)
     day = (context.scheduled_execution_time - timedelta(days=1)).strftime("%Y-%m-%d")
-    return RunRequest(run_key=f"daily-{day}", partition_key=day, tags={"brandpulse/trigger": "schedule"})
+    return RunRequest(
+        run_key=f"daily-{day}", partition_key=day, tags={"brandpulse/trigger": "schedule"}
+    )

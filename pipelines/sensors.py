@@ -24,8 +24,13 @@ def partition_fingerprints(landing: Path) -> dict[str, str]:
             day = folder.name.removeprefix("date=")
             for path in list_files(folder):
                 stat = path.stat()
-                entries.setdefault(day, []).append(f"{source.name}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return {day: hashlib.sha256("\n".join(sorted(files)).encode()).hexdigest()[:16] for day, files in entries.items()}
+                entries.setdefault(day, []).append(
+                    f"{source.name}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
+                )
+    return {
+        day: hashlib.sha256("\n".join(sorted(files)).encode()).hexdigest()[:16]
+        for day, files in entries.items()
+    }
 
 
 @sensor(
@@ -39,7 +44,11 @@ def landing_zone_sensor(context: SensorEvaluationContext):
     fingerprints = partition_fingerprints(get_settings().landing_dir)
     valid = set(daily_partitions.get_partition_keys())
     requests = [
-        RunRequest(run_key=f"landing-{day}-{digest}", partition_key=day, tags={"brandpulse/trigger": "landing"})
+        RunRequest(
+            run_key=f"landing-{day}-{digest}",
+            partition_key=day,
+            tags={"brandpulse/trigger": "landing"},
+        )
         for day, digest in sorted(fingerprints.items())
         if day in valid
     ]

@@ -22,7 +22,13 @@ from dagster import (
 from pydantic import Field
 
 from assets.analytics import io
-from assets.analytics.anomalies import DEFAULT_DETECTION_METRICS, AnomalyParams, evaluate, load_truth, metric_anomalies
+from assets.analytics.anomalies import (
+    DEFAULT_DETECTION_METRICS,
+    AnomalyParams,
+    evaluate,
+    load_truth,
+    metric_anomalies,
+)
 from assets.analytics.backtest import BacktestParams, backtest_revenue, summarize
 from assets.analytics.correlations import metric_correlations
 from assets.analytics.forecast import MODEL_PROPHET, ForecastParams, forecast_revenue
@@ -258,19 +264,26 @@ def funnel_correlations_asset(
 class AnomalyConfig(Config):
     """The detector's settings; defaults are AnomalyParams' (tuned on the demo data)."""
 
-    detector: str = Field(default=AnomalyParams.detector, description="pyod detector: ECOD, COPOD, IForest, ...")
+    detector: str = Field(
+        default=AnomalyParams.detector, description="pyod detector: ECOD, COPOD, IForest, ..."
+    )
     contamination: float = Field(default=AnomalyParams.contamination, gt=0, lt=0.5)
-    threshold: float = Field(default=AnomalyParams.threshold, gt=0, description="Robust z a lone metric must reach.")
+    threshold: float = Field(
+        default=AnomalyParams.threshold, gt=0, description="Robust z a lone metric must reach."
+    )
     support_threshold: float = Field(default=AnomalyParams.support_threshold, gt=0)
     min_support: int = Field(
-        default=AnomalyParams.min_support, ge=1, description="Metrics agreeing at support_threshold that flag a day."
+        default=AnomalyParams.min_support,
+        ge=1,
+        description="Metrics agreeing at support_threshold that flag a day.",
     )
     trend_window: int = Field(default=AnomalyParams.trend_window, ge=3)
     scale_window: int = Field(default=AnomalyParams.scale_window, ge=7)
     warmup_days: int = Field(default=AnomalyParams.warmup_days, ge=0)
     max_zero_share: float = Field(default=AnomalyParams.max_zero_share, ge=0, le=1)
     metrics: list[str] = Field(
-        default=list(DEFAULT_DETECTION_METRICS), description="Columns of marts.daily_brand_metrics to watch."
+        default=list(DEFAULT_DETECTION_METRICS),
+        description="Columns of marts.daily_brand_metrics to watch.",
     )
     truth_path: str = Field(
         default="",

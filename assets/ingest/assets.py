@@ -5,23 +5,29 @@ in turn inside one run); snapshot sources (brands and the definitions) replace t
 table from the newest file. Each partition is replaced in one transaction.
 """
 
-
 from datetime import date
 
 from dagster import (
     AssetExecutionContext,
-    AssetSpec,
     AssetKey,
     AssetsDefinition,
+    AssetSpec,
     MaterializeResult,
     MetadataValue,
     asset,
     multi_asset,
 )
 
-from brandpulse.config import get_settings
 from assets.ingest.checks import raw_check_results, raw_check_specs
-from brandpulse.ingest import PARTITIONED_SOURCES, SNAPSHOT_SOURCES, SOURCES, LoadReport, load_partitions, load_snapshot
+from brandpulse.config import get_settings
+from brandpulse.ingest import (
+    PARTITIONED_SOURCES,
+    SNAPSHOT_SOURCES,
+    SOURCES,
+    LoadReport,
+    load_partitions,
+    load_snapshot,
+)
 from brandpulse.ingest.load import CHILD_TABLES
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
@@ -31,19 +37,28 @@ BRANDS_KEY = AssetKey(["raw", "brands"])
 
 
 def _metadata(reports: list[LoadReport], con, table: str) -> dict[str, object]:
-    totals = {k: sum(r.total(k) for r in reports) for k in ("rows_read", "rows_loaded", "rows_duplicate", "rows_rejected")}
+    totals = {
+        k: sum(r.total(k) for r in reports)
+        for k in ("rows_read", "rows_loaded", "rows_duplicate", "rows_rejected")
+    }
     reasons: dict[str, int] = {}
     for report in reports:
         for reason, n in report.reasons.items():
             reasons[reason] = reasons.get(reason, 0) + n
-    preview = con.execute(f"SELECT * FROM raw.{table} LIMIT 5").df()  # table name is code, not input
+    preview = con.execute(
+        f"SELECT * FROM raw.{table} LIMIT 5"
+    ).df()  # table name is code, not input
     return {
         **{k: MetadataValue.int(v) for k, v in totals.items()},
         "balanced (read = loaded + duplicates + rejected)": all(r.balanced for r in reports),
         "partitions": sum(len(r.partitions) for r in reports),
         "rejected_by_reason": MetadataValue.json(dict(sorted(reasons.items()))),
-        "dagster/row_count": MetadataValue.int(con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]),
-        "preview": MetadataValue.md(preview.astype(str).to_markdown(index=False) if len(preview) else "(empty)"),
+        "dagster/row_count": MetadataValue.int(
+            con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
+        ),
+        "preview": MetadataValue.md(
+            preview.astype(str).to_markdown(index=False) if len(preview) else "(empty)"
+        ),
     }
 
 
@@ -59,13 +74,17 @@ def _partitioned_asset(source_name: str) -> AssetsDefinition:
         backfill_policy=single_run_backfill,
         pool=WAREHOUSE_POOL,
         deps=[BRANDS_KEY],
-        check_specs=raw_check_specs(AssetKey(["raw", source_name]), source_name, SOURCES[source_name].dedup_key),
+        check_specs=raw_check_specs(
+            AssetKey(["raw", source_name]), source_name, SOURCES[source_name].dedup_key
+        ),
     )
     def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         landing = get_settings().landing_dir
         window = context.partition_time_window
         days = [date.fromisoformat(k) for k in context.partition_keys]
-        context.log.info(f"Loading {source_name} for {len(days)} day(s): {window.start:%Y-%m-%d}..{window.end:%Y-%m-%d}")
+        context.log.info(
+            f"Loading {source_name} for {len(days)} day(s): {window.start:%Y-%m-%d}..{window.end:%Y-%m-%d}"
+        )
         done = 0
 
         def progress(batch: LoadReport) -> None:
@@ -98,7 +117,9 @@ def _snapshot_asset(source_name: str) -> AssetsDefinition:
         AssetSpec(
             key=["raw", table],
             group_name="ingest",
-            description=description if table == source_name else f"Rows derived from the valid {source_name} definitions.",
+            description=description
+            if table == source_name
+            else f"Rows derived from the valid {source_name} definitions.",
             owners=OWNERS,
             kinds={"python", "duckdb"},
             deps=[] if source_name == "brands" or table != source_name else [BRANDS_KEY],
@@ -111,10 +132,17 @@ def _snapshot_asset(source_name: str) -> AssetsDefinition:
         with warehouse.connect() as con:
             report = load_snapshot(con, source_name, get_settings().landing_dir)
             context.log.info(f"{source_name}: {report.as_metadata()}")
-            yield MaterializeResult(asset_key=["raw", source_name], metadata=_metadata([report], con, source_name))
+            yield MaterializeResult(
+                asset_key=["raw", source_name], metadata=_metadata([report], con, source_name)
+            )
             for table in children:
-                count = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]  # code-defined name
-                yield MaterializeResult(asset_key=["raw", table], metadata={"dagster/row_count": MetadataValue.int(count)})
+                count = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[
+                    0
+                ]  # code-defined name
+                yield MaterializeResult(
+                    asset_key=["raw", table],
+                    metadata={"dagster/row_count": MetadataValue.int(count)},
+                )
 
     return _ingest
 

@@ -17,18 +17,32 @@ REJECTED_RATE_THRESHOLD = 0.05
 """Above 5 % of rows rejected, somebody upstream changed a format: warn."""
 
 
-def raw_check_specs(asset_key: AssetKey, source: str, key_columns: tuple[str, ...]) -> list[AssetCheckSpec]:
+def raw_check_specs(
+    asset_key: AssetKey, source: str, key_columns: tuple[str, ...]
+) -> list[AssetCheckSpec]:
     return [
-        AssetCheckSpec("rejected_rate_below_threshold", asset=asset_key,
-                       description=f"Rejected rows are under {REJECTED_RATE_THRESHOLD:.0%} of rows read (WARN)."),
-        AssetCheckSpec("latest_partition_not_empty", asset=asset_key,
-                       description="The most recent loaded arrival day holds rows (WARN)."),
-        AssetCheckSpec("no_duplicate_ids", asset=asset_key, blocking=True,
-                       description=f"({', '.join(key_columns)}) is unique in raw.{source} (ERROR, blocks downstream)."),
+        AssetCheckSpec(
+            "rejected_rate_below_threshold",
+            asset=asset_key,
+            description=f"Rejected rows are under {REJECTED_RATE_THRESHOLD:.0%} of rows read (WARN).",
+        ),
+        AssetCheckSpec(
+            "latest_partition_not_empty",
+            asset=asset_key,
+            description="The most recent loaded arrival day holds rows (WARN).",
+        ),
+        AssetCheckSpec(
+            "no_duplicate_ids",
+            asset=asset_key,
+            blocking=True,
+            description=f"({', '.join(key_columns)}) is unique in raw.{source} (ERROR, blocks downstream).",
+        ),
     ]
 
 
-def raw_check_results(con: duckdb.DuckDBPyConnection, source: str, key_columns: tuple[str, ...]) -> list[AssetCheckResult]:
+def raw_check_results(
+    con: duckdb.DuckDBPyConnection, source: str, key_columns: tuple[str, ...]
+) -> list[AssetCheckResult]:
     read, rejected = con.execute(
         "SELECT coalesce(sum(rows_read), 0), coalesce(sum(rows_rejected), 0) FROM raw.load_audit WHERE source = ?",
         [source],
@@ -45,11 +59,26 @@ def raw_check_results(con: duckdb.DuckDBPyConnection, source: str, key_columns: 
         f"SELECT count(*) FROM (SELECT {keys} FROM raw.{source} GROUP BY ALL HAVING count(*) > 1)"
     ).fetchone()[0]
     return [
-        AssetCheckResult(check_name="rejected_rate_below_threshold", passed=rate <= REJECTED_RATE_THRESHOLD,
-                         severity=AssetCheckSeverity.WARN,
-                         metadata={"rows_read": int(read), "rows_rejected": int(rejected), "rejected_rate": rate}),
-        AssetCheckResult(check_name="latest_partition_not_empty", passed=bool(loaded), severity=AssetCheckSeverity.WARN,
-                         metadata={"latest_partition": str(day), "rows_loaded": int(loaded or 0)}),
-        AssetCheckResult(check_name="no_duplicate_ids", passed=duplicates == 0, severity=AssetCheckSeverity.ERROR,
-                         metadata={"duplicate_keys": int(duplicates)}),
+        AssetCheckResult(
+            check_name="rejected_rate_below_threshold",
+            passed=rate <= REJECTED_RATE_THRESHOLD,
+            severity=AssetCheckSeverity.WARN,
+            metadata={
+                "rows_read": int(read),
+                "rows_rejected": int(rejected),
+                "rejected_rate": rate,
+            },
+        ),
+        AssetCheckResult(
+            check_name="latest_partition_not_empty",
+            passed=bool(loaded),
+            severity=AssetCheckSeverity.WARN,
+            metadata={"latest_partition": str(day), "rows_loaded": int(loaded or 0)},
+        ),
+        AssetCheckResult(
+            check_name="no_duplicate_ids",
+            passed=duplicates == 0,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={"duplicate_keys": int(duplicates)},
+        ),
     ]

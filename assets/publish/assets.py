@@ -24,9 +24,13 @@ def published_snapshot_asset(upstream: list[AssetKey]):
         deps=upstream,
         pool=WAREHOUSE_POOL,
     )
-    def published_snapshot(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    def published_snapshot(
+        context: AssetExecutionContext, warehouse: WarehouseResource
+    ) -> MaterializeResult:
         path = publish_snapshot(
-            warehouse_path=warehouse.resolved_path, published_dir=get_settings().published_dir, schemas=PUBLISHED_SCHEMAS
+            warehouse_path=warehouse.resolved_path,
+            published_dir=get_settings().published_dir,
+            schemas=PUBLISHED_SCHEMAS,
         )
         context.log.info(f"published {path}")
         return MaterializeResult(metadata={"snapshot": MetadataValue.path(str(path))})
@@ -37,4 +41,3 @@ def published_snapshot_asset(upstream: list[AssetKey]):
 def upstream_of_publication(asset_keys: list[AssetKey]) -> list[AssetKey]:
     """Every asset whose table is published (schemas marts, ml, ai)."""
     return [k for k in asset_keys if k.path[0] in PUBLISHED_SCHEMAS]
-

@@ -70,7 +70,10 @@ def parse_funnel(doc: dict[str, Any]) -> ParsedDefinition:
     window_seconds = DEFAULT_WINDOW_SECONDS
     if window is not None:
         if not isinstance(window, dict) or window.get("unit") not in WINDOW_UNITS:
-            raise DefinitionError("conversion_window must be {value, unit} with unit one of " + ", ".join(WINDOW_UNITS))
+            raise DefinitionError(
+                "conversion_window must be {value, unit} with unit one of "
+                + ", ".join(WINDOW_UNITS)
+            )
         value = window.get("value")
         if not _is_number(value) or value <= 0 or int(value) != value:
             raise DefinitionError("conversion_window.value must be a positive whole number")
@@ -90,21 +93,37 @@ def parse_funnel(doc: dict[str, Any]) -> ParsedDefinition:
             if not prop or prop.startswith(("$", "/")):
                 raise DefinitionError(f"step {number} where-property must be a plain property name")
             if not (isinstance(value, str | bool) or _is_number(value)):
-                raise DefinitionError(f"step {number} where-value of {prop!r} must be a string, number or boolean")
-            filter_rows.append({"step_number": number, "property": prop, "value_text": _json_text(value)})
-        step_rows.append({"step_number": number, "event_name": event_name, "filter_count": len(where)})
+                raise DefinitionError(
+                    f"step {number} where-value of {prop!r} must be a string, number or boolean"
+                )
+            filter_rows.append(
+                {"step_number": number, "property": prop, "value_text": _json_text(value)}
+            )
+        step_rows.append(
+            {"step_number": number, "event_name": event_name, "filter_count": len(where)}
+        )
     exclusion_rows: list[dict[str, Any]] = []
     exclusions = doc.get("exclusions") or []
     if not isinstance(exclusions, list):
         raise DefinitionError("exclusions must be an array")
     for i, exc in enumerate(exclusions, start=1):
-        if not isinstance(exc, dict) or not isinstance(exc.get("event_name"), str) or not exc["event_name"]:
+        if (
+            not isinstance(exc, dict)
+            or not isinstance(exc.get("event_name"), str)
+            or not exc["event_name"]
+        ):
             raise DefinitionError(f"exclusion {i} needs an event_name")
         lo, hi = exc.get("from_step"), exc.get("to_step")
-        if not (isinstance(lo, int) and isinstance(hi, int)) or isinstance(lo, bool) or isinstance(hi, bool):
+        if (
+            not (isinstance(lo, int) and isinstance(hi, int))
+            or isinstance(lo, bool)
+            or isinstance(hi, bool)
+        ):
             raise DefinitionError(f"exclusion {i} from_step and to_step must be whole step numbers")
         if not 1 <= lo < hi <= len(steps):
-            raise DefinitionError(f"exclusion {i} must satisfy 1 <= from_step < to_step <= {len(steps)}")
+            raise DefinitionError(
+                f"exclusion {i} must satisfy 1 <= from_step < to_step <= {len(steps)}"
+            )
         exclusion_rows.append({"event_name": exc["event_name"], "from_step": lo, "to_step": hi})
     row = {
         "name": _optional_text(doc, "name"),
@@ -113,7 +132,12 @@ def parse_funnel(doc: dict[str, Any]) -> ParsedDefinition:
         "step_count": len(steps),
     }
     return ParsedDefinition(
-        row, {"funnel_steps": step_rows, "funnel_step_filters": filter_rows, "funnel_exclusions": exclusion_rows}
+        row,
+        {
+            "funnel_steps": step_rows,
+            "funnel_step_filters": filter_rows,
+            "funnel_exclusions": exclusion_rows,
+        },
     )
 
 
@@ -149,7 +173,9 @@ def _flatten_rules(node: Any, nodes: list[dict[str, Any]], parent: int | None, d
         children = node[groups[0]]
         if not isinstance(children, list) or not children:
             raise DefinitionError(f"'{groups[0]}' must be a non-empty array of rules")
-        nodes.append({"node_id": node_id, "parent_node_id": parent, "depth": depth, "node_type": groups[0]})
+        nodes.append(
+            {"node_id": node_id, "parent_node_id": parent, "depth": depth, "node_type": groups[0]}
+        )
         for child in children:
             _flatten_rules(child, nodes, node_id, depth + 1)
         return
@@ -164,8 +190,18 @@ def _flatten_rules(node: Any, nodes: list[dict[str, Any]], parent: int | None, d
             raise DefinitionError(f"feature {feature} needs an event_name")
     elif param is not None:
         raise DefinitionError(f"feature {feature} takes no event_name")
-    leaf = {"node_id": node_id, "parent_node_id": parent, "depth": depth, "node_type": "leaf", "feature": feature,
-            "feature_param": param, "op": op, "value_number": None, "value_text": None, "value_list": None}
+    leaf = {
+        "node_id": node_id,
+        "parent_node_id": parent,
+        "depth": depth,
+        "node_type": "leaf",
+        "feature": feature,
+        "feature_param": param,
+        "op": op,
+        "value_number": None,
+        "value_text": None,
+        "value_list": None,
+    }
     if spec["value_type"] == "number":
         if op not in NUMERIC_OPS:
             raise DefinitionError(f"unknown operator {op!r} for numeric feature {feature}")
@@ -176,8 +212,14 @@ def _flatten_rules(node: Any, nodes: list[dict[str, Any]], parent: int | None, d
         if op not in TEXT_OPS:
             raise DefinitionError(f"unknown operator {op!r} for text feature {feature}")
         if op in ("in", "not_in"):
-            if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-                raise DefinitionError(f"value of {feature} {op} must be a non-empty array of strings")
+            if (
+                not isinstance(value, list)
+                or not value
+                or not all(isinstance(v, str) for v in value)
+            ):
+                raise DefinitionError(
+                    f"value of {feature} {op} must be a non-empty array of strings"
+                )
             leaf["value_list"] = list(value)
         elif isinstance(value, str):
             leaf["value_text"] = value
@@ -196,7 +238,8 @@ def parse_segment(doc: dict[str, Any]) -> ParsedDefinition:
     nodes: list[dict[str, Any]] = []
     _flatten_rules(rules, nodes, None, 0)
     return ParsedDefinition(
-        {"name": _optional_text(doc, "name"), "rules": json.dumps(rules)}, {"segment_rule_nodes": nodes}
+        {"name": _optional_text(doc, "name"), "rules": json.dumps(rules)},
+        {"segment_rule_nodes": nodes},
     )
 
 

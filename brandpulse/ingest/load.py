@@ -147,9 +147,14 @@ def _to_arrow(rows: list[dict]) -> pa.Table:
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
-        "ORDER BY ordinal_position", [table]).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
+            "ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+    ]
 
 
 def _in_scope(source: Source, alias: str) -> str:
@@ -174,8 +179,8 @@ def _dedupe(con: duckdb.DuckDBPyConnection, source: Source, days: list[date]) ->
     earlier = ""
     if source.partitioned:
         earlier = f"""AND NOT EXISTS (SELECT 1 FROM raw.{source.name} e
-            WHERE e._partition_date < r._partition_date AND NOT {_in_scope(source, 'e')}
-              AND {_key_match(source, 'e', 'r')})"""
+            WHERE e._partition_date < r._partition_date AND NOT {_in_scope(source, "e")}
+              AND {_key_match(source, "e", "r")})"""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _fresh AS SELECT * FROM _ranked r WHERE _rank = 1 {earlier}",
         {"days": days} if source.partitioned else None,
@@ -197,9 +202,9 @@ def _write(
         if source.partitioned:
             con.execute(f"DELETE FROM raw.{name} t WHERE {_in_scope(source, 't')}", {"days": days})
             replaced = con.execute(
-                f"""DELETE FROM raw.{name} t WHERE NOT {_in_scope(source, 't')}
+                f"""DELETE FROM raw.{name} t WHERE NOT {_in_scope(source, "t")}
                     AND EXISTS (SELECT 1 FROM _fresh r WHERE t._partition_date > r._partition_date
-                                AND {_key_match(source, 't', 'r')})""",
+                                AND {_key_match(source, "t", "r")})""",
                 {"days": days},
             ).fetchone()[0]
         else:
@@ -211,7 +216,9 @@ def _write(
                 con.register("_defs", rows)
                 cols = ", ".join(c for c in _columns(con, table) if c in rows.column_names)
                 loaded_at = ", _loaded_at" if table == name else ""
-                con.execute(f"INSERT INTO raw.{table} ({cols}{loaded_at}) SELECT {cols}{loaded_at and ', now()'} FROM _defs")
+                con.execute(
+                    f"INSERT INTO raw.{table} ({cols}{loaded_at}) SELECT {cols}{loaded_at and ', now()'} FROM _defs"
+                )
                 con.unregister("_defs")
         else:
             cols = ", ".join(c for c in _columns(con, name) if not c.startswith("_"))
@@ -221,7 +228,9 @@ def _write(
             )
         scope = _in_scope(source, "t")
         scope_params = params if source.partitioned else {"source": name}
-        con.execute(f"DELETE FROM raw.rejected_rows t WHERE source = $source AND {scope}", scope_params)
+        con.execute(
+            f"DELETE FROM raw.rejected_rows t WHERE source = $source AND {scope}", scope_params
+        )
         con.execute(
             """INSERT INTO raw.rejected_rows (source, file, line, reason, raw, rejected_at, brand_id, _partition_date)
                SELECT $source, file, line, reason, raw, now(),
@@ -230,7 +239,9 @@ def _write(
                FROM _validated WHERE reason IS NOT NULL""",
             {"source": name},
         )
-        con.execute(f"DELETE FROM raw.load_audit t WHERE source = $source AND {scope}", scope_params)
+        con.execute(
+            f"DELETE FROM raw.load_audit t WHERE source = $source AND {scope}", scope_params
+        )
         con.execute(
             """INSERT INTO raw.load_audit
                SELECT $source, v._partition_date, v.file, count(*),
@@ -254,27 +265,39 @@ def _write(
     return replaced
 
 
-def _report(con: duckdb.DuckDBPyConnection, source: Source, days: list[date], replaced: int, started: float) -> LoadReport:
+def _report(
+    con: duckdb.DuckDBPyConnection, source: Source, days: list[date], replaced: int, started: float
+) -> LoadReport:
     scope = _in_scope(source, "t")
-    params = {"days": days, "source": source.name} if source.partitioned else {"source": source.name}
-    report = LoadReport(source.name, list(days) if source.partitioned else [None], replaced_later_copies=replaced)
+    params = (
+        {"days": days, "source": source.name} if source.partitioned else {"source": source.name}
+    )
+    report = LoadReport(
+        source.name, list(days) if source.partitioned else [None], replaced_later_copies=replaced
+    )
     for file, day, read, loaded, dup, rejected in con.execute(
         f"""SELECT file, _partition_date, rows_read, rows_loaded, rows_duplicate, rows_rejected
             FROM raw.load_audit t WHERE source = $source AND {scope} ORDER BY _partition_date, file""",
         params,
     ).fetchall():
         report.files.append(FileReport(file, day, read, loaded, dup, rejected))
-    report.reasons = dict(con.execute(
-        f"""SELECT split_part(reason, ':', 1), count(*) FROM raw.rejected_rows t
+    report.reasons = dict(
+        con.execute(
+            f"""SELECT split_part(reason, ':', 1), count(*) FROM raw.rejected_rows t
             WHERE source = $source AND {scope} GROUP BY 1""",
-        params,
-    ).fetchall())
+            params,
+        ).fetchall()
+    )
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _load(
-    con: duckdb.DuckDBPyConnection, source: Source, files: list[tuple[Path, date | None]], landing_dir: Path, days: list[date]
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    files: list[tuple[Path, date | None]],
+    landing_dir: Path,
+    days: list[date],
 ) -> LoadReport:
     started = time.perf_counter()
     ensure_raw_schema(con)
@@ -288,7 +311,12 @@ def _load(
         keep = {tuple(r) for r in con.execute("SELECT file, line FROM _fresh").fetchall()}
         main = definition_tables.get(source.name)
         if main is not None:
-            mask = [(f, ln) in keep for f, ln in zip(main["_source_file"].to_pylist(), main["_line"].to_pylist(), strict=True)]
+            mask = [
+                (f, ln) in keep
+                for f, ln in zip(
+                    main["_source_file"].to_pylist(), main["_line"].to_pylist(), strict=True
+                )
+            ]
             definition_tables[source.name] = main.filter(pa.array(mask))
     replaced = _write(con, source, days, unreadable, definition_tables)
     for temp in ("_validated", "_ranked", "_fresh"):
@@ -296,7 +324,9 @@ def _load(
     return _report(con, source, days, replaced, started)
 
 
-def _batches(landing_dir: Path, source_name: str, days: list[date]) -> Iterator[tuple[list[date], list[tuple[Path, date]]]]:
+def _batches(
+    landing_dir: Path, source_name: str, days: list[date]
+) -> Iterator[tuple[list[date], list[tuple[Path, date]]]]:
     """Consecutive groups of days whose files add up to at most BATCH_BYTES (at least one day)."""
     batch_days: list[date] = []
     batch_files: list[tuple[Path, date]] = []
@@ -338,7 +368,9 @@ def load_partitions(
     return total
 
 
-def load_partition(con: duckdb.DuckDBPyConnection, source_name: str, partition: date, landing_dir: Path) -> LoadReport:
+def load_partition(
+    con: duckdb.DuckDBPyConnection, source_name: str, partition: date, landing_dir: Path
+) -> LoadReport:
     """Replace one partition (arrival day) of a partitioned source from its files."""
     return load_partitions(con, source_name, [partition], landing_dir)
 
@@ -349,7 +381,9 @@ def newest_snapshot_file(folder: Path) -> Path | None:
     return max(files, key=lambda p: (p.stat().st_mtime_ns, p.name)) if files else None
 
 
-def load_snapshot(con: duckdb.DuckDBPyConnection, source_name: str, landing_dir: Path) -> LoadReport:
+def load_snapshot(
+    con: duckdb.DuckDBPyConnection, source_name: str, landing_dir: Path
+) -> LoadReport:
     """Replace a snapshot source (brands, funnels, cohorts, segments) from its newest file."""
     source = SOURCES[source_name]
     if source.partitioned:

@@ -33,7 +33,9 @@ def list_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "_")) and p.name.endswith(SUFFIXES)
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith((".", "_")) and p.name.endswith(SUFFIXES)
     )
 
 
@@ -76,13 +78,21 @@ def read_lines(
         try:
             lines = _parquet_lines(path) if path.suffix == ".parquet" else _text_lines(path)
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            unreadable.append(UnreadableFile(name, day, f"unreadable_file: truncated or corrupt gzip ({exc})"))
+            unreadable.append(
+                UnreadableFile(name, day, f"unreadable_file: truncated or corrupt gzip ({exc})")
+            )
             continue
         except UnicodeDecodeError as exc:
-            unreadable.append(UnreadableFile(name, day, f"unreadable_file: not UTF-8 text ({exc.reason} at byte {exc.start})"))
+            unreadable.append(
+                UnreadableFile(
+                    name, day, f"unreadable_file: not UTF-8 text ({exc.reason} at byte {exc.start})"
+                )
+            )
             continue
         except Exception as exc:  # any reader failure is reported, never fatal for the load
-            unreadable.append(UnreadableFile(name, day, f"unreadable_file: {type(exc).__name__}: {exc}"))
+            unreadable.append(
+                UnreadableFile(name, day, f"unreadable_file: {type(exc).__name__}: {exc}")
+            )
             continue
         chunks.append(
             pa.table(
@@ -96,7 +106,12 @@ def read_lines(
         )
     if not chunks:
         schema = pa.schema(
-            [("file", pa.string()), ("line", pa.int64()), ("raw", pa.string()), ("_partition_date", pa.date32())]
+            [
+                ("file", pa.string()),
+                ("line", pa.int64()),
+                ("raw", pa.string()),
+                ("_partition_date", pa.date32()),
+            ]
         )
         return schema.empty_table(), unreadable
     return pa.concat_tables(chunks), unreadable

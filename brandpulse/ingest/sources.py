@@ -60,7 +60,10 @@ EVENTS = Source(
             "missing_field: one of anonymous_id, user_id is required",
         ),
         ("revenue < 0", "negative_revenue: revenue must be >= 0"),
-        ("revenue IS NOT NULL AND currency IS NULL", "revenue_without_currency: currency is required when revenue is set"),
+        (
+            "revenue IS NOT NULL AND currency IS NULL",
+            "revenue_without_currency: currency is required when revenue is set",
+        ),
         (
             "currency IS NOT NULL AND NOT regexp_full_match(currency, '[A-Z]{3}')",
             "invalid_field: currency must be an ISO-4217 code",
@@ -153,13 +156,40 @@ BRANDS = Source(
     check_brand=False,
 )
 
-FUNNELS = Source("funnels", False, (F("funnel_id", "string", required=True), F("brand_id", "string", required=True)), ("brand_id", "funnel_id"), definition=True)
-COHORTS = Source("cohorts", False, (F("cohort_id", "string", required=True), F("brand_id", "string", required=True)), ("brand_id", "cohort_id"), definition=True)
-SEGMENTS = Source("segments", False, (F("segment_id", "string", required=True), F("brand_id", "string", required=True)), ("brand_id", "segment_id"), definition=True)
+FUNNELS = Source(
+    "funnels",
+    False,
+    (F("funnel_id", "string", required=True), F("brand_id", "string", required=True)),
+    ("brand_id", "funnel_id"),
+    definition=True,
+)
+COHORTS = Source(
+    "cohorts",
+    False,
+    (F("cohort_id", "string", required=True), F("brand_id", "string", required=True)),
+    ("brand_id", "cohort_id"),
+    definition=True,
+)
+SEGMENTS = Source(
+    "segments",
+    False,
+    (F("segment_id", "string", required=True), F("brand_id", "string", required=True)),
+    ("brand_id", "segment_id"),
+    definition=True,
+)
 
 SOURCES: dict[str, Source] = {
     s.name: s
-    for s in (EVENTS, AI_GENERATION_REQUESTS, SHARED_RESOURCES, COMMENTS, BRANDS, FUNNELS, COHORTS, SEGMENTS)
+    for s in (
+        EVENTS,
+        AI_GENERATION_REQUESTS,
+        SHARED_RESOURCES,
+        COMMENTS,
+        BRANDS,
+        FUNNELS,
+        COHORTS,
+        SEGMENTS,
+    )
 }
 PARTITIONED_SOURCES = tuple(s for s in SOURCES.values() if s.partitioned)
 SNAPSHOT_SOURCES = tuple(s for s in SOURCES.values() if not s.partitioned)

@@ -49,10 +49,17 @@ def _field_rules(f: Field, slot: str) -> list[tuple[str, str]]:
     present = f"(json_type({slot}) IS NOT NULL AND json_type({slot}) <> 'NULL')"
     rules: list[tuple[str, str]] = []
     if f.required:
-        empty = f" OR (json_type({slot}) = 'VARCHAR' AND trim({slot} ->> '$') = '')" if f.kind == "string" else ""
+        empty = (
+            f" OR (json_type({slot}) = 'VARCHAR' AND trim({slot} ->> '$') = '')"
+            if f.kind == "string"
+            else ""
+        )
         rules.append((f"(NOT {present}{empty})", f"missing_field: {f.name} is required"))
     rules.append(
-        (f"({present} AND json_type({slot}) NOT IN {_JSON_TYPES[f.kind]})", f"invalid_field: {f.name} must be {_KIND_NAMES[f.kind]}")
+        (
+            f"({present} AND json_type({slot}) NOT IN {_JSON_TYPES[f.kind]})",
+            f"invalid_field: {f.name} must be {_KIND_NAMES[f.kind]}",
+        )
     )
     if f.kind == "timestamp":
         rules.append(
@@ -63,10 +70,20 @@ def _field_rules(f: Field, slot: str) -> list[tuple[str, str]]:
             )
         )
     if f.max_length:
-        rules.append((f"length({slot} ->> '$') > {f.max_length}", f"invalid_field: {f.name} is longer than {f.max_length} characters"))
+        rules.append(
+            (
+                f"length({slot} ->> '$') > {f.max_length}",
+                f"invalid_field: {f.name} is longer than {f.max_length} characters",
+            )
+        )
     if f.allowed:
         values = ", ".join(f"'{v}'" for v in f.allowed)
-        rules.append((f"({present} AND ({slot} ->> '$') NOT IN ({values}))", f"invalid_field: {f.name} must be one of {', '.join(f.allowed)}"))
+        rules.append(
+            (
+                f"({present} AND ({slot} ->> '$') NOT IN ({values}))",
+                f"invalid_field: {f.name} must be one of {', '.join(f.allowed)}",
+            )
+        )
     return rules
 
 
@@ -81,9 +98,13 @@ def validation_sql(source: Source) -> str:
     rules: list[tuple[str, str]] = []
     for f in source.fields:
         rules += _field_rules(f, slots[f.name])
-    typed_cols = ",\n        ".join(f"{_typed(f, slots[f.name])} AS {f.name}" for f in source.fields)
+    typed_cols = ",\n        ".join(
+        f"{_typed(f, slots[f.name])} AS {f.name}" for f in source.fields
+    )
     field_case = "\n            ".join(f"WHEN {cond} THEN '{reason}'" for cond, reason in rules)
-    extra_case = "\n            ".join(f"WHEN {cond} THEN '{reason}'" for cond, reason in source.extra_rules)
+    extra_case = "\n            ".join(
+        f"WHEN {cond} THEN '{reason}'" for cond, reason in source.extra_rules
+    )
     brand_rule = (
         "WHEN brand_id NOT IN (SELECT brand_id FROM raw.brands) THEN 'unknown_brand: brand_id is not in the brands snapshot'"
         if source.check_brand

@@ -8,7 +8,6 @@ published snapshot and brand scoping are checked on what it built.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -20,26 +19,152 @@ from brandpulse.query import query_df
 pytestmark = pytest.mark.e2e
 
 REQUIRED_COLUMNS = {
-    "marts.funnel_persons": ["brand_id", "funnel_id", "person_id", "steps_completed", "entered_at", "completed_at", "seconds_to_convert"],
-    "marts.funnel_conversion": ["brand_id", "funnel_id", "step_number", "event_name", "persons", "conversion_from_previous",
-                                "conversion_from_start", "avg_seconds_from_previous", "median_seconds_from_previous"],
-    "marts.cohort_retention": ["brand_id", "cohort_id", "cohort_start", "period_number", "cohort_size", "retained_persons", "retention_rate"],
-    "marts.lifecycle": ["brand_id", "day", "new_persons", "returning_persons", "resurrecting_persons", "dormant_persons"],
+    "marts.funnel_persons": [
+        "brand_id",
+        "funnel_id",
+        "person_id",
+        "steps_completed",
+        "entered_at",
+        "completed_at",
+        "seconds_to_convert",
+    ],
+    "marts.funnel_conversion": [
+        "brand_id",
+        "funnel_id",
+        "step_number",
+        "event_name",
+        "persons",
+        "conversion_from_previous",
+        "conversion_from_start",
+        "avg_seconds_from_previous",
+        "median_seconds_from_previous",
+    ],
+    "marts.cohort_retention": [
+        "brand_id",
+        "cohort_id",
+        "cohort_start",
+        "period_number",
+        "cohort_size",
+        "retained_persons",
+        "retention_rate",
+    ],
+    "marts.lifecycle": [
+        "brand_id",
+        "day",
+        "new_persons",
+        "returning_persons",
+        "resurrecting_persons",
+        "dormant_persons",
+    ],
     "marts.person_segments": ["brand_id", "segment_id", "person_id"],
-    "marts.rfm": ["brand_id", "person_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "rfm_segment"],
-    "marts.daily_brand_metrics": ["brand_id", "day", "active_persons", "new_persons", "sessions", "events", "orders", "revenue",
-                                  "ai_generations", "ai_cost_usd", "shares", "comments"],
-    "marts.ai_generation_daily": ["brand_id", "day", "model", "requests", "succeeded", "failed", "rejected", "input_tokens",
-                                  "output_tokens", "cost_usd", "latency_p50_ms", "latency_p95_ms"],
-    "ml.revenue_forecast": ["brand_id", "day", "yhat", "yhat_lower", "yhat_upper", "model", "trained_through"],
-    "ml.metric_correlations": ["brand_id", "metric_a", "metric_b", "lag_days", "n", "pearson_r", "spearman_rho", "p_value", "q_value"],
-    "ml.funnel_correlations": ["brand_id", "funnel_id", "event_name", "success_count", "failure_count", "odds_ratio", "p_value",
-                               "correlation_type"],
-    "ml.metric_anomalies": ["brand_id", "day", "metric", "value", "expected", "score", "is_anomaly", "direction"],
-    "ai.generations": ["generation_id", "request_id", "brand_id", "model", "status", "status_reason", "version", "parent_generation_id",
-                       "collection_id", "prompt", "optimized_prompt", "output", "input_tokens", "output_tokens", "cost_usd",
-                       "latency_ms", "attempts", "created_at", "completed_at"],
-    "ai.generation_attempts": ["generation_id", "attempt_number", "started_at", "http_status", "error_type", "latency_ms"],
+    "marts.rfm": [
+        "brand_id",
+        "person_id",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "r_score",
+        "f_score",
+        "m_score",
+        "rfm_segment",
+    ],
+    "marts.daily_brand_metrics": [
+        "brand_id",
+        "day",
+        "active_persons",
+        "new_persons",
+        "sessions",
+        "events",
+        "orders",
+        "revenue",
+        "ai_generations",
+        "ai_cost_usd",
+        "shares",
+        "comments",
+    ],
+    "marts.ai_generation_daily": [
+        "brand_id",
+        "day",
+        "model",
+        "requests",
+        "succeeded",
+        "failed",
+        "rejected",
+        "input_tokens",
+        "output_tokens",
+        "cost_usd",
+        "latency_p50_ms",
+        "latency_p95_ms",
+    ],
+    "ml.revenue_forecast": [
+        "brand_id",
+        "day",
+        "yhat",
+        "yhat_lower",
+        "yhat_upper",
+        "model",
+        "trained_through",
+    ],
+    "ml.metric_correlations": [
+        "brand_id",
+        "metric_a",
+        "metric_b",
+        "lag_days",
+        "n",
+        "pearson_r",
+        "spearman_rho",
+        "p_value",
+        "q_value",
+    ],
+    "ml.funnel_correlations": [
+        "brand_id",
+        "funnel_id",
+        "event_name",
+        "success_count",
+        "failure_count",
+        "odds_ratio",
+        "p_value",
+        "correlation_type",
+    ],
+    "ml.metric_anomalies": [
+        "brand_id",
+        "day",
+        "metric",
+        "value",
+        "expected",
+        "score",
+        "is_anomaly",
+        "direction",
+    ],
+    "ai.generations": [
+        "generation_id",
+        "request_id",
+        "brand_id",
+        "model",
+        "status",
+        "status_reason",
+        "version",
+        "parent_generation_id",
+        "collection_id",
+        "prompt",
+        "optimized_prompt",
+        "output",
+        "input_tokens",
+        "output_tokens",
+        "cost_usd",
+        "latency_ms",
+        "attempts",
+        "created_at",
+        "completed_at",
+    ],
+    "ai.generation_attempts": [
+        "generation_id",
+        "attempt_number",
+        "started_at",
+        "http_status",
+        "error_type",
+        "latency_ms",
+    ],
 }
 
 
@@ -58,7 +183,10 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
         with DagsterInstance.ephemeral() as instance:
             result = defs.resolve_job_def("warehouse_job").execute_in_process(
                 instance=instance,
-                tags={"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[-1]},
+                tags={
+                    "dagster/asset_partition_range_start": days[0],
+                    "dagster/asset_partition_range_end": days[-1],
+                },
                 raise_on_error=False,
             )
         con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
@@ -75,8 +203,11 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
 def test_run_succeeds_with_every_dbt_test_and_check_passing(pipeline) -> None:
     result, *_ = pipeline
     assert result.success
-    failed = [e.check_name for e in result.get_asset_check_evaluations()
-              if not e.passed and e.severity.value == "ERROR"]
+    failed = [
+        e.check_name
+        for e in result.get_asset_check_evaluations()
+        if not e.passed and e.severity.value == "ERROR"
+    ]
     assert failed == []
 
 
@@ -84,17 +215,31 @@ def test_run_succeeds_with_every_dbt_test_and_check_passing(pipeline) -> None:
 def test_contract_tables_exist_with_required_columns_and_rows(pipeline, table: str) -> None:
     _, con, *_ = pipeline
     schema, name = table.split(".")
-    columns = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?", [schema, name]).fetchall()}
+    columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
     assert set(REQUIRED_COLUMNS[table]) <= columns, set(REQUIRED_COLUMNS[table]) - columns
-    assert con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0] > 0  # names from the list above
+    assert (
+        con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0] > 0
+    )  # names from the list above
 
 
 def test_every_brand_is_in_every_brand_level_mart(pipeline) -> None:
     _, con, manifest, _ = pipeline
     brands = set(manifest["brands"])
-    for table in ("marts.daily_brand_metrics", "marts.funnel_conversion", "ml.revenue_forecast", "ml.metric_anomalies"):
-        assert {r[0] for r in con.execute(f"SELECT DISTINCT brand_id FROM {table}").fetchall()} == brands, table
+    for table in (
+        "marts.daily_brand_metrics",
+        "marts.funnel_conversion",
+        "ml.revenue_forecast",
+        "ml.metric_anomalies",
+    ):
+        assert {
+            r[0] for r in con.execute(f"SELECT DISTINCT brand_id FROM {table}").fetchall()
+        } == brands, table
 
 
 def test_funnel_persons_never_increase_and_rates_are_consistent(pipeline) -> None:
@@ -103,32 +248,44 @@ def test_funnel_persons_never_increase_and_rates_are_consistent(pipeline) -> Non
         SELECT count(*) FROM marts.funnel_conversion c JOIN marts.funnel_conversion p
           ON p.brand_id = c.brand_id AND p.funnel_id = c.funnel_id AND p.step_number = c.step_number - 1
         WHERE c.persons > p.persons
-           OR abs(c.conversion_from_previous - c.persons / nullif(p.persons, 0)) > 1e-9""").fetchone()[0]
+           OR abs(c.conversion_from_previous - c.persons / nullif(p.persons, 0)) > 1e-9""").fetchone()[
+        0
+    ]
     assert rows == 0
     # persons per step equal the funnel_persons who reached at least that step
     mismatch = con.execute("""
         SELECT count(*) FROM marts.funnel_conversion c
         WHERE c.persons <> (SELECT count(*) FROM marts.funnel_persons f WHERE f.brand_id = c.brand_id
-                            AND f.funnel_id = c.funnel_id AND f.steps_completed >= c.step_number)""").fetchone()[0]
+                            AND f.funnel_id = c.funnel_id AND f.steps_completed >= c.step_number)""").fetchone()[
+        0
+    ]
     assert mismatch == 0
 
 
 def test_retention_period_zero_is_cohort_size(pipeline) -> None:
     _, con, *_ = pipeline
-    assert con.execute("SELECT count(*) FROM marts.cohort_retention WHERE period_number = 0 "
-                       "AND retained_persons <> cohort_size").fetchone()[0] == 0
+    assert (
+        con.execute(
+            "SELECT count(*) FROM marts.cohort_retention WHERE period_number = 0 "
+            "AND retained_persons <> cohort_size"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_daily_events_equal_loaded_events(pipeline) -> None:
     _, con, *_ = pipeline
     loaded, daily = con.execute(
-        "SELECT (SELECT count(*) FROM raw.events), (SELECT sum(events) FROM marts.daily_brand_metrics)").fetchone()
+        "SELECT (SELECT count(*) FROM raw.events), (SELECT sum(events) FROM marts.daily_brand_metrics)"
+    ).fetchone()
     assert loaded == daily
 
 
 def test_invalid_definitions_are_listed_and_others_built(pipeline) -> None:
     _, con, manifest, _ = pipeline
-    listed = {r[0] for r in con.execute("SELECT definition_id FROM marts.definition_errors").fetchall()}
+    listed = {
+        r[0] for r in con.execute("SELECT definition_id FROM marts.definition_errors").fetchall()
+    }
     assert {d["id"] for d in manifest["invalid_definitions"]} <= listed
 
 
@@ -136,9 +293,15 @@ def test_snapshot_published_and_brand_scoping_holds(pipeline) -> None:
     _, con, _, root = pipeline
     brands = [r[0] for r in con.execute("SELECT brand_id FROM raw.brands ORDER BY 1").fetchall()]
     published = root / "published"
-    everything = query_df("SELECT DISTINCT brand_id FROM marts.daily_brand_metrics", published_dir=published)
+    everything = query_df(
+        "SELECT DISTINCT brand_id FROM marts.daily_brand_metrics", published_dir=published
+    )
     assert sorted(everything["brand_id"]) == brands
-    one = query_df("SELECT DISTINCT brand_id FROM marts.funnel_persons", brand=brands[0], published_dir=published)
+    one = query_df(
+        "SELECT DISTINCT brand_id FROM marts.funnel_persons",
+        brand=brands[0],
+        published_dir=published,
+    )
     assert list(one["brand_id"]) == [brands[0]]
 
 

@@ -19,7 +19,9 @@ def run_keys(instance: DagsterInstance) -> dict[str, str]:
     return {r.partition_key: r.run_key for r in result}
 
 
-def test_same_files_same_run_key_and_a_changed_file_a_new_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_same_files_same_run_key_and_a_changed_file_a_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BRANDPULSE_LANDING", str(tmp_path))
     day1 = write_events(tmp_path, "2026-08-01", [event("e1")])
     write_events(tmp_path, "2026-08-02", [event("e2")])

@@ -66,8 +66,21 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory):
     }
     log = open(root / "dagster-dev.log", "w")  # noqa: SIM115 - closed in teardown
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "dev",
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/graphql"
     try:
@@ -75,16 +88,25 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory):
         while time.monotonic() < deadline:
             assert proc.poll() is None, (root / "dagster-dev.log").read_text()[-3000:]
             try:
-                status = graphql(url, "{ workspaceOrError { ... on Workspace { locationEntries { name "
-                                      "locationOrLoadError { __typename } } } } }")
+                status = graphql(
+                    url,
+                    "{ workspaceOrError { ... on Workspace { locationEntries { name "
+                    "locationOrLoadError { __typename } } } } }",
+                )
                 entries = status["workspaceOrError"]["locationEntries"]
-                if entries and entries[0]["locationOrLoadError"] and entries[0]["locationOrLoadError"]["__typename"] == "RepositoryLocation":
+                if (
+                    entries
+                    and entries[0]["locationOrLoadError"]
+                    and entries[0]["locationOrLoadError"]["__typename"] == "RepositoryLocation"
+                ):
                     break
             except (httpx.HTTPError, AssertionError, KeyError, TypeError):
                 pass
             time.sleep(1)
         else:
-            pytest.fail("dagster dev did not come up: " + (root / "dagster-dev.log").read_text()[-3000:])
+            pytest.fail(
+                "dagster dev did not come up: " + (root / "dagster-dev.log").read_text()[-3000:]
+            )
         yield url, entries[0]["name"], root
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -97,8 +119,11 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory):
 
 def test_asset_graph_has_every_expected_asset_and_upstream(dagster_dev) -> None:
     url, _, _ = dagster_dev
-    data = graphql(url, "{ assetNodes { assetKey { path } dependencyKeys { path } groupName description "
-                        "owners { ... on TeamAssetOwner { team } ... on UserAssetOwner { email } } } }")
+    data = graphql(
+        url,
+        "{ assetNodes { assetKey { path } dependencyKeys { path } groupName description "
+        "owners { ... on TeamAssetOwner { team } ... on UserAssetOwner { email } } } }",
+    )
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     for key, upstreams in EXPECTED_UPSTREAMS.items():
         assert key in nodes, f"{key} missing from the asset graph"
@@ -121,18 +146,29 @@ def test_launch_one_partition_through_graphql_and_wait_for_success(dagster_dev) 
                ... on PythonError { message }
                ... on RunConfigValidationInvalid { errors { message } }
              } }""",
-        {"params": {
-            "selector": {"repositoryLocationName": location, "repositoryName": "__repository__", "jobName": "ingest_job"},
-            "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "2026-08-01"}]},
-        }},
+        {
+            "params": {
+                "selector": {
+                    "repositoryLocationName": location,
+                    "repositoryName": "__repository__",
+                    "jobName": "ingest_job",
+                },
+                "executionMetadata": {
+                    "tags": [{"key": "dagster/partition", "value": "2026-08-01"}]
+                },
+            }
+        },
     )["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
     run_id = launched["run"]["runId"]
     deadline = time.monotonic() + 240
     status = None
     while time.monotonic() < deadline:
-        status = graphql(url, "query R($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }",
-                         {"id": run_id})["runOrError"]["status"]
+        status = graphql(
+            url,
+            "query R($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }",
+            {"id": run_id},
+        )["runOrError"]["status"]
         if status in ("SUCCESS", "FAILURE", "CANCELED"):
             break
         time.sleep(2)
@@ -149,10 +185,16 @@ def launch(url: str, location: str, job: str, tags: dict[str, str]) -> str:
         """mutation Launch($params: ExecutionParams!) {
              launchRun(executionParams: $params) { __typename ... on LaunchRunSuccess { run { runId } }
                ... on PythonError { message } } }""",
-        {"params": {
-            "selector": {"repositoryLocationName": location, "repositoryName": "__repository__", "jobName": job},
-            "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
-        }},
+        {
+            "params": {
+                "selector": {
+                    "repositoryLocationName": location,
+                    "repositoryName": "__repository__",
+                    "jobName": job,
+                },
+                "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
+            }
+        },
     )["launchRun"]
     assert result["__typename"] == "LaunchRunSuccess", result
     return result["run"]["runId"]
@@ -163,8 +205,11 @@ def wait_all(url: str, run_ids: list[str], timeout: float = 420) -> dict[str, st
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for run_id in run_ids:
-            statuses[run_id] = graphql(url, "query R($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }",
-                                       {"id": run_id})["runOrError"]["status"]
+            statuses[run_id] = graphql(
+                url,
+                "query R($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }",
+                {"id": run_id},
+            )["runOrError"]["status"]
         if all(s in ("SUCCESS", "FAILURE", "CANCELED") for s in statuses.values()):
             break
         time.sleep(2)
@@ -178,10 +223,27 @@ def test_competing_runs_on_one_warehouse_all_succeed(dagster_dev) -> None:
     write_events(root / "landing", "2026-08-02", [event("e3", occurred_at="2026-08-02T01:00:00Z")])
     write_events(root / "landing", "2026-08-03", [event("e4", occurred_at="2026-08-03T01:00:00Z")])
     runs = [
-        launch(url, location, "ingest_job", {"dagster/partition": "2026-08-02", "brandpulse/trigger": "schedule"}),
-        launch(url, location, "ingest_job", {"dagster/partition": "2026-08-03", "brandpulse/trigger": "landing"}),
-        launch(url, location, "ingest_job", {"dagster/asset_partition_range_start": "2026-08-01",
-                                             "dagster/asset_partition_range_end": "2026-08-03"}),
+        launch(
+            url,
+            location,
+            "ingest_job",
+            {"dagster/partition": "2026-08-02", "brandpulse/trigger": "schedule"},
+        ),
+        launch(
+            url,
+            location,
+            "ingest_job",
+            {"dagster/partition": "2026-08-03", "brandpulse/trigger": "landing"},
+        ),
+        launch(
+            url,
+            location,
+            "ingest_job",
+            {
+                "dagster/asset_partition_range_start": "2026-08-01",
+                "dagster/asset_partition_range_end": "2026-08-03",
+            },
+        ),
     ]
     statuses = wait_all(url, runs)
     log = (root / "dagster-dev.log").read_text()

@@ -7,16 +7,39 @@ from pathlib import Path
 from typing import Any
 
 BRANDS = [
-    {"brand_id": "b1", "name": "One", "timezone": "Asia/Tokyo", "currency": "JPY", "plan": "pro",
-     "ai_monthly_budget_usd": 50, "ai_daily_generation_quota": 100, "created_at": "2026-01-01T00:00:00Z"},
-    {"brand_id": "b2", "name": "Two", "timezone": "America/Los_Angeles", "currency": "USD", "plan": "free",
-     "ai_monthly_budget_usd": 5, "ai_daily_generation_quota": 10, "created_at": "2026-01-01T00:00:00Z"},
+    {
+        "brand_id": "b1",
+        "name": "One",
+        "timezone": "Asia/Tokyo",
+        "currency": "JPY",
+        "plan": "pro",
+        "ai_monthly_budget_usd": 50,
+        "ai_daily_generation_quota": 100,
+        "created_at": "2026-01-01T00:00:00Z",
+    },
+    {
+        "brand_id": "b2",
+        "name": "Two",
+        "timezone": "America/Los_Angeles",
+        "currency": "USD",
+        "plan": "free",
+        "ai_monthly_budget_usd": 5,
+        "ai_daily_generation_quota": 10,
+        "created_at": "2026-01-01T00:00:00Z",
+    },
 ]
 
 
-def event(event_id: str, occurred_at: str = "2026-08-01T10:00:00Z", **fields: Any) -> dict[str, Any]:
-    row = {"event_id": event_id, "brand_id": "b1", "event_name": "page_view", "occurred_at": occurred_at,
-           "anonymous_id": "a1"}
+def event(
+    event_id: str, occurred_at: str = "2026-08-01T10:00:00Z", **fields: Any
+) -> dict[str, Any]:
+    row = {
+        "event_id": event_id,
+        "brand_id": "b1",
+        "event_name": "page_view",
+        "occurred_at": occurred_at,
+        "anonymous_id": "a1",
+    }
     row.update(fields)
     return {k: v for k, v in row.items() if v is not ...}
 

@@ -26,17 +26,23 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("BRANDPULSE_LANDING", str(landing))
     write_brands(landing)
     write_events(landing, "2026-08-01", [event("e1"), event("e2", user_id="u1"), "{broken"])
-    write_events(landing, "2026-08-02", [
-        event("e1"),  # duplicate of day 1: kept once
-        event("late", occurred_at="2026-07-30T23:00:00-02:00"),  # arrived 2 days late
-        event("e3", event_name="purchase", revenue=9.5, currency="JPY"),
-    ])
+    write_events(
+        landing,
+        "2026-08-02",
+        [
+            event("e1"),  # duplicate of day 1: kept once
+            event("late", occurred_at="2026-07-30T23:00:00-02:00"),  # arrived 2 days late
+            event("e3", event_name="purchase", revenue=9.5, currency="JPY"),
+        ],
+    )
     warehouse = WarehouseResource(path=str(tmp_path / "w.duckdb"))
     return landing, warehouse
 
 
 def run(warehouse: WarehouseResource, partition: str, names=("brands", "events")):
-    return materialize(assets_for(*names), partition_key=partition, resources={"warehouse": warehouse})
+    return materialize(
+        assets_for(*names), partition_key=partition, resources={"warehouse": warehouse}
+    )
 
 
 def snapshot(warehouse: WarehouseResource) -> dict[str, list[tuple]]:
@@ -45,7 +51,9 @@ def snapshot(warehouse: WarehouseResource) -> dict[str, list[tuple]]:
             "events": con.execute(
                 "SELECT event_id, occurred_at, _partition_date, _source_file, _line FROM raw.events ORDER BY ALL"
             ).fetchall(),
-            "rejected": con.execute("SELECT source, file, line, reason FROM raw.rejected_rows ORDER BY ALL").fetchall(),
+            "rejected": con.execute(
+                "SELECT source, file, line, reason FROM raw.rejected_rows ORDER BY ALL"
+            ).fetchall(),
             "audit": con.execute(
                 "SELECT source, _partition_date, file, rows_read, rows_loaded, rows_duplicate, rows_rejected "
                 "FROM raw.load_audit ORDER BY ALL"
@@ -59,9 +67,17 @@ def test_two_partitions_load_and_rerun_is_identical(setup) -> None:
     assert first.success
     events_meta = first.asset_materializations_for_node("raw__events")[0].metadata
     assert events_meta["rows_read"].value == 3 and events_meta["rows_rejected"].value == 1
-    checks = {e.check_name: e.passed for e in first.get_asset_check_evaluations() if e.asset_key == RAW_EVENTS}
+    checks = {
+        e.check_name: e.passed
+        for e in first.get_asset_check_evaluations()
+        if e.asset_key == RAW_EVENTS
+    }
     # 1 of 3 rows rejected is above the 5 % threshold: the WARN check fails, the others pass
-    assert checks == {"rejected_rate_below_threshold": False, "latest_partition_not_empty": True, "no_duplicate_ids": True}
+    assert checks == {
+        "rejected_rate_below_threshold": False,
+        "latest_partition_not_empty": True,
+        "no_duplicate_ids": True,
+    }
     assert run(warehouse, "2026-08-02").success
     before = snapshot(warehouse)
     assert [r[0] for r in before["events"]] == ["e1", "e2", "e3", "late"]
@@ -80,7 +96,9 @@ def test_accounting_balances_for_every_file(setup) -> None:
     run(warehouse, "2026-08-02")
     for source, _day, _file, read, loaded, dup, rejected in snapshot(warehouse)["audit"]:
         assert read == loaded + dup + rejected, source
-    day2 = [a for a in snapshot(warehouse)["audit"] if a[0] == "events" and str(a[1]) == "2026-08-02"][0]
+    day2 = [
+        a for a in snapshot(warehouse)["audit"] if a[0] == "events" and str(a[1]) == "2026-08-02"
+    ][0]
     assert day2[3:] == (3, 2, 1, 0)
 
 
@@ -94,8 +112,12 @@ def test_failure_midway_leaves_previous_contents(setup, monkeypatch: pytest.Monk
         raise RuntimeError("killed in the middle of the partition write")
 
     monkeypatch.setattr(load_module, "_before_commit", explode)
-    result = materialize(assets_for("events"), partition_key="2026-08-01", resources={"warehouse": warehouse},
-                         raise_on_error=False)
+    result = materialize(
+        assets_for("events"),
+        partition_key="2026-08-01",
+        resources={"warehouse": warehouse},
+        raise_on_error=False,
+    )
     assert not result.success
     assert snapshot(warehouse) == before
 
@@ -125,8 +147,11 @@ def test_kill_midway_leaves_previous_contents(setup, tmp_path: Path) -> None:
     assert run(warehouse, "2026-08-01").success
     before = snapshot(warehouse)
     write_events(landing, "2026-08-01", [event("replacement")])
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_LOADER, warehouse.resolved_path, str(landing)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_LOADER, warehouse.resolved_path, str(landing)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "in-transaction"
     proc.kill()  # SIGKILL: no cleanup, no rollback code runs
     proc.wait()

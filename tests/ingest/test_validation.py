@@ -35,8 +35,12 @@ def load_events(con, landing: Path, rows: list) -> tuple[list[str], list[tuple]]
     write_events(landing, DAY, [event("good1"), *rows, event("good2")])
     report = load_partition(con, "events", date.fromisoformat(DAY), landing)
     assert report.balanced
-    loaded = [r[0] for r in con.execute("SELECT event_id FROM raw.events ORDER BY event_id").fetchall()]
-    rejected = con.execute("SELECT line, reason FROM raw.rejected_rows WHERE source = 'events' ORDER BY line").fetchall()
+    loaded = [
+        r[0] for r in con.execute("SELECT event_id FROM raw.events ORDER BY event_id").fetchall()
+    ]
+    rejected = con.execute(
+        "SELECT line, reason FROM raw.rejected_rows WHERE source = 'events' ORDER BY line"
+    ).fetchall()
     return loaded, rejected
 
 
@@ -89,7 +93,9 @@ def test_bad_row_is_rejected_with_reason_and_neighbours_load(kind: str, con, lan
 
 
 def test_event_one_day_after_arrival_day_is_accepted(con, landing: Path) -> None:
-    loaded, rejected = load_events(con, landing, [event("edge", occurred_at="2026-08-03T00:00:00Z")])
+    loaded, rejected = load_events(
+        con, landing, [event("edge", occurred_at="2026-08-03T00:00:00Z")]
+    )
     assert "edge" in loaded and rejected == []
 
 
@@ -116,8 +122,14 @@ def test_duplicates_within_a_file_are_kept_once_and_counted(con, landing: Path) 
     load_snapshot(con, "brands", landing)
     write_events(landing, DAY, [event("d"), event("d"), event("d", brand_id="b2"), event("e")])
     report = load_partition(con, "events", date.fromisoformat(DAY), landing)
-    assert con.execute("SELECT count(*) FROM raw.events").fetchone()[0] == 3  # same id in two brands is two events
-    assert (report.total("rows_read"), report.total("rows_loaded"), report.total("rows_duplicate")) == (4, 3, 1)
+    assert (
+        con.execute("SELECT count(*) FROM raw.events").fetchone()[0] == 3
+    )  # same id in two brands is two events
+    assert (
+        report.total("rows_read"),
+        report.total("rows_loaded"),
+        report.total("rows_duplicate"),
+    ) == (4, 3, 1)
 
 
 def test_parquet_files_load_like_jsonl(con, landing: Path, tmp_path: Path) -> None:
@@ -126,40 +138,104 @@ def test_parquet_files_load_like_jsonl(con, landing: Path, tmp_path: Path) -> No
     load_snapshot(con, "brands", landing)
     folder = landing / "events" / f"date={DAY}"
     folder.mkdir(parents=True)
-    pl.DataFrame([event("p1"), event("p2", revenue=3.5, currency="JPY", anonymous_id="a2")]).write_parquet(
-        folder / "part.parquet"
-    )
+    pl.DataFrame(
+        [event("p1"), event("p2", revenue=3.5, currency="JPY", anonymous_id="a2")]
+    ).write_parquet(folder / "part.parquet")
     load_partition(con, "events", date.fromisoformat(DAY), landing)
-    assert con.execute("SELECT event_id, revenue FROM raw.events ORDER BY 1").fetchall() == [("p1", None), ("p2", 3.5)]
+    assert con.execute("SELECT event_id, revenue FROM raw.events ORDER BY 1").fetchall() == [
+        ("p1", None),
+        ("p2", 3.5),
+    ]
 
 
 def test_invalid_definitions_are_reported_by_id_and_others_load(con, landing: Path) -> None:
     load_snapshot(con, "brands", landing)
-    write_lines(landing / "funnels" / "funnels.jsonl", [
-        {"funnel_id": "ok", "brand_id": "b1", "name": "Buy", "steps": [{"event_name": "a"}, {"event_name": "b"}]},
-        {"funnel_id": "one_step", "brand_id": "b1", "steps": [{"event_name": "a"}]},
-        {"funnel_id": "bad_order", "brand_id": "b1", "order": "sideways", "steps": [{"event_name": "a"}, {"event_name": "b"}]},
-        {"funnel_id": "bad_excl", "brand_id": "b1", "steps": [{"event_name": "a"}, {"event_name": "b"}],
-         "exclusions": [{"event_name": "x", "from_step": 2, "to_step": 1}]},
-    ])
-    write_lines(landing / "segments" / "segments.jsonl", [
-        {"segment_id": "ok", "brand_id": "b1", "rules": {"any": [{"feature": "country", "op": "=", "value": "JP"}]}},
-        {"segment_id": "unknown_feature", "brand_id": "b1", "rules": {"feature": "shoe_size", "op": ">", "value": 1}},
-        {"segment_id": "unknown_op", "brand_id": "b1", "rules": {"feature": "frequency", "op": "LIKE", "value": 1}},
-        {"segment_id": "sql", "brand_id": "b1", "rules": {"feature": "country", "op": "=", "value": "x' OR 1=1 --"}},
-    ])
-    write_lines(landing / "cohorts" / "cohorts.jsonl", [
-        {"cohort_id": "ok", "brand_id": "b1", "grain": "week", "kind": "first_time", "periods": 4},
-        {"cohort_id": "too_long", "brand_id": "b1", "grain": "week", "kind": "first_time", "periods": 53},
-    ])
+    write_lines(
+        landing / "funnels" / "funnels.jsonl",
+        [
+            {
+                "funnel_id": "ok",
+                "brand_id": "b1",
+                "name": "Buy",
+                "steps": [{"event_name": "a"}, {"event_name": "b"}],
+            },
+            {"funnel_id": "one_step", "brand_id": "b1", "steps": [{"event_name": "a"}]},
+            {
+                "funnel_id": "bad_order",
+                "brand_id": "b1",
+                "order": "sideways",
+                "steps": [{"event_name": "a"}, {"event_name": "b"}],
+            },
+            {
+                "funnel_id": "bad_excl",
+                "brand_id": "b1",
+                "steps": [{"event_name": "a"}, {"event_name": "b"}],
+                "exclusions": [{"event_name": "x", "from_step": 2, "to_step": 1}],
+            },
+        ],
+    )
+    write_lines(
+        landing / "segments" / "segments.jsonl",
+        [
+            {
+                "segment_id": "ok",
+                "brand_id": "b1",
+                "rules": {"any": [{"feature": "country", "op": "=", "value": "JP"}]},
+            },
+            {
+                "segment_id": "unknown_feature",
+                "brand_id": "b1",
+                "rules": {"feature": "shoe_size", "op": ">", "value": 1},
+            },
+            {
+                "segment_id": "unknown_op",
+                "brand_id": "b1",
+                "rules": {"feature": "frequency", "op": "LIKE", "value": 1},
+            },
+            {
+                "segment_id": "sql",
+                "brand_id": "b1",
+                "rules": {"feature": "country", "op": "=", "value": "x' OR 1=1 --"},
+            },
+        ],
+    )
+    write_lines(
+        landing / "cohorts" / "cohorts.jsonl",
+        [
+            {
+                "cohort_id": "ok",
+                "brand_id": "b1",
+                "grain": "week",
+                "kind": "first_time",
+                "periods": 4,
+            },
+            {
+                "cohort_id": "too_long",
+                "brand_id": "b1",
+                "grain": "week",
+                "kind": "first_time",
+                "periods": 53,
+            },
+        ],
+    )
     for source in ("funnels", "segments", "cohorts"):
         load_snapshot(con, source, landing)
     assert con.execute("SELECT funnel_id FROM raw.funnels").fetchall() == [("ok",)]
-    assert sorted(r[0] for r in con.execute("SELECT segment_id FROM raw.segments").fetchall()) == ["ok", "sql"]
+    assert sorted(r[0] for r in con.execute("SELECT segment_id FROM raw.segments").fetchall()) == [
+        "ok",
+        "sql",
+    ]
     # a value is data: it is stored as a value, never turned into SQL
-    assert con.execute("SELECT value_text FROM raw.segment_rule_nodes WHERE segment_id = 'sql'").fetchone()[0] == "x' OR 1=1 --"
+    assert (
+        con.execute(
+            "SELECT value_text FROM raw.segment_rule_nodes WHERE segment_id = 'sql'"
+        ).fetchone()[0]
+        == "x' OR 1=1 --"
+    )
     assert con.execute("SELECT cohort_id FROM raw.cohorts").fetchall() == [("ok",)]
-    rejected = con.execute("SELECT source, raw, reason FROM raw.rejected_rows ORDER BY source, line").fetchall()
+    rejected = con.execute(
+        "SELECT source, raw, reason FROM raw.rejected_rows ORDER BY source, line"
+    ).fetchall()
     ids = {(s, r.split('"')[3]): reason for s, r, reason in rejected}
     assert ids[("funnels", "one_step")].startswith("invalid_definition: steps")
     assert ids[("funnels", "bad_order")].startswith("invalid_definition: order")
