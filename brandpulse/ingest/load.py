@@ -172,17 +172,17 @@ def _dedupe(con: duckdb.DuckDBPyConnection, source: Source, days: list[date]) ->
     replaced (see `_write`): the earliest arrival wins, whatever order days load in.
     """
     keys = ", ".join(source.dedup_key)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _ranked AS
-        SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY _partition_date, file, line) AS _rank
-        FROM _validated WHERE reason IS NULL""")
     earlier = ""
     if source.partitioned:
         earlier = f"""AND NOT EXISTS (SELECT 1 FROM raw.{source.name} e
             WHERE e._partition_date < r._partition_date AND NOT {_in_scope(source, "e")}
               AND {_key_match(source, "e", "r")})"""
+    # one pass, without the raw line text (only rejected rows need it)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _fresh AS SELECT * FROM _ranked r WHERE _rank = 1 {earlier}",
+        f"""CREATE OR REPLACE TEMP TABLE _fresh AS
+            SELECT * EXCLUDE (raw, field_reason, reason) FROM _validated r
+            WHERE reason IS NULL {earlier}
+            QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _partition_date, file, line) = 1""",
         {"days": days} if source.partitioned else None,
     )
 
@@ -319,7 +319,7 @@ def _load(
             ]
             definition_tables[source.name] = main.filter(pa.array(mask))
     replaced = _write(con, source, days, unreadable, definition_tables)
-    for temp in ("_validated", "_ranked", "_fresh"):
+    for temp in ("_validated", "_fresh"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
     return _report(con, source, days, replaced, started)
 

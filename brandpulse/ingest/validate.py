@@ -30,10 +30,9 @@ _KIND_NAMES = {
 }
 
 
-def _typed(f: Field, slot: str) -> str:
-    text = f"({slot} ->> '$')"
+def _typed(f: Field, text: str) -> str:
     if f.kind == "string":
-        return f"{text}::VARCHAR"
+        return text
     if f.kind == "timestamp":
         return f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
     if f.kind == "number":
@@ -42,37 +41,33 @@ def _typed(f: Field, slot: str) -> str:
         return f"TRY_CAST({text} AS BIGINT)"
     if f.kind == "boolean":
         return f"TRY_CAST({text} AS BOOLEAN)"
-    return f"{slot}::JSON"
+    return f"{text}::JSON"  # objects and arrays: json_extract_string gives their JSON text
 
 
-def _field_rules(f: Field, slot: str) -> list[tuple[str, str]]:
-    present = f"(json_type({slot}) IS NOT NULL AND json_type({slot}) <> 'NULL')"
+def _field_rules(f: Field, json_type: str, text: str) -> list[tuple[str, str]]:
+    present = f"({json_type} IS NOT NULL AND {json_type} <> 'NULL')"
     rules: list[tuple[str, str]] = []
     if f.required:
-        empty = (
-            f" OR (json_type({slot}) = 'VARCHAR' AND trim({slot} ->> '$') = '')"
-            if f.kind == "string"
-            else ""
-        )
+        empty = f" OR ({json_type} = 'VARCHAR' AND trim({text}) = '')" if f.kind == "string" else ""
         rules.append((f"(NOT {present}{empty})", f"missing_field: {f.name} is required"))
     rules.append(
         (
-            f"({present} AND json_type({slot}) NOT IN {_JSON_TYPES[f.kind]})",
+            f"({present} AND {json_type} NOT IN {_JSON_TYPES[f.kind]})",
             f"invalid_field: {f.name} must be {_KIND_NAMES[f.kind]}",
         )
     )
     if f.kind == "timestamp":
         rules.append(
             (
-                f"({present} AND (NOT regexp_full_match({slot} ->> '$', '{_TS_PATTERN}') "
-                f"OR TRY_CAST({slot} ->> '$' AS TIMESTAMPTZ) IS NULL))",
+                f"({present} AND (NOT regexp_full_match({text}, '{_TS_PATTERN}') "
+                f"OR TRY_CAST({text} AS TIMESTAMPTZ) IS NULL))",
                 f"bad_timestamp: {f.name} must be an ISO-8601 timestamp with a UTC offset or Z",
             )
         )
     if f.max_length:
         rules.append(
             (
-                f"length({slot} ->> '$') > {f.max_length}",
+                f"length({text}) > {f.max_length}",
                 f"invalid_field: {f.name} is longer than {f.max_length} characters",
             )
         )
@@ -80,7 +75,7 @@ def _field_rules(f: Field, slot: str) -> list[tuple[str, str]]:
         values = ", ".join(f"'{v}'" for v in f.allowed)
         rules.append(
             (
-                f"({present} AND ({slot} ->> '$') NOT IN ({values}))",
+                f"({present} AND {text} NOT IN ({values}))",
                 f"invalid_field: {f.name} must be one of {', '.join(f.allowed)}",
             )
         )
@@ -91,47 +86,55 @@ def validation_sql(source: Source) -> str:
     """SQL over table `lines` (file, line, raw, _partition_date) giving typed columns and `reason`.
 
     `reason` is NULL for a good row; `_partition_date` (the arrival day) is carried along.
+    Each line is parsed a fixed number of times whatever the field count: the JSON types
+    and the text of every field come out of one list-path call each.
     Brand existence is checked against `raw.brands` unless the source is brands itself.
     """
     paths = ", ".join(f"'$.\"{f.name}\"'" for f in source.fields)
-    slots = {f.name: f"v[{i + 1}]" for i, f in enumerate(source.fields)}
+    types = {f.name: f"t[{i + 1}]" for i, f in enumerate(source.fields)}
+    texts = {f.name: f"s[{i + 1}]" for i, f in enumerate(source.fields)}
     rules: list[tuple[str, str]] = []
     for f in source.fields:
-        rules += _field_rules(f, slots[f.name])
+        rules += _field_rules(f, types[f.name], texts[f.name])
     typed_cols = ",\n        ".join(
-        f"{_typed(f, slots[f.name])} AS {f.name}" for f in source.fields
+        f"{_typed(f, texts[f.name])} AS {f.name}" for f in source.fields
     )
     field_case = "\n            ".join(f"WHEN {cond} THEN '{reason}'" for cond, reason in rules)
     extra_case = "\n            ".join(
         f"WHEN {cond} THEN '{reason}'" for cond, reason in source.extra_rules
     )
     brand_rule = (
-        "WHEN brand_id NOT IN (SELECT brand_id FROM raw.brands) THEN 'unknown_brand: brand_id is not in the brands snapshot'"
+        "WHEN brand_id NOT IN (SELECT brand_id FROM raw.brands) "
+        "THEN 'unknown_brand: brand_id is not in the brands snapshot'"
         if source.check_brand
         else ""
     )
     return f"""
 WITH parsed AS (
     SELECT file, line, raw, _partition_date,
-        CASE WHEN json_valid(raw) THEN json_type(raw) END AS doc_type,
-        CASE WHEN json_valid(raw) AND json_type(raw) = 'OBJECT' THEN json_extract(raw, [{paths}]) END AS v
+        CASE WHEN json_valid(raw) THEN json_type(raw) END AS doc_type
     FROM lines
     WHERE trim(raw) <> ''
 ),
+extracted AS (
+    SELECT *,
+        CASE WHEN doc_type = 'OBJECT' THEN json_type(raw, [{paths}]) END AS t,
+        CASE WHEN doc_type = 'OBJECT' THEN json_extract_string(raw, [{paths}]) END AS s
+    FROM parsed
+),
 checked AS (
-    SELECT file, line, raw, _partition_date,
+    SELECT file, line, raw, _partition_date, s,
         CASE
             WHEN doc_type IS NULL THEN 'invalid_json: line is not valid JSON'
             WHEN doc_type <> 'OBJECT' THEN 'invalid_json: line is not a JSON object'
             {field_case}
-        END AS field_reason,
-        CASE WHEN field_reason IS NULL THEN v END AS v
-    FROM parsed
+        END AS field_reason
+    FROM extracted
 ),
 typed AS (
     SELECT file, line, raw, _partition_date, field_reason,
         {typed_cols}
-    FROM checked
+    FROM (SELECT * REPLACE (CASE WHEN field_reason IS NULL THEN s END AS s) FROM checked)
 )
 SELECT *,
     CASE
