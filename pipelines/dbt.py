@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,7 @@ from dagster_dbt import (
 
 from brandpulse.config import DBT_PROJECT_DIR, get_settings
 from pipelines.partitions import daily_partitions, single_run_backfill
-from pipelines.resources import WAREHOUSE_POOL
-
-os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-os.environ.setdefault("BRANDPULSE_WAREHOUSE", str(get_settings().warehouse_path))
+from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -81,6 +79,29 @@ class BrandpulseTranslator(DagsterDbtTranslator):
 translator = BrandpulseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+@contextmanager
+def dbt_env(warehouse: WarehouseResource) -> Iterator[None]:
+    """Point dbt (profiles.yml reads BRANDPULSE_WAREHOUSE) at the resource's warehouse.
+
+    dagster-dbt hands the process environment to the dbt subprocess; the variables are
+    set only around the call and restored after, so nothing leaks into later processes.
+    """
+    wanted = {
+        "BRANDPULSE_WAREHOUSE": warehouse.resolved_path,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def dbt_vars(context: AssetExecutionContext) -> dict[str, str]:
     """The partition window (UTC arrival days) handed to the incremental models."""
     window = context.partition_time_window
@@ -104,12 +125,15 @@ INCREMENTAL_SELECTION = "+config.materialized:incremental"
     backfill_policy=single_run_backfill,
     pool=WAREHOUSE_POOL,
 )
-def incremental_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def incremental_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
     """Event-level incremental models (and the staging they read) for the partition window."""
     # cautious: a test that also reads a downstream model (built by the other dbt step)
     # runs there, not here where that model may not exist yet.
     args = ["build", "--indirect-selection", "cautious", "--vars", json.dumps(dbt_vars(context))]
-    yield from dbt.cli(args, context=context).stream()
+    with dbt_env(warehouse):
+        yield from dbt.cli(args, context=context).stream()
 
 
 @dbt_assets(
@@ -120,14 +144,17 @@ def incremental_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) 
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
 )
-def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def warehouse_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
     """Everything downstream of the events: full tables rebuilt on every run.
 
     Identity merges and late events change persons, sessions, funnels and cohorts
     retroactively, so these are not partitioned: one materialization covers all days.
     (Partitioning them would also make Dagster log one planned event per model per day.)
     """
-    yield from dbt.cli(["build"], context=context).stream()
+    with dbt_env(warehouse):
+        yield from dbt.cli(["build"], context=context).stream()
 
 
 def dbt_executable() -> str:
