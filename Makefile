@@ -17,7 +17,7 @@ export PYTHONUNBUFFERED := 1
 DBT := $(BIN)/dbt --quiet
 DBT_DIRS := --project-dir dbt_project --profiles-dir dbt_project
 
-.PHONY: setup run test ui lint format bench manifest clean help
+.PHONY: setup run test ui lint format bench notebooks report manifest clean help
 
 help:
 	@echo "make run    build the warehouse (demo data unless BRANDPULSE_LANDING is set)"
@@ -25,6 +25,8 @@ help:
 	@echo "make ui     start the Dagster UI on the demo warehouse"
 	@echo "make lint   ruff check + format check"
 	@echo "make bench  run the benchmark harness (see bench/README.md)"
+	@echo "make notebooks  execute the notebooks on the published snapshot (.ipynb next to them)"
+	@echo "make report     write the static HTML report of every brand under data/reports/"
 
 # Install uv with pip if missing, then the locked environment (never a downloaded Python).
 $(STAMP): pyproject.toml uv.lock
@@ -58,6 +60,12 @@ format: $(STAMP)
 
 bench: setup
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+notebooks: setup
+	$(BIN)/python -m brandpulse.report.notebooks
+
+report: setup
+	$(BIN)/brandpulse report
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .pytest_cache
