@@ -11,19 +11,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-METRICS: tuple[str, ...] = (
-    "active_persons",
-    "new_persons",
-    "sessions",
-    "events",
-    "orders",
-    "revenue",
-    "ai_generations",
-    "ai_cost_usd",
-    "shares",
-    "comments",
-)
-"""The numeric columns of marts.daily_brand_metrics that analytics works on."""
+from brandpulse.metrics import DAILY_METRICS
+
+METRICS = DAILY_METRICS
 
 ML_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "revenue_forecast": (

@@ -18,21 +18,10 @@ from typing import Any
 
 import pandas as pd
 
+from brandpulse.metrics import DAILY_METRICS
 from brandpulse.query import QuerySession, query_df
 
-METRICS: tuple[str, ...] = (
-    "active_persons",
-    "new_persons",
-    "sessions",
-    "events",
-    "orders",
-    "revenue",
-    "ai_generations",
-    "ai_cost_usd",
-    "shares",
-    "comments",
-)
-"""The metric columns of marts.daily_brand_metrics (CONTRACTS.md section 3)."""
+METRICS = DAILY_METRICS
 
 REQUIRED_TABLES: frozenset[str] = frozenset(
     {
