@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from dagster import AssetSelection, define_asset_job, in_process_executor
+from dagster import AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job, in_process_executor
 
 from pipelines.partitions import daily_partitions
 
 # The warehouse chain is one writer at a time anyway: the in-process executor saves the
 # 1.5–1.8 s process start (plus imports) that the multiprocess executor pays per step.
+# Step retries for transient errors (a provider outage, a dbt adapter hiccup): every step is
+# idempotent (partitions are replaced, AI work is journaled), so a retry is always safe.
+# Crashed runs are retried by the instance (run_retries in dagster_home/dagster.yaml).
+transient_step_retries = RetryPolicy(max_retries=2, delay=10, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
+
 warehouse_job = define_asset_job(
     name="warehouse_job",
     selection=AssetSelection.all(),
     partitions_def=daily_partitions,
     executor_def=in_process_executor,
+    op_retry_policy=transient_step_retries,
     description="Ingest the landing zone, build the dbt warehouse, run analytics and AI jobs, publish.",
 )
 
@@ -21,5 +27,6 @@ ingest_job = define_asset_job(
     selection=AssetSelection.groups("ingest"),
     partitions_def=daily_partitions,
     executor_def=in_process_executor,
+    op_retry_policy=transient_step_retries,
     description="Load landing partitions into raw.* only.",
 )

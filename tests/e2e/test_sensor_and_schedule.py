@@ -40,3 +40,11 @@ def test_daily_schedule_targets_yesterday() -> None:
     context = build_schedule_context(scheduled_execution_time=datetime(2026, 8, 10, 2, 0))
     request = daily_warehouse_schedule(context)
     assert (request.partition_key, request.run_key) == ("2026-08-09", "daily-2026-08-09")
+
+
+def test_jobs_retry_transient_step_failures() -> None:
+    from pipelines.definitions import defs
+
+    for name in ("warehouse_job", "ingest_job"):
+        policy = defs.resolve_job_def(name).op_retry_policy
+        assert policy is not None and policy.max_retries == 2, name
