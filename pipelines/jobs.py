@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job, in_process_executor
+from dagster import (
+    AssetSelection,
+    Backoff,
+    Jitter,
+    RetryPolicy,
+    define_asset_job,
+    in_process_executor,
+)
 
 from pipelines.partitions import daily_partitions
 
@@ -11,7 +18,9 @@ from pipelines.partitions import daily_partitions
 # Step retries for transient errors (a provider outage, a dbt adapter hiccup): every step is
 # idempotent (partitions are replaced, AI work is journaled), so a retry is always safe.
 # Crashed runs are retried by the instance (run_retries in dagster_home/dagster.yaml).
-transient_step_retries = RetryPolicy(max_retries=2, delay=10, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
+transient_step_retries = RetryPolicy(
+    max_retries=2, delay=10, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
+)
 
 warehouse_job = define_asset_job(
     name="warehouse_job",
