@@ -44,7 +44,6 @@ def main() -> int:
     started = time.perf_counter()
     ensure_landing_zone()
     days = landing_days()
-    os.environ.setdefault("BRANDPULSE_START_DATE", days[0])  # first partition = first landing day
 
     import warnings
 
