@@ -59,14 +59,8 @@ def execute(
 
     `params` are bound to `?` / `$name` placeholders, never pasted into the SQL.
     """
-    snapshot = resolve_snapshot(published_dir)
-    with open_session(snapshot, brand) as con:
-        statement = validate_query(con, sql)
-        if params is None:
-            con.execute(statement)
-        else:
-            con.execute(statement, params)
-        yield con
+    with session(brand, published_dir) as s:
+        yield s.run(sql, params)
 
 
 class QuerySession:
@@ -80,13 +74,17 @@ class QuerySession:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
 
-    def df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+    def run(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> duckdb.DuckDBPyConnection:
+        """Validate and run one query; the connection holds its result to fetch from."""
         statement = validate_query(self._con, sql)
         if params is None:
-            self._con.execute(statement)
-        else:
-            self._con.execute(statement, params)
-        return self._con.df()
+            return self._con.execute(statement)
+        return self._con.execute(statement, params)
+
+    def df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        return self.run(sql, params).df()
 
 
 @contextmanager

@@ -25,11 +25,13 @@ def landing_days() -> list[str]:
     return sorted(d.isoformat() for d in days)
 
 
-def ensure_landing_zone() -> None:
+def ensure_landing_zone() -> list[str]:
+    """The landing days to build, after generating the demo zone when there is none."""
     settings = get_settings()
-    if landing_days():
+    days = landing_days()
+    if days:
         print(f"Using the landing zone at {settings.landing_dir}")
-        return
+        return days
     if os.environ.get("BRANDPULSE_LANDING"):
         sys.exit(
             f"BRANDPULSE_LANDING={settings.landing_dir} has no partition folders (<source>/date=YYYY-MM-DD/)."
@@ -38,12 +40,12 @@ def ensure_landing_zone() -> None:
 
     print(f"No landing zone yet: generating demo data into {settings.landing_dir}")
     generate(settings.landing_dir, **DEMO_SIZE, progress=print)
+    return landing_days()
 
 
 def main() -> int:
     started = time.perf_counter()
-    ensure_landing_zone()
-    days = landing_days()
+    days = ensure_landing_zone()
 
     import warnings
 

@@ -9,7 +9,6 @@ requested twice, even if the cursor is lost; the cursor only saves work.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -25,41 +24,17 @@ from dagster import (
 
 from assets.ai.assets import GENERATIONS_KEY, REQUESTS_KEY
 from brandpulse.config import get_settings
+from brandpulse.ingest.load import landing_fingerprints
 from pipelines.partitions import daily_partitions
 
 SOURCE_DIR = "ai_generation_requests"
-DATA_SUFFIXES = (".jsonl", ".jsonl.gz", ".parquet")
-
-
-def fingerprints(landing_dir: Path) -> dict[str, str]:
-    """{partition day: sha256 of its data files' (name, size, mtime_ns)}."""
-    root = landing_dir / SOURCE_DIR
-    result: dict[str, str] = {}
-    if not root.is_dir():
-        return result
-    for folder in sorted(root.glob("date=*")):
-        if not folder.is_dir():
-            continue
-        files = sorted(
-            p
-            for p in folder.iterdir()
-            if p.is_file() and p.name.endswith(DATA_SUFFIXES) and not p.name.startswith(".")
-        )
-        if not files:
-            continue
-        digest = hashlib.sha256()
-        for path in files:
-            stat = path.stat()
-            digest.update(f"{path.name}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\n".encode())
-        result[folder.name.removeprefix("date=")] = digest.hexdigest()
-    return result
 
 
 def run_requests(landing_dir: Path, cursor: str | None) -> tuple[list[RunRequest], str, list[str]]:
     """Run requests for changed partitions, the new cursor, and skipped folder names."""
     seen: dict[str, str] = json.loads(cursor) if cursor else {}
     requests, skipped = [], []
-    current = fingerprints(landing_dir)
+    current = landing_fingerprints(landing_dir, [SOURCE_DIR])
     for day, digest in current.items():
         if seen.get(day) == digest:
             continue

@@ -36,23 +36,13 @@ OWNERS = ["team:data-platform"]
 BRANDS_KEY = AssetKey(["raw", "brands"])
 
 
-def _metadata(reports: list[LoadReport], con, table: str) -> dict[str, object]:
-    totals = {
-        k: sum(r.total(k) for r in reports)
-        for k in ("rows_read", "rows_loaded", "rows_duplicate", "rows_rejected")
-    }
-    reasons: dict[str, int] = {}
-    for report in reports:
-        for reason, n in report.reasons.items():
-            reasons[reason] = reasons.get(reason, 0) + n
+def _metadata(report: LoadReport, con, table: str) -> dict[str, object]:
+    """The load's accounting (LoadReport.as_metadata) plus the table's row count and a preview."""
     preview = con.execute(
         f"SELECT * FROM raw.{table} LIMIT 5"
     ).df()  # table name is code, not input
     return {
-        **{k: MetadataValue.int(v) for k, v in totals.items()},
-        "balanced (read = loaded + duplicates + rejected)": all(r.balanced for r in reports),
-        "partitions": sum(len(r.partitions) for r in reports),
-        "rejected_by_reason": MetadataValue.json(dict(sorted(reasons.items()))),
+        **report.as_metadata(),
         "dagster/row_count": MetadataValue.int(
             con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
         ),
@@ -100,7 +90,7 @@ def _partitioned_asset(source_name: str) -> AssetsDefinition:
         with warehouse.connect() as con:
             report = load_partitions(con, source_name, days, landing, progress)
             return MaterializeResult(
-                metadata=_metadata([report], con, source_name),
+                metadata=_metadata(report, con, source_name),
                 check_results=raw_check_results(con, source_name, SOURCES[source_name].dedup_key),
             )
 
@@ -133,7 +123,7 @@ def _snapshot_asset(source_name: str) -> AssetsDefinition:
             report = load_snapshot(con, source_name, get_settings().landing_dir)
             context.log.info(f"{source_name}: {report.as_metadata()}")
             yield MaterializeResult(
-                asset_key=["raw", source_name], metadata=_metadata([report], con, source_name)
+                asset_key=["raw", source_name], metadata=_metadata(report, con, source_name)
             )
             for table in children:
                 count = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[

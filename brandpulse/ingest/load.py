@@ -7,9 +7,10 @@ point leaves the previous contents intact and a rerun gives the same tables.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -403,3 +404,24 @@ def partitions_with_files(landing_dir: Path, source_name: str) -> list[date]:
         if list_files(folder):
             days.append(day)
     return days
+
+
+def landing_fingerprints(landing_dir: Path, source_names: Iterable[str]) -> dict[str, str]:
+    """Arrival day -> sha256 of that day's landing files (name, size, mtime) of the sources.
+
+    The same file set always gives the same digest and any added or changed file a new
+    one: sensors use it as the run key, so the same files never launch twice. Files are
+    the ones ingestion reads (`list_files`).
+    """
+    entries: dict[str, list[str]] = {}
+    for name in source_names:
+        for folder in sorted((landing_dir / name).glob("date=*")):
+            for path in list_files(folder):
+                stat = path.stat()
+                entries.setdefault(folder.name.removeprefix("date="), []).append(
+                    f"{name}/{path.name}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}"
+                )
+    return {
+        day: hashlib.sha256("\n".join(sorted(files)).encode()).hexdigest()
+        for day, files in sorted(entries.items())
+    }
