@@ -34,6 +34,13 @@ RATIOS: tuple[RatioSpec, ...] = (
     RatioSpec(
         "incremental_vs_full_models", "incremental / full build (model time only)", False, None, "%"
     ),
+    RatioSpec(
+        "incremental_vs_full_beyond_fixed",
+        "incremental / full build (wall beyond dbt's fixed start-up and parse)",
+        False,
+        None,
+        "%",
+    ),
     RatioSpec("dagster_vs_direct", "Dagster run / same work called directly (wall)", False, None),
 )
 SPECS = {s.key: s for s in RATIOS}
@@ -48,6 +55,16 @@ def safe_ratio(numerator: float | None, denominator: float | None) -> float | No
 def _metric(stages: dict, stage: str, name: str) -> float | None:
     entry = stages.get(stage) or {}
     return (entry.get("metrics") or {}).get(name)
+
+
+def _beyond_fixed(stages: dict) -> float | None:
+    """(incremental wall - dbt's fixed cost) / (full wall - the same fixed cost)."""
+    fixed = _metric(stages, "incremental", "dbt_fixed_seconds")
+    inc = _metric(stages, "incremental", "incremental_build_seconds")
+    full = _metric(stages, "incremental", "full_build_seconds")
+    if fixed is None or inc is None or full is None:
+        return None
+    return safe_ratio(max(inc - fixed, 0.0), full - fixed)
 
 
 def compute_ratios(stages: dict) -> dict[str, float | None]:
@@ -67,6 +84,7 @@ def compute_ratios(stages: dict) -> dict[str, float | None]:
             m("incremental", "incremental_model_seconds"),
             m("incremental", "full_build_model_seconds"),
         ),
+        "incremental_vs_full_beyond_fixed": _beyond_fixed(stages),
         "dagster_vs_direct": safe_ratio(
             m("orchestration", "dagster_seconds"), m("orchestration", "direct_seconds")
         ),

@@ -105,7 +105,8 @@ def _key_numbers(name: str, m: dict) -> str:
     if name == "incremental":
         return (
             f"1 day {_secs(m.get('incremental_build_seconds'))} (models {_secs(m.get('incremental_model_seconds'))}) "
-            f"vs full {_secs(m.get('full_build_seconds'))} (models {_secs(m.get('full_build_model_seconds'))})"
+            f"vs full {_secs(m.get('full_build_seconds'))} (models {_secs(m.get('full_build_model_seconds'))}); "
+            f"dbt fixed cost {_secs(m.get('dbt_fixed_seconds'))}"
         )
     if name == "orchestration":
         steps = m.get("dagster_step_seconds") or {}

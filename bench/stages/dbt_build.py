@@ -1,6 +1,7 @@
 """The dbt build (seeds, models, tests) of the freshly ingested warehouse, total and per model.
 
-dbt runs as a subprocess exactly as `make run` would (`dbt build --full-refresh`), with
+dbt runs as a subprocess exactly as `make run` would (`dbt build --full-refresh` with the
+production flags: dbt unit tests run in `make test`, not on every build), with
 its target and log folders in the bench work folder so the shared dbt_project/target is
 never touched. Per-node times come from target/run_results.json; a failed build is
 still measured and its failing nodes are reported.
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from bench.measure import timed
 from bench.stages import BenchContext, StageSkipped
-from brandpulse.config import DBT_PROJECT_DIR, REPO_ROOT
+from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, DBT_PROJECT_DIR, REPO_ROOT
 
 
 def dbt_executable() -> str:
@@ -164,7 +165,7 @@ def run(ctx: BenchContext) -> dict:
     warehouse = ctx.state.get("warehouse")
     if warehouse is None:
         raise StageSkipped("no ingested warehouse (the ingest stage failed)")
-    build = run_dbt(ctx, warehouse, ["build", "--full-refresh"])
+    build = run_dbt(ctx, warehouse, ["build", "--full-refresh", *DBT_PRODUCTION_BUILD_FLAGS])
     ctx.state["full_build"] = build
     summary = build.summary()
     notes = []

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 from bench.measure import measure
 from bench.stages import BenchContext, StageSkipped, remove_database
-from brandpulse.config import DBT_PROJECT_DIR, REPO_ROOT
+from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, DBT_PROJECT_DIR, REPO_ROOT
 
 MARKER = "BENCH_RESULT "
 
@@ -109,6 +109,7 @@ def _direct(first: str, last: str) -> dict:
         [
             dbt_executable(),
             "build",
+            *DBT_PRODUCTION_BUILD_FLAGS,
             "--vars",
             json.dumps(window),
             "--project-dir",

@@ -32,6 +32,7 @@ def test_ratios_from_stage_metrics():
             "full_build_seconds": 90.0,
             "incremental_model_seconds": 1.0,
             "full_build_model_seconds": 40.0,
+            "dbt_fixed_seconds": 6.0,
         },
         orchestration={"dagster_seconds": 130.0, "direct_seconds": 100.0},
     )
@@ -40,6 +41,7 @@ def test_ratios_from_stage_metrics():
     assert r["funnel_vs_reference"] == pytest.approx(3.0)
     assert r["incremental_vs_full"] == pytest.approx(0.1)
     assert r["incremental_vs_full_models"] == pytest.approx(0.025)
+    assert r["incremental_vs_full_beyond_fixed"] == pytest.approx(3.0 / 84.0)
     assert r["dagster_vs_direct"] == pytest.approx(1.3)
 
 
@@ -49,6 +51,7 @@ def test_missing_or_zero_side_gives_no_ratio():
     )
     assert r["ingest_vs_plain"] is None
     assert r["funnel_vs_reference"] is None  # stage absent
+    assert r["incremental_vs_full_beyond_fixed"] is None
     assert safe_ratio(None, 3.0) is None
     assert safe_ratio(1.0, 4.0) == 0.25
 
