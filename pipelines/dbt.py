@@ -3,8 +3,11 @@
 Models are keyed `[schema, model]` (e.g. marts/funnel_persons) and dbt sources map onto
 the ingest and AI asset keys through their `meta.dagster.asset_key`, so lineage is one
 graph. The dbt assets share the ingest assets' daily partitions, backfill policy and
-single-writer pool. Only the incremental models (and their ancestors) are partitioned: a
-partition range reaches them as the `min_date`/`max_date` vars.
+single-writer pool. Only the models tagged `partitioned` (the event-window model
+int_events_resolved) and their ancestors are partitioned: a partition range reaches them
+as the `min_date`/`max_date` vars. The person-level incremental models (int_sessions,
+int_persons, ...) keep their own watermark in their tables, take no vars and are built
+with the rest, so the two dbt steps never wait on each other.
 """
 
 import json
@@ -25,11 +28,17 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from brandpulse.config import DBT_PROJECT_DIR, get_settings
+from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, DBT_PROJECT_DIR, get_settings
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def dbt_executable() -> str:
+    """The venv's dbt next to this interpreter, so it is found without PATH set up."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
 
 
 def ensure_manifest() -> None:
@@ -111,8 +120,10 @@ def dbt_vars(context: AssetExecutionContext) -> dict[str, str]:
     }
 
 
-INCREMENTAL_SELECTION = "+config.materialized:incremental"
-"""Incremental models and their ancestors: the only dbt assets that take a partition window."""
+INCREMENTAL_SELECTION = "+tag:partitioned"
+"""Event-window models (tag `partitioned`) and their ancestors: the only dbt assets that
+take a partition window. Other incremental models follow int_events_resolved through the
+`_processed_at` watermark (macros/core/incremental.sql) and need no partition."""
 
 
 @dbt_assets(
@@ -131,7 +142,14 @@ def incremental_dbt_assets(
     """Event-level incremental models (and the staging they read) for the partition window."""
     # cautious: a test that also reads a downstream model (built by the other dbt step)
     # runs there, not here where that model may not exist yet.
-    args = ["build", "--indirect-selection", "cautious", "--vars", json.dumps(dbt_vars(context))]
+    args = [
+        "build",
+        *DBT_PRODUCTION_BUILD_FLAGS,
+        "--indirect-selection",
+        "cautious",
+        "--vars",
+        json.dumps(dbt_vars(context)),
+    ]
     with dbt_env(warehouse):
         yield from dbt.cli(args, context=context).stream()
 
@@ -147,20 +165,16 @@ def incremental_dbt_assets(
 def warehouse_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    """Everything downstream of the events: full tables rebuilt on every run.
+    """Everything downstream of the events, on every run.
 
     Identity merges and late events change persons, sessions, funnels and cohorts
     retroactively, so these are not partitioned: one materialization covers all days.
+    The person-level ones are incremental over the persons whose events changed since
+    they last ran (a watermark kept in their own tables); the rest are full tables.
     (Partitioning them would also make Dagster log one planned event per model per day.)
     """
     with dbt_env(warehouse):
-        yield from dbt.cli(["build"], context=context).stream()
-
-
-def dbt_executable() -> str:
-    """The venv's dbt next to this interpreter, so it is found without PATH set up."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
+        yield from dbt.cli(["build", *DBT_PRODUCTION_BUILD_FLAGS], context=context).stream()
 
 
 def dbt_resource() -> DbtCliResource:

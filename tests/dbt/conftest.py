@@ -27,7 +27,11 @@ CORE_SELECTION = [
     "--indirect-selection",
     "cautious",  # tests of the AI models pulled in as ancestors need models not selected here
 ]
-INCREMENTAL_SELECTION = ["--select", "+int_persons +int_sessions"]
+CORE_MODELS = [
+    "--select",
+    "path:models/staging/core path:models/intermediate/core +path:models/marts/core",
+]
+PARTITIONED = "+tag:partitioned"
 BATCH_CUTOFFS = ["2026-08-03", "2026-08-11", "9999-12-31"]
 
 
@@ -55,34 +59,72 @@ def core_warehouse(data_dir: Path) -> Iterator[Warehouse]:
 
 @pytest.fixture(scope="session")
 def incremental_warehouse(data_dir: Path) -> Iterator[Warehouse]:
+    """The events landed in three batches, every core model run incrementally after each.
+
+    Batch 2 runs like Dagster does: the partitioned group with the partition window as
+    vars, then the rest in a second dbt invocation. Between batches raw rows of brand
+    `inc` are re-ingested and removed, its timezone and a cohort definition change.
+    """
     path = data_dir / "incremental.duckdb"
     tables = streams.all_tables()
     events = tables.pop("raw.events")
+    tables["raw.brands"] = [
+        streams.INC_EARLIER_BRAND if b["brand_id"] == "inc" else b for b in tables["raw.brands"]
+    ]
+    tables["raw.cohorts"] = [
+        c for c in tables["raw.cohorts"] if c["brand_id"] != "inc"
+    ] + streams.INC_EARLIER_COHORTS
     create_warehouse(path, tables)
     wh = Warehouse(path)
+    run_dbt(path, "seed", data_dir=data_dir)
     previous = "0000-01-01"
     run_vars = [
         None,
         # a Dagster partition run: window 08-09..08-12, but e2 (08-03) is new and still lands
         '{"min_date": "2026-08-09", "max_date": "2026-08-12", "lookback_days": 1}',
-        '{"lookback_days": 0}',
+        None,
     ]
     import duckdb
 
     for batch, (cutoff, dbt_vars) in enumerate(zip(BATCH_CUTOFFS, run_vars, strict=True), start=1):
         rows = [e for e in events if previous < e["_partition_date"].isoformat() <= cutoff]
+        rows += [e for e, landed, _ in streams.INC_EARLIER_EVENTS if landed == batch]
         previous = cutoff
         con = duckdb.connect(str(path))
         try:
+            for e, _, removed in streams.INC_EARLIER_EVENTS:
+                if removed == batch:
+                    con.execute(
+                        "DELETE FROM raw.events WHERE brand_id = ? AND event_id = ? AND user_id = ?",
+                        [e["brand_id"], e["event_id"], e["user_id"]],
+                    )
+            if batch == 2:
+                con.execute("DELETE FROM raw.brands WHERE brand_id = 'inc'")
+                insert_rows(
+                    con, "raw.brands", [b for b in streams.BRANDS if b["brand_id"] == "inc"]
+                )
+            if batch == 3:
+                con.execute("DELETE FROM raw.cohorts WHERE brand_id = 'inc'")
+                insert_rows(
+                    con, "raw.cohorts", [c for c in streams.COHORTS if c["brand_id"] == "inc"]
+                )
             insert_rows(con, "raw.events", rows)
         finally:
             con.close()
-        args = ["run", *INCREMENTAL_SELECTION]
         if dbt_vars:
-            args += ["--vars", dbt_vars]
-        run_dbt(path, *args, data_dir=data_dir)
+            run_dbt(path, "run", "--select", PARTITIONED, "--vars", dbt_vars, data_dir=data_dir)
+            run_dbt(path, "run", *CORE_MODELS, "--exclude", PARTITIONED, data_dir=data_dir)
+        else:
+            run_dbt(path, "run", *CORE_MODELS, data_dir=data_dir)
         wh.snapshots[f"batch{batch}"] = wh.rows(
             "select event_id, person_id, session_id from intermediate.int_events_resolved "
             "where brand_id = 'acme' order by event_id"
+        )
+        wh.snapshots[f"inc_batch{batch}"] = wh.rows(
+            "select event_id, person_id, session_id, event_day from intermediate.int_events_resolved "
+            "where brand_id = 'inc' order by event_id"
+        )
+        wh.snapshots[f"inc_persons_batch{batch}"] = wh.rows(
+            "select person_id, sessions from intermediate.int_persons where brand_id = 'inc' order by 1"
         )
     yield wh

@@ -2,8 +2,10 @@
 
 Brands: `acme` (UTC: identity, sessions, daily metrics, collaboration), `tokyo`
 (Asia/Tokyo: local days and Monday weeks), `ret` (UTC: retention), `life` (UTC:
-lifecycle), `rfm` (UTC: RFM and segments), plus randomized `rnd_*` brands that are
-compared with the pure-Python reference in reference.py.
+lifecycle), `rfm` (UTC: RFM and segments), `inc` (America/New_York: what only the
+incremental runs see change: reloaded and removed raw rows, a timezone and a cohort
+definition changed, a shared session changing owner), plus randomized `rnd_*` brands
+that are compared with the pure-Python reference in reference.py.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ BRANDS = [
     brand("rfm", "UTC"),
     brand("rnd_utc", "UTC"),
     brand("rnd_ny", "America/New_York"),
+    brand("inc", "America/New_York"),
 ]
 
 ACME_EVENTS = [
@@ -132,6 +135,40 @@ TOKYO_EVENTS = [
     event("tokyo", "t1", "page_view", "2026-08-02 10:00:00", user="t1"),
     event("tokyo", "t2", "page_view", "2026-08-02 16:00:00", user="t1"),
 ]
+
+
+# `inc`: the final rows; INC_EARLIER_* are what the incremental batches see before.
+# Batches (conftest.BATCH_CUTOFFS): 1 = arrivals up to 08-03, 2 = up to 08-11 (a
+# Dagster partition run with max_date 08-12), 3 = the rest.
+INC_EVENTS = [
+    # NY 08-02 23:00: its brand-local day moves when the timezone changes (batch 2).
+    event("inc", "x14", "page_view", "2026-08-03 03:00:00", user="v1"),
+    # Given session SX: v5 owns it (first event) until v2's earlier x3 lands (batch 3);
+    # v5 then owns no session, although none of v5's own events changed.
+    event("inc", "x1", "page_view", "2026-08-04 10:00:00", user="v5", session="SX"),
+    event("inc", "x2", "page_view", "2026-08-04 10:10:00", user="v2", session="SX"),
+    event(
+        "inc", "x3", "signup", "2026-08-04 09:50:00", user="v2", session="SX", arrival="2026-08-12"
+    ),
+    # v1: 14:00 and 14:40 are one session while x7 (14:20) exists, two once it is removed.
+    event("inc", "x4", "page_view", "2026-08-04 12:00:00", user="v1"),
+    event("inc", "x8", "page_view", "2026-08-04 14:00:00", user="v1"),
+    event("inc", "x9", "page_view", "2026-08-04 14:40:00", user="v1"),
+    # x5 first landed on 08-03 as v3's only event; re-ingested on 08-05 as v1's purchase.
+    event("inc", "x5", "purchase", "2026-08-05 11:00:00", user="v1", revenue=20.0),
+    # v2: x13 (late) lands before all of v2's derived events and starts their session.
+    event("inc", "x10", "page_view", "2026-08-05 02:00:00", user="v2"),
+    event("inc", "x13", "page_view", "2026-08-05 01:45:00", user="v2", arrival="2026-08-12"),
+    # After batch 2's max_date: waits in raw, admitted by batch 3.
+    event("inc", "x11", "page_view", "2026-08-12 01:00:00", user="v2", arrival="2026-08-11"),
+]
+INC_EARLIER_EVENTS = [
+    # (row, batch it lands in, batch before which it is removed from raw)
+    (event("inc", "x5", "page_view", "2026-08-03 15:00:00", user="v3"), 1, 2),
+    (event("inc", "x6", "page_view", "2026-08-02 09:00:00", user="v4"), 1, 2),
+    (event("inc", "x7", "page_view", "2026-08-04 14:20:00", user="v1"), 2, 3),
+]
+INC_EARLIER_BRAND = brand("inc", "UTC")  # until batch 2
 
 
 def _ret(eid: str, name: str, at: str, user: str) -> Row:
@@ -215,7 +252,11 @@ COHORTS = [
     cohort("ret", "c_first_week", "visit", "visit", "week", "first_time", 2),
     cohort("ret", "c_month", None, None, "month", "first_time", 2),
     cohort("tokyo", "c_tokyo_week", None, None, "week", "first_time", 1),
+    cohort("inc", "inc_c1", "signup", None, "day", "first_time", 2),
+    cohort("inc", "inc_c2", None, None, "week", "recurring", 1),
 ]
+# until batch 3
+INC_EARLIER_COHORTS = [cohort("inc", "inc_c1", "page_view", None, "day", "first_time", 2)]
 
 
 def _node(
@@ -449,6 +490,7 @@ def all_tables() -> dict[str, list[Row]]:
         + RET_EVENTS
         + LIFE_EVENTS
         + RFM_EVENTS
+        + INC_EVENTS
         + random_events(),
         "raw.cohorts": COHORTS + RANDOM_COHORTS,
         "raw.segments": SEGMENTS,

@@ -28,3 +28,11 @@ from {{ model }}
 group by {{ combination_of_columns | join(', ') }}
 having count(*) > 1
 {% endtest %}
+
+{#- Fails on every row where any of `columns` is null: one scan per model instead of
+    one not_null test (and query) per column. -#}
+{% test core_not_null(model, columns) %}
+select {{ columns | join(', ') }}
+from {{ model }}
+where {% for column in columns %}{{ column }} is null{% if not loop.last %} or {% endif %}{% endfor %}
+{% endtest %}

@@ -1,14 +1,76 @@
--- Cohort membership per cohort definition: a person joins the cohort of the
--- (brand-local) period of their start event. `first_time`: only the period of the
--- person's first start event ever; `recurring`: every period with a start event.
--- start_event NULL means any event.
-with definitions as (
-    select * from {{ ref('stg_raw__cohorts') }}
+{#-
+  Cohort membership per cohort definition: a person joins the cohort of the
+  (brand-local) period of their start event. `first_time`: only the period of the
+  person's first start event ever; `recurring`: every period with a start event.
+  start_event NULL means any event.
+
+  Incremental: membership depends only on the person's own events and the cohort
+  definition. A run recomputes (and appends) the touched persons (events stamped after
+  the consumed watermark) for every cohort, and every person for a cohort whose
+  definition is new or changed (kind, grain, periods and start_event are kept on the
+  rows to compare). The post-hook deletes replaced rows, persons that no longer exist
+  and rows of a definition that no longer exists as stored. See
+  macros/core/incremental.sql.
+-#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "{{ core_delete_stale_rows('person_id') }}",
+            "{{ core_delete_redefined_cohort_members() }}",
+        ],
+    )
+}}
+
+{%- set incremental = core_has_watermark() %}
+
+with watermark as (
+    {{ core_events_watermark() }}
 ),
 
+definitions as (
+    select brand_id, cohort_id, kind, grain, periods, start_event
+    from {{ ref('stg_raw__cohorts') }}
+),
+
+{% if incremental %}
+touched as (
+    {{ core_touched_keys('person_id') }}
+),
+
+redefined as (
+    select d.brand_id, d.cohort_id
+    from definitions as d
+    where not exists (
+        select 1
+        from (select distinct brand_id, cohort_id, kind, grain, periods, start_event from {{ this }}) as s
+        where s.brand_id = d.brand_id
+            and s.cohort_id = d.cohort_id
+            and s.kind is not distinct from d.kind
+            and s.grain is not distinct from d.grain
+            and s.periods is not distinct from d.periods
+            and s.start_event is not distinct from d.start_event
+    )
+),
+{% endif %}
+
 events as (
-    select brand_id, person_id, event_name, event_day
-    from {{ ref('int_events_resolved') }}
+    select
+        e.brand_id,
+        e.person_id,
+        e.event_name,
+        e.event_day
+        {%- if incremental %},
+        t.person_id is not null as is_touched
+        {%- endif %}
+    from {{ ref('int_events_resolved') }} as e
+    {%- if incremental %}
+    left join touched as t on t.brand_id = e.brand_id and t.person_id = e.person_id
+    where t.person_id is not null
+        or e.brand_id in (select brand_id from redefined)
+    {%- endif %}
 ),
 
 start_periods as (
@@ -18,6 +80,7 @@ start_periods as (
         d.kind,
         d.grain,
         d.periods,
+        d.start_event,
         e.person_id,
         {{ core_period_start('d.grain', 'e.event_day') }} as cohort_start,
         min(e.event_day) as first_start_day
@@ -25,7 +88,14 @@ start_periods as (
     inner join events as e
         on e.brand_id = d.brand_id
         and (d.start_event is null or e.event_name = d.start_event)
-    group by 1, 2, 3, 4, 5, 6, 7
+    {%- if incremental %}
+    where e.is_touched
+        or exists (
+            select 1 from redefined as r
+            where r.brand_id = d.brand_id and r.cohort_id = d.cohort_id
+        )
+    {%- endif %}
+    group by 1, 2, 3, 4, 5, 6, 7, 8
 ),
 
 ranked as (
@@ -38,13 +108,16 @@ ranked as (
 )
 
 select
-    brand_id,
-    cohort_id,
-    kind,
-    grain,
-    periods,
-    person_id,
-    cohort_start,
-    first_start_day
-from ranked
-where kind = 'recurring' or start_rank = 1
+    r.brand_id,
+    r.cohort_id,
+    r.kind,
+    r.grain,
+    r.periods,
+    r.person_id,
+    r.cohort_start,
+    r.first_start_day,
+    r.start_event,
+    w.events_watermark as _events_watermark
+from ranked as r
+cross join watermark as w
+where r.kind = 'recurring' or r.start_rank = 1

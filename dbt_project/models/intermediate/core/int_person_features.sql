@@ -21,7 +21,6 @@ events as (
         e.event_name,
         e.occurred_at,
         e.event_id,
-        {{ json_text('e.properties', 'plan') }} as plan,
         {{ dbt.datediff('e.event_day', 'b.last_event_day', 'day') }} as age_days
     from {{ ref('int_events_resolved') }} as e
     inner join brands as b on b.brand_id = e.brand_id
@@ -67,22 +66,6 @@ session_counts as (
         count(case when age_days <= 89 then 1 end) as sessions_90d
     from sessions
     group by brand_id, person_id
-),
-
-plans as (
-    select brand_id, person_id, plan
-    from (
-        select
-            brand_id,
-            person_id,
-            plan,
-            row_number() over (
-                partition by brand_id, person_id order by occurred_at desc, event_id desc
-            ) as plan_rank
-        from events
-        where plan is not null
-    ) as ranked
-    where plan_rank = 1
 ),
 
 referenced_event_counts as (
@@ -134,12 +117,11 @@ wide as (
         coalesce(a.ai_generations_30d, 0) as ai_generations_30d,
         p.country,
         p.acquisition_channel,
-        pl.plan
+        p.plan
     from persons as p
     left join session_counts as s on s.brand_id = p.brand_id and s.person_id = p.person_id
     left join event_counts as e on e.brand_id = p.brand_id and e.person_id = p.person_id
     left join ai_requests as a on a.brand_id = p.brand_id and a.person_id = p.person_id
-    left join plans as pl on pl.brand_id = p.brand_id and pl.person_id = p.person_id
 )
 
 {%- set number_features = ['recency_days', 'frequency', 'monetary', 'sessions_7d', 'sessions_30d',

@@ -1,32 +1,64 @@
--- One row per session (given session_id, or derived in int_events_resolved).
--- A full table, not incremental: a late event or an identity merge can change a
--- session's start, person and counts, and the aggregate over events is cheap.
-with events as (
+{#-
+  One row per session (given session_id, or derived in int_events_resolved).
+  Incremental over touched sessions: a run recomputes, from all their events, the
+  sessions with an event stamped (`_processed_at`) after the watermark this table
+  has consumed, and appends them; the post-hook deletes the replaced rows and the
+  sessions that no longer exist (a derived session renamed after an identity merge
+  or a late event). int_events_resolved rebuilds every person sharing a given session
+  with a changed event, so a session whose events or owner change is always
+  recomputed. See macros/core/incremental.sql.
+-#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        post_hook="{{ core_delete_stale_rows('session_id') }}",
+    )
+}}
+
+{%- set incremental = core_has_watermark() %}
+
+with watermark as (
+    {{ core_events_watermark() }}
+),
+
+source_events as (
+    select e.*
+    from {{ ref('int_events_resolved') }} as e
+    {%- if incremental %}
+    inner join ({{ core_touched_keys('session_id') }}) as t
+        on t.brand_id = e.brand_id and t.session_id = e.session_id
+    {%- endif %}
+),
+
+{%- set event_order = ['occurred_at', 'event_id'] %}
+
+sessions as (
     select
-        *,
-        row_number() over (
-            partition by brand_id, session_id order by occurred_at, event_id
-        ) as position_in_session
-    from {{ ref('int_events_resolved') }}
+        brand_id,
+        session_id,
+        {{ core_value_by('min', 'person_id', event_order) }} as person_id,
+        min(occurred_at) as started_at,
+        max(occurred_at) as ended_at,
+        {{ core_value_by('min', 'event_day', event_order) }} as session_day,
+        {{ dbt.datediff('min(occurred_at)', 'max(occurred_at)', 'second') }} as duration_seconds,
+        count(*) as events,
+        sum(case when revenue > 0 then 1 else 0 end) as orders,
+        coalesce(sum(revenue), 0) as revenue,
+        bool_or(is_derived_session) as is_derived,
+        {{ core_value_by('min', 'page_url', event_order) }} as landing_page_url,
+        {{ core_value_by('min', 'utm_source', event_order) }} as utm_source,
+        {{ core_value_by('min', 'utm_medium', event_order) }} as utm_medium,
+        {{ core_value_by('min', 'utm_campaign', event_order) }} as utm_campaign,
+        {{ core_value_by('min', 'country', event_order) }} as country,
+        {{ core_value_by('min', 'device', event_order) }} as device
+    from source_events
+    group by brand_id, session_id
 )
 
 select
-    brand_id,
-    session_id,
-    max(case when position_in_session = 1 then person_id end) as person_id,
-    min(occurred_at) as started_at,
-    max(occurred_at) as ended_at,
-    max(case when position_in_session = 1 then event_day end) as session_day,
-    {{ dbt.datediff('min(occurred_at)', 'max(occurred_at)', 'second') }} as duration_seconds,
-    count(*) as events,
-    sum(case when revenue > 0 then 1 else 0 end) as orders,
-    coalesce(sum(revenue), 0) as revenue,
-    bool_or(is_derived_session) as is_derived,
-    max(case when position_in_session = 1 then page_url end) as landing_page_url,
-    max(case when position_in_session = 1 then utm_source end) as utm_source,
-    max(case when position_in_session = 1 then utm_medium end) as utm_medium,
-    max(case when position_in_session = 1 then utm_campaign end) as utm_campaign,
-    max(case when position_in_session = 1 then country end) as country,
-    max(case when position_in_session = 1 then device end) as device
-from events
-group by brand_id, session_id
+    s.*,
+    w.events_watermark as _events_watermark
+from sessions as s
+cross join watermark as w
