@@ -72,14 +72,15 @@
 {% macro duckdb__funnel_list_length(list_col) -%}len({{ list_col }}){%- endmacro %}
 
 
-{#- For every row of `probe` (columns brand_id, funnel_id, person_id, next_step,
+{#- For every row of `probe` (columns funnel_key, person_key, attempt_rn, next_step,
     lower_rn), the first match of step `next_step` of the person at or after person
     event position `lower_rn`: adds m_rn, m_idx, m_event_id, m_occurred_at, m_grp_rn
     (all NULL when there is none). `matches` is int_funnel_step_matches restricted to
     the steps of one processing position: one step per funnel, so the step is implied
-    by (brand_id, funnel_id) and is not an ASOF key (fewer keys, faster partitioning).
-    DuckDB: one ASOF join (a merge per partition, no range explosion). Default: a
-    range join ranked with row_number (portable, quadratic in matches per person). -#}
+    by funnel_key and is not an ASOF key (fewer keys, faster partitioning).
+    DuckDB: one ASOF join on integer keys (a merge per partition, no range explosion).
+    Default: a range join ranked with row_number (portable, quadratic in matches per
+    person). -#}
 {% macro funnel_first_match_at_or_after(probe, matches) -%}
     {{ return(adapter.dispatch('funnel_first_match_at_or_after', 'brandpulse')(probe, matches)) }}
 {%- endmacro %}
@@ -94,14 +95,13 @@
             m.occurred_at as m_occurred_at,
             m.grp_rn as m_grp_rn,
             row_number() over (
-                partition by p.brand_id, p.funnel_id, p.person_id, p.attempt_rn
+                partition by p.funnel_key, p.person_key, p.attempt_rn
                 order by m.rn
             ) as m_pick
         from {{ probe }} as p
         left join {{ matches }} as m
-            on m.brand_id = p.brand_id
-            and m.funnel_id = p.funnel_id
-            and m.person_id = p.person_id
+            on m.funnel_key = p.funnel_key
+            and m.person_key = p.person_key
             and m.rn >= p.lower_rn
     ) as ranked
     where m_pick = 1
@@ -117,9 +117,8 @@
         m.grp_rn as m_grp_rn
     from {{ probe }} as p
     asof left join {{ matches }} as m
-        on m.brand_id = p.brand_id
-        and m.funnel_id = p.funnel_id
-        and m.person_id = p.person_id
+        on m.funnel_key = p.funnel_key
+        and m.person_key = p.person_key
         and m.rn >= p.lower_rn
 {%- endmacro %}
 
@@ -147,6 +146,14 @@
 {% macro default__funnel_materialized() -%}{%- endmacro %}
 {% macro duckdb__funnel_materialized() -%}materialized{%- endmacro %}
 
+{#- The opposite hint: a CTE read twice that is cheaper to recompute than to copy
+    (DuckDB otherwise materializes a CTE referenced more than once). -#}
+{% macro funnel_not_materialized() -%}
+    {{ return(adapter.dispatch('funnel_not_materialized', 'brandpulse')()) }}
+{%- endmacro %}
+{% macro default__funnel_not_materialized() -%}{%- endmacro %}
+{% macro duckdb__funnel_not_materialized() -%}not materialized{%- endmacro %}
+
 
 {#- Session setting for the ASOF joins of the attempt builder (a pre_hook): DuckDB
     plans an ASOF join as a nested loop when it estimates a small left side, and its
@@ -159,33 +166,29 @@
 {% macro duckdb__funnel_session_setup() -%}set asof_loop_join_threshold = 0{%- endmacro %}
 
 
-{#- The counted attempt of each (brand_id, funnel_id, person_id) from the step rows of
-    int_funnel_attempt_steps (columns attempt_id, entered_at, window_end_at,
-    step_seq, reached_at): the attempt with the most steps (its largest step_seq),
-    ties to the earliest (entered_at, attempt_id). Returns attempt_id, entered_at,
-    window_end_at, steps_completed and completed_at (reached_at of that row).
-    DuckDB: one hash aggregate (arg_min) over the rows instead of a per-attempt
-    aggregate and a window. -#}
+{#- The counted attempt of each (funnel_key, person_key) from the step rows of
+    int_funnel_attempt_steps (columns attempt_rn, step_seq, reached_at): the attempt
+    with the most steps (its largest step_seq), ties to the earliest attempt_rn (the
+    person's event order (entered_at, attempt_id)). Returns funnel_key, person_key,
+    attempt_rn, steps_completed and completed_at (reached_at of that row).
+    DuckDB: one hash aggregate (arg_min) over the rows instead of a window. -#}
 {% macro funnel_best_attempt(attempt_steps) -%}
     {{ return(adapter.dispatch('funnel_best_attempt', 'brandpulse')(attempt_steps)) }}
 {%- endmacro %}
 
 {% macro default__funnel_best_attempt(attempt_steps) -%}
     select
-        brand_id,
-        funnel_id,
-        person_id,
-        attempt_id,
-        entered_at,
-        window_end_at,
+        funnel_key,
+        person_key,
+        attempt_rn,
         step_seq as steps_completed,
         reached_at as completed_at
     from (
         select
             *,
             row_number() over (
-                partition by brand_id, funnel_id, person_id
-                order by step_seq desc, entered_at, attempt_id
+                partition by funnel_key, person_key
+                order by step_seq desc, attempt_rn
             ) as attempt_rank
         from {{ attempt_steps }}
     ) as ranked
@@ -194,24 +197,51 @@
 
 {% macro duckdb__funnel_best_attempt(attempt_steps) -%}
     select
-        brand_id,
-        funnel_id,
-        person_id,
-        best.attempt_id,
-        best.entered_at,
-        best.window_end_at,
+        funnel_key,
+        person_key,
+        best.attempt_rn,
         best.step_seq as steps_completed,
         best.reached_at as completed_at
     from (
         select
-            brand_id,
-            funnel_id,
-            person_id,
+            funnel_key,
+            person_key,
             arg_min(
-                struct_pack(attempt_id, entered_at, window_end_at, step_seq, reached_at),
-                (-step_seq, entered_at, attempt_id)
+                struct_pack(attempt_rn, step_seq, reached_at),
+                (-step_seq, attempt_rn)
             ) as best
         from {{ attempt_steps }}
-        group by brand_id, funnel_id, person_id
+        group by funnel_key, person_key
     ) as picked
 {%- endmacro %}
+
+
+{#- How many fill rounds the attempt search needs: the largest processing_position of
+    `steps_relation` (int_funnel_steps) at compile time, which in a dbt run is after
+    int_funnel_steps was rebuilt. `fallback` when it cannot be read (parsing, a first
+    compile before the table exists, unit tests, whose refs are fixtures). A round
+    costs planning and execution time even when it fills nothing, so the search
+    stops at the data's real step count; the model guards the count at run time
+    (funnel_raise_error) in case the definitions grew after it was compiled. -#}
+{% macro funnel_round_count(steps_relation, fallback=19) -%}
+    {#- unit tests: the ref is a fixture CTE (no schema), not a relation to query -#}
+    {%- if not execute or steps_relation is string or steps_relation.schema is none
+        or steps_relation.identifier is none -%}
+        {{ return(fallback) }}
+    {%- endif -%}
+    {%- set existing = load_relation(steps_relation) -%}
+    {%- if existing is none -%}
+        {{ return(fallback) }}
+    {%- endif -%}
+    {%- set result = run_query('select coalesce(max(processing_position), 0) from ' ~ existing) -%}
+    {{ return([result.columns[0].values()[0] | int, 1] | max) }}
+{%- endmacro %}
+
+
+{#- An expression that fails the query with `message` (a string literal) when
+    evaluated. -#}
+{% macro funnel_raise_error(message) -%}
+    {{ return(adapter.dispatch('funnel_raise_error', 'brandpulse')(message)) }}
+{%- endmacro %}
+{% macro default__funnel_raise_error(message) -%}raise_error({{ message }}){%- endmacro %}
+{% macro duckdb__funnel_raise_error(message) -%}error({{ message }}){%- endmacro %}

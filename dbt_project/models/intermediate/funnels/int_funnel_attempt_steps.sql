@@ -2,10 +2,13 @@
   Every attempt of every person at every funnel, with the steps it filled: one row per
   (attempt, filled step; step_seq = how many steps the attempt had filled once this
   one was, so its largest step_seq is its step count; reached_at = the latest step
-  time of the attempt so far). An attempt starts at each
-  event matching step 1 (attempt_id
-  = that event's event_id; attempts are ordered by (entered_at, attempt_id), the
-  person's event order); its window is [entered_at, window_end_at], both ends inclusive.
+  time of the attempt so far; previous_at = ordered/strict: the time of the step
+  before, which their step times never precede). An attempt starts at each event matching step 1; it is
+  identified by (funnel_key, person_key, attempt_rn = that event's position rn), and
+  attempts in attempt_rn order are in the person's event order (occurred_at,
+  event_id). Its window is [time of the step-1 event, + window_seconds], both ends
+  inclusive. Only integer keys, times and the picked event_id flow through the
+  search; int_funnel_counted_steps looks up the text ids of the counted attempts.
 
   strict: step k is the event at position rn(step 1) + k - 1 of the person's events
           (rn: int_funnel_step_matches), when it matches step k and lies in the window;
@@ -24,69 +27,83 @@
   persons with many step-1 events. Only a step
   that shares events with another step (int_funnel_steps.shares_events) can find an
   event the attempt already used; then the next few matches (at most as many as the
-  attempt has used events) are looked up by their per-step rank `idx`.
-  The loop runs 19 times (funnels have at most 20 steps); rounds past a funnel's last
-  step join nothing and cost little (measured: 19 rounds vs 3 add ~0.3 s on 1M events).
-  The round count is fixed, not read from the data, because this model is a view: its
-  SQL must stay right when the funnel definitions change without it being rebuilt.
-  A view: int_funnel_counted_steps runs it once and writes only the counted attempts
-  (writing every attempt cost more than computing it).
+  attempt has used events) are looked up by their per-step rank `idx`. An ordered
+  attempt whose lower bound lies past the person's last match of the step cannot fill
+  it and ends; it skips the ASOF join (reach_N: the last match position per person).
+  The loop runs one round per processing position of the current definitions
+  (macro funnel_round_count: the largest processing_position in int_funnel_steps when
+  this model is compiled, i.e. with int_funnel_counted_steps, after int_funnel_steps
+  was built): an empty round still costs planning and execution time (19 fixed
+  rounds cost ~0.3 s of planning alone). The SQL checks at run time that no funnel
+  needs more rounds than it was compiled with, and fails (rather than miscounting)
+  if it ever runs against definitions that grew after compilation.
+  Ephemeral: inlined into int_funnel_counted_steps, which runs it once and writes
+  only the counted attempts (writing every attempt cost more than computing it; a
+  view or table node of its own cost a dbt node's fixed time per build).
 -#}
-{{ config(materialized='view', pre_hook=funnel_session_setup()) }}
-{%- set max_position = 19 -%}
-{%- set state_cols = 'brand_id, funnel_id, person_id, attempt_id, attempt_rn, entered_at, window_end_at, funnel_order, lower_rn, used_rns, steps_filled, reached_at' -%}
+{{ config(materialized='ephemeral') }}
+{%- set max_position = funnel_round_count(ref('int_funnel_steps')) -%}
+{%- set state_cols = ['funnel_key', 'person_key', 'attempt_rn', 'window_end_at', 'is_ordered', 'lower_rn', 'used_rns', 'steps_filled', 'reached_at'] -%}
 
 with steps as (
     select * from {{ ref('int_funnel_steps') }}
 ),
 
--- int_funnel_step_matches is a view: computed once here, read by every round
-matches as {{ funnel_materialized() }} (
-    select * from {{ ref('int_funnel_step_matches') }}
+-- fails the query when a funnel has more steps to fill than this SQL has rounds
+round_guard as (
+    select
+        case
+            when max(processing_position) > {{ max_position }}
+                then {{ funnel_raise_error("'int_funnel_attempt_steps has " ~ max_position ~ " fill rounds but a funnel needs more: recompile the funnel models'") }}
+        end as failed
+    from steps
 ),
 
-attempts as {{ funnel_materialized() }} (
+-- int_funnel_step_matches is ephemeral: computed once here, read by every round (only
+-- the columns the search uses)
+matches as {{ funnel_materialized() }} (
+    select funnel_key, step_number, person_key, rn, grp_rn, idx, event_id, occurred_at
+    from {{ ref('int_funnel_step_matches') }}
+),
+
+-- read three times (strict, state_0, the output); recomputing it from `matches` is
+-- cheaper than copying its 1 row per step-1 event
+attempts as {{ funnel_not_materialized() }} (
     select
-        m.brand_id,
-        m.funnel_id,
-        m.person_id,
-        m.event_id as attempt_id,
+        m.funnel_key,
+        m.person_key,
         m.rn as attempt_rn,
-        m.occurred_at as entered_at,
+        m.event_id,
+        m.occurred_at,
         {{ funnel_add_seconds('m.occurred_at', 's.window_seconds') }} as window_end_at,
         m.grp_rn,
         s.funnel_order
     from matches as m
     inner join steps as s
-        on s.brand_id = m.brand_id
-        and s.funnel_id = m.funnel_id
+        on s.funnel_key = m.funnel_key
         and s.step_number = 1
     where m.step_number = 1
+        and (select failed from round_guard) is null
 ),
 
 -- strict: the k-th step is the person's (k-1)-th next event.
 strict_candidates as (
     select
-        a.brand_id,
-        a.funnel_id,
-        a.person_id,
-        a.attempt_id,
-        a.entered_at,
-        a.window_end_at,
+        a.funnel_key,
+        a.person_key,
+        a.attempt_rn,
         s.step_number,
         m.event_id,
         m.occurred_at,
-        m.rn
+        a.occurred_at as entered_at
     from attempts as a
     inner join steps as s
-        on s.brand_id = a.brand_id
-        and s.funnel_id = a.funnel_id
+        on s.funnel_key = a.funnel_key
         and s.step_number > 1
     inner join matches as m
-        on m.brand_id = a.brand_id
-        and m.funnel_id = a.funnel_id
+        on m.funnel_key = a.funnel_key
         and m.step_number = s.step_number
-        and m.person_id = a.person_id
+        and m.person_key = a.person_key
         and m.rn = a.attempt_rn + s.step_number - 1
     where a.funnel_order = 'strict'
         and m.occurred_at <= a.window_end_at
@@ -96,134 +113,151 @@ strict_steps as (
     select * from (
         select
             *,
-            row_number() over (
-                partition by brand_id, funnel_id, person_id, attempt_id order by step_number
-            ) as seq
+            row_number() over w as seq,
+            coalesce(lag(occurred_at) over w, entered_at) as previous_at
         from strict_candidates
+        window w as (partition by funnel_key, person_key, attempt_rn order by step_number)
     ) as numbered
     -- keep the unbroken run 2, 3, ...: a gap shifts every later step off its seq
     where step_number = seq + 1
 ),
 
 sharing_funnels as (
-    select distinct brand_id, funnel_id
+    select distinct funnel_key
     from steps
     where shares_events
 ),
 
 state_0 as (
     select
-        a.brand_id,
-        a.funnel_id,
-        a.person_id,
-        a.attempt_id,
+        a.funnel_key,
+        a.person_key,
         a.attempt_rn,
-        a.entered_at,
         a.window_end_at,
-        a.funnel_order,
+        a.funnel_order = 'ordered' as is_ordered,
         a.grp_rn as lower_rn,
         -- the events used so far: only needed (and only kept) when the funnel has steps
         -- that can match the same event; elsewhere a match is never already used
-        case when sf.funnel_id is not null then {{ funnel_list_of('attempt_rn') }} end as used_rns,
+        case when sf.funnel_key is not null then {{ funnel_list_of('a.attempt_rn') }} end as used_rns,
         1 as steps_filled,
-        a.entered_at as reached_at
+        a.occurred_at as reached_at
     from attempts as a
     left join sharing_funnels as sf
-        on sf.brand_id = a.brand_id
-        and sf.funnel_id = a.funnel_id
+        on sf.funnel_key = a.funnel_key
     where a.funnel_order in ('ordered', 'unordered')
 ),
 
 {% for j in range(1, max_position + 1) %}
--- round {{ j }}: the attempts still going, and the matches of the steps processed now
+-- round {{ j }}: the matches of the steps processed now, and the attempts still going
+targets_{{ j }} as (
+    select m.*
+    from matches as m
+    inner join steps as s
+        on s.funnel_key = m.funnel_key
+        and s.step_number = m.step_number
+        and s.processing_position = {{ j }}
+),
+
+-- the last match position of each person's step: an attempt whose lower bound lies
+-- past it finds nothing
+reach_{{ j }} as (
+    select funnel_key, person_key, max(rn) as max_rn
+    from targets_{{ j }}
+    group by funnel_key, person_key
+),
+
+-- the ASOF join only gets the attempts that can find a match or go on without one:
+-- an ordered attempt with nothing left to match ends here either way (most step-1
+-- events have no later step-2 event, and the ASOF join sorts every row it gets)
 probe_{{ j }} as (
     select
         st.*,
         s.step_number as next_step
     from state_{{ j - 1 }} as st
     inner join steps as s
-        on s.brand_id = st.brand_id
-        and s.funnel_id = st.funnel_id
+        on s.funnel_key = st.funnel_key
         and s.processing_position = {{ j }}
-),
-
-targets_{{ j }} as (
-    select m.*
-    from matches as m
-    inner join steps as s
-        on s.brand_id = m.brand_id
-        and s.funnel_id = m.funnel_id
-        and s.step_number = m.step_number
-        and s.processing_position = {{ j }}
+    left join reach_{{ j }} as r
+        on r.funnel_key = st.funnel_key
+        and r.person_key = st.person_key
+    where not st.is_ordered or st.lower_rn <= r.max_rn
 ),
 
 first_{{ j }} as {{ funnel_materialized() }} (
     {{ funnel_first_match_at_or_after('probe_' ~ j, 'targets_' ~ j) }}
 ),
 
-picked_{{ j }} as {{ funnel_materialized() }} (
+-- attempts whose first match is an event they already used (funnels with shares_events
+-- only): the next unused match by idx, among the next len(used_rns) matches (an inner
+-- join whose other conditions are filters, so it stays a hash join on the keys)
+skipped_{{ j }} as {{ funnel_materialized() }} (
+    select * from (
+        select
+            f.funnel_key,
+            f.person_key,
+            f.attempt_rn,
+            m.rn as pick_rn,
+            m.event_id as pick_event_id,
+            m.occurred_at as pick_occurred_at,
+            m.grp_rn as pick_grp_rn,
+            row_number() over (
+                partition by f.funnel_key, f.person_key, f.attempt_rn order by m.idx
+            ) as pick
+        from first_{{ j }} as f
+        inner join targets_{{ j }} as m
+            on m.funnel_key = f.funnel_key
+            and m.person_key = f.person_key
+        where f.used_rns is not null
+            and f.m_rn is not null
+            and {{ funnel_list_contains('f.used_rns', 'f.m_rn') }}
+            and m.idx > f.m_idx
+            and m.idx <= f.m_idx + {{ funnel_list_length('f.used_rns') }}
+            and not {{ funnel_list_contains('f.used_rns', 'm.rn') }}
+    ) as ranked
+    where pick = 1
+),
+
+-- the attempts that fill the step: by their first match unless they already used it,
+-- else by the skipped-to match; inside the window
+filled_{{ j }} as {{ funnel_materialized() }} (
     select
-        {{ state_cols }},
+        {{ state_cols | join(', ') }},
         next_step,
         m_rn as pick_rn,
         m_event_id as pick_event_id,
         m_occurred_at as pick_occurred_at,
         m_grp_rn as pick_grp_rn
     from first_{{ j }}
-    where m_rn is null or used_rns is null or not {{ funnel_list_contains('used_rns', 'm_rn') }}
+    where m_rn is not null
+        and (used_rns is null or not {{ funnel_list_contains('used_rns', 'm_rn') }})
+        and m_occurred_at <= window_end_at
 
     union all
 
     select
-        {{ state_cols }},
-        next_step,
-        pick_rn,
-        pick_event_id,
-        pick_occurred_at,
-        pick_grp_rn
-    from (
-        select
-            {% for c in state_cols.split(', ') %}f.{{ c }}, {% endfor %}
-            f.next_step,
-            m.rn as pick_rn,
-            m.event_id as pick_event_id,
-            m.occurred_at as pick_occurred_at,
-            m.grp_rn as pick_grp_rn,
-            row_number() over (
-                partition by f.brand_id, f.funnel_id, f.person_id, f.attempt_id order by m.idx
-            ) as pick
-        from first_{{ j }} as f
-        left join (select * from targets_{{ j }} where idx is not null) as m
-            on m.brand_id = f.brand_id
-            and m.funnel_id = f.funnel_id
-            and m.step_number = f.next_step
-            and m.person_id = f.person_id
-            and m.idx > f.m_idx
-            and m.idx <= f.m_idx + {{ funnel_list_length('f.used_rns') }}
-            and not {{ funnel_list_contains('f.used_rns', 'm.rn') }}
-        where f.m_rn is not null and f.used_rns is not null
-            and {{ funnel_list_contains('f.used_rns', 'f.m_rn') }}
-    ) as skipped
-    where pick = 1
+        {% for c in state_cols %}f.{{ c }}, {% endfor %}
+        f.next_step,
+        k.pick_rn,
+        k.pick_event_id,
+        k.pick_occurred_at,
+        k.pick_grp_rn
+    from first_{{ j }} as f
+    inner join skipped_{{ j }} as k
+        on k.funnel_key = f.funnel_key
+        and k.person_key = f.person_key
+        and k.attempt_rn = f.attempt_rn
+    where f.used_rns is not null
+        and k.pick_occurred_at <= f.window_end_at
 ),
 
-filled_{{ j }} as {{ funnel_materialized() }} (
-    select *
-    from picked_{{ j }}
-    where pick_rn is not null and pick_occurred_at <= window_end_at
-),
-
-state_{{ j }} as {{ funnel_materialized() }} (
+state_{{ j }} as (
     select
-        brand_id,
-        funnel_id,
-        person_id,
-        attempt_id,
+        funnel_key,
+        person_key,
         attempt_rn,
-        entered_at,
         window_end_at,
-        funnel_order,
-        case when funnel_order = 'ordered' then pick_grp_rn else lower_rn end as lower_rn,
+        is_ordered,
+        case when is_ordered then pick_grp_rn else lower_rn end as lower_rn,
         case when used_rns is not null then {{ funnel_list_append('used_rns', 'pick_rn') }} end as used_rns,
         steps_filled + 1 as steps_filled,
         greatest(reached_at, pick_occurred_at) as reached_at
@@ -231,34 +265,45 @@ state_{{ j }} as {{ funnel_materialized() }} (
 
     union all
 
-    select {{ state_cols }}
-    from picked_{{ j }}
-    where funnel_order = 'unordered'
-        and (pick_rn is null or pick_occurred_at > window_end_at)
+    -- unordered attempts that did not fill the step go on without it (ordered ones end)
+    select {% for c in state_cols %}f.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
+    from first_{{ j }} as f
+    left join skipped_{{ j }} as k
+        on k.funnel_key = f.funnel_key
+        and k.person_key = f.person_key
+        and k.attempt_rn = f.attempt_rn
+    where not f.is_ordered
+        and not coalesce(
+            f.m_rn is not null
+            and (f.used_rns is null or not {{ funnel_list_contains('f.used_rns', 'f.m_rn') }})
+            and f.m_occurred_at <= f.window_end_at,
+            false
+        )
+        and not coalesce(k.pick_occurred_at <= f.window_end_at, false)
 ),
 {% endfor %}
 
 all_steps as (
     select
-        brand_id, funnel_id, person_id, attempt_id, entered_at, window_end_at,
-        1 as step_number, attempt_id as event_id, entered_at as occurred_at, 1 as step_seq,
-        entered_at as reached_at
+        funnel_key, person_key, attempt_rn, 1 as step_number, 1 as step_seq, event_id, occurred_at,
+        occurred_at as reached_at, cast(null as timestamp) as previous_at
     from attempts
 
     union all
 
     select
-        brand_id, funnel_id, person_id, attempt_id, entered_at, window_end_at,
-        step_number, event_id, occurred_at, step_number as step_seq, occurred_at as reached_at
+        funnel_key, person_key, attempt_rn, step_number, step_number as step_seq, event_id, occurred_at,
+        occurred_at as reached_at, previous_at
     from strict_steps
 
     {% for j in range(1, max_position + 1) %}
     union all
 
     select
-        brand_id, funnel_id, person_id, attempt_id, entered_at, window_end_at,
-        next_step, pick_event_id, pick_occurred_at, steps_filled + 1,
-        greatest(reached_at, pick_occurred_at)
+        funnel_key, person_key, attempt_rn, next_step, steps_filled + 1, pick_event_id, pick_occurred_at,
+        greatest(reached_at, pick_occurred_at),
+        -- ordered: the previous step's time (picks never go back in time)
+        case when is_ordered then reached_at end
     from filled_{{ j }}
     {% endfor %}
 )

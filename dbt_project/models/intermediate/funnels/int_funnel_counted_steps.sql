@@ -7,9 +7,11 @@
 -- from_step, time of to_step] of the counted attempt (to_step not reached: up to the
 -- window end; unordered: the two ends sorted). An attempt that did not reach
 -- from_step is not hit.
--- int_funnel_attempt_steps (and int_funnel_step_matches) are views: the whole attempt
--- search runs here, once, and only the counted attempts are written (marts
--- funnel_persons and funnel_person_steps read this table).
+-- int_funnel_attempt_steps (and int_funnel_step_matches) are ephemeral: the whole attempt
+-- search runs here, once, on integer keys (funnel_key, person_key, attempt_rn), and
+-- only the counted attempts are written (marts funnel_persons and funnel_person_steps
+-- read this table). Their text ids are looked up here: brand_id and funnel_id from
+-- int_funnel_steps, person_id from the attempt's step-1 event.
 {{ config(pre_hook=funnel_session_setup()) }}
 
 with attempt_steps as {{ funnel_materialized() }} (
@@ -28,52 +30,103 @@ exclusions as (
 -- one pass over the step rows: the row with the largest step_seq (ties: earliest
 -- attempt) belongs to the counted attempt; its step_seq is the attempt's step count
 -- and its reached_at the attempt's completed_at
-counted as {{ funnel_materialized() }} (
+counted as (
     {{ funnel_best_attempt('attempt_steps') }}
 ),
 
-counted_rows as (
+-- the counted attempt's rows with their funnel's settings
+counted_attempt_rows as (
     select
-        s.brand_id,
-        s.funnel_id,
-        s.person_id,
-        s.attempt_id,
+        s.funnel_key,
+        s.person_key,
         s.step_number,
         s.event_id,
         s.occurred_at,
+        s.previous_at,
         c.steps_completed,
-        c.entered_at,
-        c.window_end_at,
-        c.completed_at
+        c.completed_at,
+        f.funnel_order
     from attempt_steps as s
     inner join counted as c
-        on c.brand_id = s.brand_id
-        and c.funnel_id = s.funnel_id
-        and c.person_id = s.person_id
-        and c.attempt_id = s.attempt_id
+        on c.funnel_key = s.funnel_key
+        and c.person_key = s.person_key
+        and c.attempt_rn = s.attempt_rn
+    inner join steps as f
+        on f.funnel_key = s.funnel_key
 ),
 
-counted_steps as {{ funnel_materialized() }} (
-    select * from counted_rows
+-- each row's place in time order (step_position) and the seconds since the previous
+-- one. Ordered and strict attempts fill steps 1..k at non-decreasing times: their
+-- step order is their time order, and the attempt search recorded each step's
+-- previous step time (previous_at). Unordered: the k-th completed step in time
+-- (order (occurred_at, step_number)) and the step before it in that order.
+counted_rows as {{ funnel_materialized() }} (
+    select
+        funnel_key, person_key, step_number, event_id, occurred_at, steps_completed, completed_at,
+        step_number as step_position,
+        {{ funnel_seconds_between('previous_at', 'occurred_at') }} as seconds_from_previous
+    from counted_attempt_rows
+    where funnel_order <> 'unordered'
+
+    union all
+
+    select
+        funnel_key, person_key, step_number, event_id, occurred_at, steps_completed, completed_at,
+        row_number() over w as step_position,
+        {{ funnel_seconds_between('lag(occurred_at) over w', 'occurred_at') }} as seconds_from_previous
+    from counted_attempt_rows
+    where funnel_order = 'unordered'
+    window w as (partition by funnel_key, person_key order by occurred_at, step_number)
+),
+
+-- one row per counted attempt: its funnel's text ids and settings, entry and window
+-- (materialized: the person lookup below then joins on (brand_id, event_id) directly)
+attempt_heads as {{ funnel_materialized() }} (
+    select
+        r.funnel_key,
+        r.person_key,
+        f.brand_id,
+        f.funnel_id,
+        r.event_id as attempt_id,
+        f.funnel_order,
+        f.step_count,
+        r.occurred_at as entered_at,
+        {{ funnel_add_seconds('r.occurred_at', 'f.window_seconds') }} as window_end_at
+    from counted_rows as r
+    inner join steps as f
+        on f.funnel_key = r.funnel_key
+    where r.step_number = 1
+),
+
+-- person_id: the person of the attempt's step-1 event
+heads as {{ funnel_materialized() }} (
+    select h.*, e.person_id
+    from attempt_heads as h
+    inner join {{ ref('int_events_resolved') }} as e
+        on e.brand_id = h.brand_id
+        and e.event_id = h.attempt_id
 ),
 
 exclusion_bounds as (
     select
-        f.brand_id,
-        f.funnel_id,
-        f.person_id,
+        h.funnel_key,
+        h.person_key,
+        h.brand_id,
+        h.person_id,
         x.event_name,
-        least(f.occurred_at, coalesce(t.occurred_at, f.window_end_at)) as from_at,
-        greatest(f.occurred_at, coalesce(t.occurred_at, f.window_end_at)) as to_at
+        least(f.occurred_at, coalesce(t.occurred_at, h.window_end_at)) as from_at,
+        greatest(f.occurred_at, coalesce(t.occurred_at, h.window_end_at)) as to_at
     from exclusions as x
-    inner join counted_steps as f
-        on f.brand_id = x.brand_id
-        and f.funnel_id = x.funnel_id
+    inner join heads as h
+        on h.brand_id = x.brand_id
+        and h.funnel_id = x.funnel_id
+    inner join counted_rows as f
+        on f.funnel_key = h.funnel_key
+        and f.person_key = h.person_key
         and f.step_number = x.from_step
-    left join counted_steps as t
-        on t.brand_id = f.brand_id
-        and t.funnel_id = f.funnel_id
-        and t.person_id = f.person_id
+    left join counted_rows as t
+        on t.funnel_key = h.funnel_key
+        and t.person_key = h.person_key
         and t.step_number = x.to_step
 ),
 
@@ -87,7 +140,7 @@ exclusion_events as (
 ),
 
 excluded as (
-    select distinct b.brand_id, b.funnel_id, b.person_id
+    select distinct b.funnel_key, b.person_key
     from exclusion_bounds as b
     inner join exclusion_events as e
         on e.brand_id = b.brand_id
@@ -95,34 +148,34 @@ excluded as (
         and e.event_name = b.event_name
         and e.occurred_at >= b.from_at
         and e.occurred_at <= b.to_at
-    left join counted_steps as own
-        on own.brand_id = b.brand_id
-        and own.funnel_id = b.funnel_id
-        and own.person_id = b.person_id
+    left join counted_rows as own
+        on own.funnel_key = b.funnel_key
+        and own.person_key = b.person_key
         and own.event_id = e.event_id
     where own.event_id is null
 )
 
 select
-    c.brand_id,
-    c.funnel_id,
-    c.person_id,
-    c.attempt_id,
-    s.funnel_order,
-    s.step_count,
-    cast(c.steps_completed as integer) as steps_completed,
-    c.entered_at,
-    c.window_end_at,
-    c.completed_at,
-    x.person_id is not null as is_excluded,
-    c.step_number,
-    c.event_id,
-    c.occurred_at
-from counted_steps as c
-inner join steps as s
-    on s.brand_id = c.brand_id
-    and s.funnel_id = c.funnel_id
+    h.brand_id,
+    h.funnel_id,
+    h.person_id,
+    h.attempt_id,
+    h.funnel_order,
+    h.step_count,
+    cast(r.steps_completed as integer) as steps_completed,
+    h.entered_at,
+    h.window_end_at,
+    r.completed_at,
+    x.person_key is not null as is_excluded,
+    r.step_number,
+    cast(r.step_position as integer) as step_position,
+    r.event_id,
+    r.occurred_at,
+    r.seconds_from_previous
+from counted_rows as r
+inner join heads as h
+    on h.funnel_key = r.funnel_key
+    and h.person_key = r.person_key
 left join excluded as x
-    on x.brand_id = c.brand_id
-    and x.funnel_id = c.funnel_id
-    and x.person_id = c.person_id
+    on x.funnel_key = r.funnel_key
+    and x.person_key = r.person_key

@@ -1,14 +1,22 @@
 -- One row per (funnel step, event) where the event matches the step: same event name
--- (or an any-event step) and every `where` filter equal. A view: the attempt builder
--- reads it once (into a materialized CTE), so it is never written to disk.
+-- (or an any-event step) and every `where` filter equal. Ephemeral: inlined into
+-- int_funnel_counted_steps (through int_funnel_attempt_steps), which reads it once into
+-- a materialized CTE; it is never written to disk and costs no dbt node of its own.
 -- Every match carries the event's position in the person's event order (occurred_at,
--- event_id): `rn` (1, 2, ... over ALL the person's events, so strict funnels can test
--- adjacency) and `grp_rn` (the rn of the first event with the same occurred_at: "at or
--- after time t" is rn >= grp_rn). `idx`, the rank among the person's matches of the
--- step, is computed only for steps that share events with another step
--- (int_funnel_steps.shares_events): only there can the first match be an event the
--- attempt already used, and this window is the costliest part of the model.
-{{ config(materialized='view') }}
+-- event_id): `rn` (1, 2, ...) and `grp_rn` (the rn of the first event with the same
+-- occurred_at: "at or after time t" is rn >= grp_rn). For brands with a strict funnel rn
+-- counts ALL the person's events (strict funnels test adjacency); elsewhere only the
+-- events that match some step of the brand are numbered (the order, the only thing
+-- ordered and unordered funnels use, is the same, and the window sorts fewer rows).
+-- `idx`, the rank among the person's matches of the step, is computed only for steps
+-- that share events with another step (int_funnel_steps.shares_events): only there can
+-- the first match be an event the attempt already used.
+-- The attempt search joins, partitions and sorts on integers: `funnel_key`
+-- (int_funnel_steps) and `person_key` (one integer per (brand_id, person_id), numbered
+-- here; the position window partitions on it too). Positions are computed only for
+-- persons who have an event that can start an attempt (a step-1 event): nobody else
+-- can enter a funnel.
+{{ config(materialized='ephemeral') }}
 
 with steps as (
     select * from {{ ref('int_funnel_steps') }}
@@ -18,30 +26,90 @@ filters as (
     select * from {{ ref('stg_raw__funnel_step_filters') }}
 ),
 
-events as (
+-- which events get a position: every event of a brand with a strict funnel (adjacency
+-- over all events) or an any-event step (every event matches it); elsewhere the events
+-- whose name is a step's. `with_properties`: a filtered step can match the event (the
+-- `where` filters read the properties; the window below sorts what it carries).
+scope_brands as (
+    select
+        brand_id,
+        max(case when funnel_order = 'strict' or event_name is null then 1 else 0 end) = 1 as all_events,
+        max(case when event_name is null and filter_count > 0 then 1 else 0 end) = 1 as with_properties,
+        max(case when event_name is null and step_number = 1 then 1 else 0 end) = 1 as any_event_starts
+    from steps
+    group by brand_id
+),
+
+scope_names as (
+    select
+        brand_id,
+        event_name,
+        max(case when filter_count > 0 then 1 else 0 end) = 1 as with_properties,
+        max(case when step_number = 1 then 1 else 0 end) = 1 as starts
+    from steps
+    where event_name is not null
+    group by brand_id, event_name
+),
+
+scoped_events as (
     select
         e.brand_id,
         e.person_id,
         e.event_id,
         e.event_name,
         e.occurred_at,
+        case when b.with_properties or n.with_properties then e.properties end as properties,
+        coalesce(n.starts, false) or b.any_event_starts as starts
+    from {{ ref('int_events_resolved') }} as e
+    inner join scope_brands as b
+        on b.brand_id = e.brand_id
+    left join scope_names as n
+        on n.brand_id = e.brand_id
+        and n.event_name = e.event_name
+    where b.all_events or n.brand_id is not null
+),
+
+-- the persons with an event named like a step 1 (or any event, for an any-event step 1;
+-- `where` filters are applied later, so this is a superset of those who enter)
+persons as (
+    select
+        brand_id,
+        person_id,
+        row_number() over (order by brand_id, person_id) as person_key
+    from (
+        select distinct brand_id, person_id
+        from scoped_events
+        where starts
+    ) as starting
+),
+
+events as (
+    select
+        e.brand_id,
+        e.person_id,
+        e.event_id,
+        e.occurred_at,
         e.properties,
+        e.event_name,
+        p.person_key,
         row_number() over (
-            partition by e.brand_id, e.person_id order by e.occurred_at, e.event_id
+            partition by p.person_key order by e.occurred_at, e.event_id
         ) as rn,
         rank() over (
-            partition by e.brand_id, e.person_id order by e.occurred_at
+            partition by p.person_key order by e.occurred_at
         ) as grp_rn
-    from {{ ref('int_events_resolved') }} as e
-    where e.brand_id in (select brand_id from steps)
+    from scoped_events as e
+    inner join persons as p
+        on p.brand_id = e.brand_id
+        and p.person_id = e.person_id
 ),
 
 -- (brand, name) pairs and any-event steps meet the events in one hash join each;
 -- properties are only carried for steps that have `where` filters.
 candidates as (
     select
-        e.brand_id, e.person_id, e.event_id, e.occurred_at, e.rn, e.grp_rn,
-        s.funnel_id, s.step_number, s.filter_count, s.funnel_order, s.shares_events,
+        e.brand_id, e.person_id, e.person_key, e.event_id, e.occurred_at, e.rn, e.grp_rn,
+        s.funnel_id, s.funnel_key, s.step_number, s.filter_count, s.shares_events,
         case when s.filter_count > 0 then e.properties end as properties
     from events as e
     inner join steps as s
@@ -51,8 +119,8 @@ candidates as (
     union all
 
     select
-        e.brand_id, e.person_id, e.event_id, e.occurred_at, e.rn, e.grp_rn,
-        s.funnel_id, s.step_number, s.filter_count, s.funnel_order, s.shares_events,
+        e.brand_id, e.person_id, e.person_key, e.event_id, e.occurred_at, e.rn, e.grp_rn,
+        s.funnel_id, s.funnel_key, s.step_number, s.filter_count, s.shares_events,
         case when s.filter_count > 0 then e.properties end as properties
     from events as e
     inner join steps as s
@@ -62,8 +130,7 @@ candidates as (
 
 filter_hits as (
     select
-        c.brand_id,
-        c.funnel_id,
+        c.funnel_key,
         c.step_number,
         c.event_id,
         max(c.filter_count) as filter_count,
@@ -75,39 +142,38 @@ filter_hits as (
         and f.step_number = c.step_number
     where c.filter_count > 0
         and {{ funnel_json_text('c.properties', 'f.property') }} = f.value_text
-    group by c.brand_id, c.funnel_id, c.step_number, c.event_id
+    group by c.funnel_key, c.step_number, c.event_id
 ),
 
 matched as (
-    select brand_id, funnel_id, step_number, person_id, event_id, occurred_at, rn, grp_rn, funnel_order,
-        shares_events
+    select brand_id, funnel_id, funnel_key, step_number, person_id, person_key, event_id, occurred_at, rn,
+        grp_rn, shares_events
     from candidates
     where filter_count = 0
 
     union all
 
-    select c.brand_id, c.funnel_id, c.step_number, c.person_id, c.event_id, c.occurred_at, c.rn, c.grp_rn,
-        c.funnel_order,
-        c.shares_events
+    select c.brand_id, c.funnel_id, c.funnel_key, c.step_number, c.person_id, c.person_key, c.event_id,
+        c.occurred_at, c.rn, c.grp_rn, c.shares_events
     from candidates as c
     inner join filter_hits as h
-        on h.brand_id = c.brand_id
-        and h.funnel_id = c.funnel_id
+        on h.funnel_key = c.funnel_key
         and h.step_number = c.step_number
         and h.event_id = c.event_id
     where c.filter_count > 0 and h.hits = h.filter_count
 )
 
-select brand_id, funnel_id, step_number, person_id, event_id, occurred_at, rn, grp_rn,
-    cast(null as bigint) as idx
+select brand_id, funnel_id, funnel_key, step_number, person_id, person_key, event_id, occurred_at, rn,
+    grp_rn, cast(null as bigint) as idx
 from matched
 where not shares_events
 
 union all
 
-select brand_id, funnel_id, step_number, person_id, event_id, occurred_at, rn, grp_rn,
+select brand_id, funnel_id, funnel_key, step_number, person_id, person_key, event_id, occurred_at, rn,
+    grp_rn,
     row_number() over (
-        partition by brand_id, funnel_id, step_number, person_id order by rn
+        partition by funnel_key, step_number, person_key order by rn
     ) as idx
 from matched
 where shares_events

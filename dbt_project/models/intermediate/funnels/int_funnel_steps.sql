@@ -5,6 +5,8 @@
 -- `shares_events`: another step of the funnel can match the same event (an any-event
 -- step, or two steps of the same name). Only such steps can meet an event the attempt
 -- already used, so only they need the per-step match rank `idx`.
+-- `funnel_key`: a small integer per (brand_id, funnel_id), so the attempt search joins,
+-- partitions and sorts on integers instead of text.
 with funnels as (
     select * from {{ ref('stg_raw__funnels') }}
 ),
@@ -21,6 +23,7 @@ steps as (
 select
     s.brand_id,
     s.funnel_id,
+    dense_rank() over (order by s.brand_id, s.funnel_id) as funnel_key,
     s.step_number,
     s.event_name,
     s.filter_count,
