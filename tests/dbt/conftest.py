@@ -23,13 +23,15 @@ from warehouse import create_warehouse, insert_rows, query, run_dbt  # noqa: E40
 
 CORE_SELECTION = [
     "--select",
-    "segment_features path:models/staging/core path:models/intermediate/core +path:models/marts/core path:tests/core",
+    "segment_features path:models/staging/core path:models/intermediate/core +path:models/marts/core path:tests/core "
+    "path:models/staging/funnels path:models/intermediate/funnels +path:models/marts/funnels path:tests/funnels",
     "--indirect-selection",
     "cautious",  # tests of the AI models pulled in as ancestors need models not selected here
 ]
 CORE_MODELS = [
     "--select",
-    "path:models/staging/core path:models/intermediate/core +path:models/marts/core",
+    "path:models/staging/core path:models/intermediate/core +path:models/marts/core "
+    "path:models/staging/funnels path:models/intermediate/funnels +path:models/marts/funnels",
 ]
 PARTITIONED = "+tag:partitioned"
 BATCH_CUTOFFS = ["2026-08-03", "2026-08-11", "9999-12-31"]
@@ -63,7 +65,8 @@ def incremental_warehouse(data_dir: Path) -> Iterator[Warehouse]:
 
     Batch 2 runs like Dagster does: the partitioned group with the partition window as
     vars, then the rest in a second dbt invocation. Between batches raw rows of brand
-    `inc` are re-ingested and removed, its timezone and a cohort definition change.
+    `inc` are re-ingested and removed, its timezone and a cohort definition change, and
+    funnel definitions change, appear and disappear (streams.INC_EARLIER_FUNNELS).
     """
     path = data_dir / "incremental.duckdb"
     tables = streams.all_tables()
@@ -74,6 +77,8 @@ def incremental_warehouse(data_dir: Path) -> Iterator[Warehouse]:
     tables["raw.cohorts"] = [
         c for c in tables["raw.cohorts"] if c["brand_id"] != "inc"
     ] + streams.INC_EARLIER_COHORTS
+    for table in streams.FUNNEL_TABLES:
+        tables.pop(table)
     create_warehouse(path, tables)
     wh = Warehouse(path)
     run_dbt(path, "seed", data_dir=data_dir)
@@ -108,6 +113,9 @@ def incremental_warehouse(data_dir: Path) -> Iterator[Warehouse]:
                 insert_rows(
                     con, "raw.cohorts", [c for c in streams.COHORTS if c["brand_id"] == "inc"]
                 )
+            for table, definition_rows in streams.funnels_in_batch(batch).items():
+                con.execute(f"DELETE FROM {table}")
+                insert_rows(con, table, definition_rows)
             insert_rows(con, "raw.events", rows)
         finally:
             con.close()
@@ -126,5 +134,12 @@ def incremental_warehouse(data_dir: Path) -> Iterator[Warehouse]:
         )
         wh.snapshots[f"inc_persons_batch{batch}"] = wh.rows(
             "select person_id, sessions from intermediate.int_persons where brand_id = 'inc' order by 1"
+        )
+        wh.snapshots[f"funnels_batch{batch}"] = wh.rows(
+            "select funnel_id, step_number, persons from marts.funnel_conversion order by 1, 2"
+        )
+        wh.snapshots[f"funnel_watermarks_batch{batch}"] = wh.rows(
+            "select funnel_id, count(distinct _events_watermark) "
+            "from intermediate.int_funnel_counted_steps group by 1 order by 1"
         )
     yield wh

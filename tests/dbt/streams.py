@@ -11,6 +11,7 @@ that are compared with the pure-Python reference in reference.py.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -468,6 +469,7 @@ def random_events(seed: int = 7) -> list[Row]:
             for n in range(rng.randint(1, 9)):
                 at = start + timedelta(minutes=rng.randint(0, 60 * 24 * 45))
                 name = rng.choice(["visit", "visit", "signup", "purchase"])
+                plan = "pro" if (p + n) % 2 == 0 else "free"  # funnel step filters
                 rows.append(
                     event(
                         brand_id,
@@ -476,9 +478,163 @@ def random_events(seed: int = 7) -> list[Row]:
                         at.isoformat(sep=" "),
                         user=f"{brand_id}-p{p}",
                         revenue=5.0 if name == "purchase" else None,
+                        props={"plan": plan} if name == "purchase" else None,
                     )
                 )
     return rows
+
+
+Step = tuple[str | None, dict[str, str]]  # (event_name or None = any event, `where` filters)
+
+
+def funnel(
+    brand_id: str,
+    funnel_id: str,
+    order: str,
+    window_seconds: int,
+    steps: list[Step],
+    exclusions: Sequence[tuple[str, int, int]] = (),
+) -> dict[str, list[Row]]:
+    """The raw rows of one funnel definition, by table."""
+    return {
+        "raw.funnels": [
+            {
+                "funnel_id": funnel_id,
+                "brand_id": brand_id,
+                "name": funnel_id,
+                "funnel_order": order,
+                "window_seconds": window_seconds,
+                "step_count": len(steps),
+                "definition": {},
+            }
+        ],
+        "raw.funnel_steps": [
+            {
+                "brand_id": brand_id,
+                "funnel_id": funnel_id,
+                "step_number": i,
+                "event_name": name,
+                "filter_count": len(filters),
+            }
+            for i, (name, filters) in enumerate(steps, start=1)
+        ],
+        "raw.funnel_step_filters": [
+            {
+                "brand_id": brand_id,
+                "funnel_id": funnel_id,
+                "step_number": i,
+                "property": prop,
+                "value_text": value,
+            }
+            for i, (_, filters) in enumerate(steps, start=1)
+            for prop, value in filters.items()
+        ],
+        "raw.funnel_exclusions": [
+            {
+                "brand_id": brand_id,
+                "funnel_id": funnel_id,
+                "event_name": name,
+                "from_step": from_step,
+                "to_step": to_step,
+            }
+            for name, from_step, to_step in exclusions
+        ],
+    }
+
+
+FUNNEL_TABLES = [
+    "raw.funnels",
+    "raw.funnel_steps",
+    "raw.funnel_step_filters",
+    "raw.funnel_exclusions",
+]
+HOUR, DAY = 3600, 86400
+
+# Funnels over the brands whose persons merge (acme), whose rows are re-ingested and
+# removed and whose timezone changes (inc), and the random streams: every order, any-event
+# steps, `where` filters and exclusions, so the funnel tables are not trivial.
+FUNNELS = [
+    funnel("acme", "acme_views_to_login", "ordered", 3 * DAY, [("page_view", {}), ("login", {})]),
+    funnel("acme", "acme_two_views", "strict", HOUR, [("page_view", {}), ("page_view", {})]),
+    funnel(
+        "inc",
+        "inc_view_to_purchase",
+        "ordered",
+        2 * DAY,
+        [("page_view", {}), ("purchase", {})],
+        [("signup", 1, 2)],
+    ),
+    funnel(
+        "rnd_utc",
+        "rnd_utc_ord",
+        "ordered",
+        3 * DAY,
+        [("visit", {}), ("purchase", {"plan": "pro"})],
+        [("signup", 1, 2)],
+    ),
+    funnel(
+        "rnd_utc",
+        "rnd_utc_strict",
+        "strict",
+        7 * DAY,
+        [("visit", {}), ("visit", {}), ("purchase", {})],
+    ),
+    funnel(
+        "rnd_utc",
+        "rnd_utc_unord",
+        "unordered",
+        5 * DAY,
+        [("signup", {}), (None, {}), ("purchase", {})],
+    ),
+    funnel(
+        "rnd_utc", "rnd_utc_any", "ordered", 2 * DAY, [(None, {}), ("purchase", {"plan": "free"})]
+    ),
+    # brand `life` gets no events after batch 2: only its definitions change later
+    funnel("life", "life_visits", "ordered", DAY, [("visit", {}), ("visit", {})]),
+    funnel("life", "life_three", "ordered", 3 * DAY, [("visit", {}), ("visit", {}), ("visit", {})]),
+    funnel("life", "life_new", "unordered", 2 * DAY, [("visit", {}), ("visit", {})]),
+    funnel(
+        "rnd_ny",
+        "rnd_ny_ord",
+        "ordered",
+        10 * DAY,
+        [("signup", {}), ("visit", {}), ("purchase", {})],
+    ),
+    funnel("rnd_ny", "rnd_ny_strict", "strict", 2 * DAY, [("signup", {}), ("visit", {})]),
+]
+# What the incremental batches (conftest.BATCH_CUTOFFS) see before: (definition, the last
+# batch it is current in). Batch 2 (the Dagster-like two-call run): life_three gains a
+# step, rnd_utc_ord gets a longer window, a filter and an exclusion. Batch 3: life_visits'
+# window grows from 12 hours to a day, life_gone is removed, life_new appears and
+# rnd_ny_ord gains a step. The persons of `life` (events l0..l5 land in batches 1 and 2)
+# are not touched by batch 3: only the definitions make it recompute them.
+INC_EARLIER_FUNNELS = [
+    (funnel("life", "life_three", "ordered", 3 * DAY, [("visit", {}), ("visit", {})]), 1),
+    (funnel("rnd_utc", "rnd_utc_ord", "ordered", DAY, [("visit", {}), ("purchase", {})]), 1),
+    (funnel("life", "life_visits", "ordered", 12 * HOUR, [("visit", {}), ("visit", {})]), 2),
+    (funnel("life", "life_gone", "strict", 2 * DAY, [("visit", {}), ("visit", {})]), 2),
+    (funnel("rnd_ny", "rnd_ny_ord", "ordered", 10 * DAY, [("signup", {}), ("visit", {})]), 2),
+]
+INC_LATE_FUNNELS = {"life_new": 3}  # first batch a funnel of FUNNELS exists in
+
+
+def funnel_tables(definitions: list[dict[str, list[Row]]]) -> dict[str, list[Row]]:
+    """The raw funnel tables holding `definitions`."""
+    return {table: [row for d in definitions for row in d[table]] for table in FUNNEL_TABLES}
+
+
+def funnels_in_batch(batch: int) -> dict[str, list[Row]]:
+    """The raw funnel tables as the incremental runs see them in `batch` (1-based)."""
+    earlier = {
+        d["raw.funnels"][0]["funnel_id"]: d for d, last in INC_EARLIER_FUNNELS if batch <= last
+    }
+    current = [
+        d
+        for d in FUNNELS
+        if d["raw.funnels"][0]["funnel_id"] not in earlier
+        and INC_LATE_FUNNELS.get(d["raw.funnels"][0]["funnel_id"], 1) <= batch
+    ]
+    return funnel_tables(current + list(earlier.values()))
 
 
 def all_tables() -> dict[str, list[Row]]:
@@ -493,6 +649,7 @@ def all_tables() -> dict[str, list[Row]]:
         + INC_EVENTS
         + random_events(),
         "raw.cohorts": COHORTS + RANDOM_COHORTS,
+        **funnel_tables(FUNNELS),
         "raw.segments": SEGMENTS,
         "raw.segment_rule_nodes": SEGMENT_NODES,
         "raw.shared_resources": SHARES,

@@ -388,6 +388,15 @@ COMPARED = {
     "marts.rfm": "select * from marts.rfm",
     "marts.person_segments": "select * from marts.person_segments",
     "marts.segment_sizes": "select * from marts.segment_sizes",
+    "intermediate.int_funnel_steps": "select * from intermediate.int_funnel_steps",
+    "intermediate.int_funnel_counted_steps": (
+        "select * exclude (_events_watermark) from intermediate.int_funnel_counted_steps"
+    ),
+    "marts.funnel_persons": "select * from marts.funnel_persons",
+    "marts.funnel_person_steps": "select * from marts.funnel_person_steps",
+    "marts.funnel_conversion": "select * from marts.funnel_conversion",
+    "marts.funnel_daily": "select * from marts.funnel_daily",
+    "marts.funnel_breakdown": "select * from marts.funnel_breakdown",
 }
 
 
@@ -443,3 +452,26 @@ def test_incremental_runs_saw_reloads_removals_and_redefinitions(
         "where brand_id = 'inc' and cohort_id = 'inc_c1'"
     )
     assert cohorts == [("inc_c1", "v2", D("2026-08-04"))]  # start_event page_view -> signup
+
+
+def test_incremental_funnels_saw_redefinitions_and_kept_rows(
+    incremental_warehouse: Warehouse,
+) -> None:
+    """The funnel comparison above proves something: definitions changed between the
+    batches for persons no new event touched (streams.INC_EARLIER_FUNNELS, brand `life`:
+    visits p1 08-01 08-02 08-04, p2 08-02 08-03, p3 08-04, all at 12:00), and later
+    runs kept the rows of persons and funnels nothing changed for."""
+    snaps = incremental_warehouse.snapshots
+    steps = [{(f, n): p for f, n, p in snaps[f"funnels_batch{b}"]} for b in (1, 2, 3)]
+    # life_three gains step 3 in batch 2: p1 reaches it (08-04 is exactly 3 days later)
+    assert steps[0][("life_three", 2)] == 2 and ("life_three", 3) not in steps[0]
+    assert steps[1][("life_three", 3)] == 1
+    # batch 3: a 12-hour window converts nobody, a day converts p1 and p2 (both ends count)
+    assert steps[1][("life_visits", 2)] == 0 and steps[2][("life_visits", 2)] == 2
+    assert steps[1][("life_gone", 2)] == 2 and not any(f == "life_gone" for f, _ in steps[2])
+    assert ("life_new", 1) not in steps[1] and steps[2][("life_new", 2)] == 2
+    assert ("rnd_ny_ord", 3) not in steps[1] and ("rnd_ny_ord", 3) in steps[2]
+    # rows of persons batch 3 did not touch, computed in batch 1 or 2, were kept
+    watermarks = dict(snaps["funnel_watermarks_batch3"])
+    assert watermarks["acme_views_to_login"] > 1 and watermarks["acme_two_views"] > 1
+    assert watermarks["life_visits"] == watermarks["life_new"] == 1

@@ -245,3 +245,10 @@
 {%- endmacro %}
 {% macro default__funnel_raise_error(message) -%}raise_error({{ message }}){%- endmacro %}
 {% macro duckdb__funnel_raise_error(message) -%}error({{ message }}){%- endmacro %}
+
+
+{#- A value as text for a definition fingerprint: length:value, NULL as '-', so distinct
+    definitions never concatenate to the same string. -#}
+{% macro funnel_fingerprint_item(expr) -%}
+    coalesce(cast({{ dbt.length(expr) }} as {{ dbt.type_string() }}) || ':' || {{ expr }}, '-')
+{%- endmacro %}

@@ -12,9 +12,30 @@
 -- only the counted attempts are written (marts funnel_persons and funnel_person_steps
 -- read this table). Their text ids are looked up here: brand_id and funnel_id from
 -- int_funnel_steps, person_id from the attempt's step-1 event.
-{{ config(pre_hook=funnel_session_setup()) }}
+-- Incremental over touched persons and redefined funnels: a run recomputes every funnel of
+-- the persons with events stamped after the watermark this table has consumed, and every
+-- person of a funnel whose definition_fingerprint (int_funnel_steps) it does not hold;
+-- int_funnel_step_matches reads only their events. The rows are appended; the post-hooks
+-- delete the replaced rows, vanished persons and the rows of changed or removed
+-- definitions. See macros/funnels/funnel_incremental.sql.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook=funnel_session_setup(),
+        post_hook=[
+            "{{ core_delete_stale_rows('person_id') }}",
+            "{{ funnel_delete_redefined_rows() }}",
+        ],
+    )
+}}
 
-with attempt_steps as {{ funnel_materialized() }} (
+with watermark as (
+    {{ core_events_watermark() }}
+),
+
+attempt_steps as {{ funnel_materialized() }} (
     select * from {{ ref('int_funnel_attempt_steps') }}
 ),
 
@@ -90,6 +111,7 @@ attempt_heads as {{ funnel_materialized() }} (
         r.event_id as attempt_id,
         f.funnel_order,
         f.step_count,
+        f.definition_fingerprint,
         r.occurred_at as entered_at,
         {{ funnel_add_seconds('r.occurred_at', 'f.window_seconds') }} as window_end_at
     from counted_rows as r
@@ -171,8 +193,11 @@ select
     cast(r.step_position as integer) as step_position,
     r.event_id,
     r.occurred_at,
-    r.seconds_from_previous
+    r.seconds_from_previous,
+    h.definition_fingerprint,
+    w.events_watermark as _events_watermark
 from counted_rows as r
+cross join watermark as w
 inner join heads as h
     on h.funnel_key = r.funnel_key
     and h.person_key = r.person_key

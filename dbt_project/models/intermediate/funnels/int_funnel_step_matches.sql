@@ -16,10 +16,32 @@
 -- here; the position window partitions on it too). Positions are computed only for
 -- persons who have an event that can start an attempt (a step-1 event): nobody else
 -- can enter a funnel.
+-- Incremental runs of int_funnel_counted_steps (macros/funnels/funnel_incremental.sql):
+-- only the events of touched persons (every funnel) and of persons who can start a
+-- redefined funnel (that funnel only) are read, numbered and matched; `rn` counts the
+-- same events as in a full build, since a person is kept with all their events.
 {{ config(materialized='ephemeral') }}
+{%- set incremental_of = funnel_incremental_relation() %}
 
-with steps as (
-    select * from {{ ref('int_funnel_steps') }}
+with
+{%- if incremental_of is not none %}
+{{ funnel_changed_scope(incremental_of) }}
+{%- endif %}
+
+steps as (
+    select
+        s.*,
+        {%- if incremental_of is not none %}
+        r.funnel_id is not null as is_redefined
+        {%- else %}
+        false as is_redefined
+        {%- endif %}
+    from {{ ref('int_funnel_steps') }} as s
+    {%- if incremental_of is not none %}
+    left join redefined as r
+        on r.brand_id = s.brand_id
+        and r.funnel_id = s.funnel_id
+    {%- endif %}
 ),
 
 filters as (
@@ -35,7 +57,10 @@ scope_brands as (
         brand_id,
         max(case when funnel_order = 'strict' or event_name is null then 1 else 0 end) = 1 as all_events,
         max(case when event_name is null and filter_count > 0 then 1 else 0 end) = 1 as with_properties,
-        max(case when event_name is null and step_number = 1 then 1 else 0 end) = 1 as any_event_starts
+        max(case when event_name is null and step_number = 1 then 1 else 0 end) = 1 as any_event_starts,
+        max(case when event_name is null and step_number = 1 and is_redefined then 1 else 0 end) = 1
+            as any_event_starts_redefined,
+        max(case when is_redefined then 1 else 0 end) = 1 as any_redefined
     from steps
     group by brand_id
 ),
@@ -45,7 +70,8 @@ scope_names as (
         brand_id,
         event_name,
         max(case when filter_count > 0 then 1 else 0 end) = 1 as with_properties,
-        max(case when step_number = 1 then 1 else 0 end) = 1 as starts
+        max(case when step_number = 1 then 1 else 0 end) = 1 as starts,
+        max(case when step_number = 1 and is_redefined then 1 else 0 end) = 1 as starts_redefined
     from steps
     where event_name is not null
     group by brand_id, event_name
@@ -59,14 +85,31 @@ scoped_events as (
         e.event_name,
         e.occurred_at,
         case when b.with_properties or n.with_properties then e.properties end as properties,
+        {%- if incremental_of is not none %}
+        t.person_id is not null as is_touched,
+        case
+            when t.person_id is not null then coalesce(n.starts, false) or b.any_event_starts
+            else coalesce(n.starts_redefined, false) or b.any_event_starts_redefined
+        end as starts
+        {%- else %}
+        true as is_touched,
         coalesce(n.starts, false) or b.any_event_starts as starts
+        {%- endif %}
     from {{ ref('int_events_resolved') }} as e
     inner join scope_brands as b
         on b.brand_id = e.brand_id
     left join scope_names as n
         on n.brand_id = e.brand_id
         and n.event_name = e.event_name
-    where b.all_events or n.brand_id is not null
+    {%- if incremental_of is not none %}
+    left join touched as t
+        on t.brand_id = e.brand_id
+        and t.person_id = e.person_id
+    {%- endif %}
+    where (b.all_events or n.brand_id is not null)
+        {%- if incremental_of is not none %}
+        and (t.person_id is not null or b.any_redefined)
+        {%- endif %}
 ),
 
 -- the persons with an event named like a step 1 (or any event, for an any-event step 1;
@@ -75,9 +118,10 @@ persons as (
     select
         brand_id,
         person_id,
+        is_touched,
         row_number() over (order by brand_id, person_id) as person_key
     from (
-        select distinct brand_id, person_id
+        select distinct brand_id, person_id, is_touched
         from scoped_events
         where starts
     ) as starting
@@ -92,6 +136,7 @@ events as (
         e.properties,
         e.event_name,
         p.person_key,
+        p.is_touched,
         row_number() over (
             partition by p.person_key order by e.occurred_at, e.event_id
         ) as rn,
@@ -115,6 +160,8 @@ candidates as (
     inner join steps as s
         on s.brand_id = e.brand_id
         and s.event_name = e.event_name
+    -- (always true in a full build) a person not touched is only matched to redefined funnels
+    where e.is_touched or s.is_redefined
 
     union all
 
@@ -126,6 +173,7 @@ candidates as (
     inner join steps as s
         on s.brand_id = e.brand_id
         and s.event_name is null
+    where e.is_touched or s.is_redefined
 ),
 
 filter_hits as (

@@ -1,0 +1,91 @@
+{#- Incremental funnels: int_funnel_counted_steps recomputes only what changed.
+
+    A person's funnel results depend only on their own events and the funnel's
+    definition (times are stored in UTC: the brand timezone and person attributes are
+    applied by the aggregate marts, which stay full tables). So a run recomputes
+      - every funnel for the persons with events stamped (`_processed_at`) after the
+        watermark the table has consumed (the pattern of macros/core/incremental.sql), and
+      - every person for the funnels whose `definition_fingerprint` (int_funnel_steps)
+        the table does not hold (a new or changed definition),
+    appends those rows, and its post-hooks delete the stale rows of touched or vanished
+    persons (core_delete_stale_rows) and the rows of definitions that changed or no
+    longer exist (funnel_delete_redefined_rows).
+
+    The restriction has to be applied where the events are read, in the ephemeral
+    int_funnel_step_matches. An ephemeral model is compiled on its own (its `this` and
+    is_incremental() are its own), so it asks funnel_incremental_relation() whether the
+    run of int_funnel_counted_steps that it is inlined into is incremental; the model asks
+    the same macro, so both always agree. -#}
+
+{#- The relation of int_funnel_counted_steps when its run is incremental over a table that
+    already carries _events_watermark and definition_fingerprint; none otherwise (first or
+    full-refresh build, or a table built before it was incremental: then every row is
+    computed and the post-hooks delete the old ones, so it migrates without --full-refresh). -#}
+{% macro funnel_incremental_relation() -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set nodes = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('name', 'equalto', 'int_funnel_counted_steps') | list -%}
+    {%- if nodes | length != 1 or nodes[0].config.materialized != 'incremental' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set node = nodes[0] -%}
+    {%- set full_refresh = node.config.full_refresh if node.config.full_refresh is not none else flags.FULL_REFRESH -%}
+    {%- if full_refresh -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+    {%- if relation is none or relation.type != 'table' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- if '_events_watermark' in columns and 'definition_fingerprint' in columns -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{#- CTEs `touched` (brand_id, person_id: events stamped after the watermark consumed by
+    `relation`) and `redefined` (brand_id, funnel_id of int_funnel_steps whose current
+    fingerprint `relation` does not hold), each followed by a comma. -#}
+{% macro funnel_changed_scope(relation) -%}
+touched as (
+    select distinct e.brand_id, e.person_id
+    from {{ ref('int_events_resolved') }} as e
+    where e._processed_at > (
+        select coalesce(max(_events_watermark), cast('1970-01-01' as timestamp)) from {{ relation }}
+    )
+),
+
+redefined as (
+    select d.brand_id, d.funnel_id
+    from {{ ref('int_funnel_steps') }} as d
+    where d.step_number = 1
+        and not exists (
+            select 1
+            from (select distinct brand_id, funnel_id, definition_fingerprint from {{ relation }}) as c
+            where c.brand_id = d.brand_id
+                and c.funnel_id = d.funnel_id
+                and c.definition_fingerprint = d.definition_fingerprint
+        )
+),
+{%- endmacro %}
+
+{#- Post-hook of int_funnel_counted_steps: delete the rows of a funnel definition that no
+    longer exists as stored (changed, invalidated or removed); the run appended the
+    persons of the current definition. -#}
+{% macro funnel_delete_redefined_rows() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as t
+    where not exists (
+        select 1 from {{ ref('int_funnel_steps') }} as d
+        where d.step_number = 1
+            and d.brand_id = t.brand_id
+            and d.funnel_id = t.funnel_id
+            and d.definition_fingerprint = t.definition_fingerprint
+    )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
