@@ -77,6 +77,29 @@ scope_names as (
     group by brand_id, event_name
 ),
 
+{%- if incremental_of is not none %}
+
+-- the events of the persons to recompute: touched persons, and every person of a brand
+-- with a redefined funnel (materialized: planned on its own, the hash table is built on
+-- the few touched persons, not on the million events)
+person_events as {{ funnel_materialized() }} (
+    select
+        e.brand_id,
+        e.person_id,
+        e.event_id,
+        e.event_name,
+        e.occurred_at,
+        e.properties,
+        t.person_id is not null as is_touched
+    from {{ ref('int_events_resolved') }} as e
+    left join touched as t
+        on t.brand_id = e.brand_id
+        and t.person_id = e.person_id
+    where t.person_id is not null
+        or e.brand_id in (select brand_id from redefined)
+),
+{%- endif %}
+
 scoped_events as (
     select
         e.brand_id,
@@ -86,30 +109,23 @@ scoped_events as (
         e.occurred_at,
         case when b.with_properties or n.with_properties then e.properties end as properties,
         {%- if incremental_of is not none %}
-        t.person_id is not null as is_touched,
+        e.is_touched,
         case
-            when t.person_id is not null then coalesce(n.starts, false) or b.any_event_starts
+            when e.is_touched then coalesce(n.starts, false) or b.any_event_starts
             else coalesce(n.starts_redefined, false) or b.any_event_starts_redefined
         end as starts
+    from person_events as e
         {%- else %}
         true as is_touched,
         coalesce(n.starts, false) or b.any_event_starts as starts
-        {%- endif %}
     from {{ ref('int_events_resolved') }} as e
+        {%- endif %}
     inner join scope_brands as b
         on b.brand_id = e.brand_id
     left join scope_names as n
         on n.brand_id = e.brand_id
         and n.event_name = e.event_name
-    {%- if incremental_of is not none %}
-    left join touched as t
-        on t.brand_id = e.brand_id
-        and t.person_id = e.person_id
-    {%- endif %}
-    where (b.all_events or n.brand_id is not null)
-        {%- if incremental_of is not none %}
-        and (t.person_id is not null or b.any_redefined)
-        {%- endif %}
+    where b.all_events or n.brand_id is not null
 ),
 
 -- the persons with an event named like a step 1 (or any event, for an any-event step 1;
