@@ -8,7 +8,8 @@
   attempts in attempt_rn order are in the person's event order (occurred_at,
   event_id). Its window is [time of the step-1 event, + window_seconds], both ends
   inclusive. Only integer keys, times and the picked event_id flow through the
-  search; int_funnel_counted_steps looks up the text ids of the counted attempts.
+  search, and the person's text id on the step-1 rows (an attempt's person_id;
+  int_funnel_counted_steps looks up the other text ids of the counted attempts).
 
   strict: step k is the event at position rn(step 1) + k - 1 of the person's events
           (rn: int_funnel_step_matches), when it matches step k and lies in the window;
@@ -62,7 +63,9 @@ round_guard as (
 -- int_funnel_step_matches is ephemeral: computed once here, read by every round (only
 -- the columns the search uses)
 matches as {{ funnel_materialized() }} (
-    select funnel_key, step_number, person_key, rn, grp_rn, idx, event_id, occurred_at
+    select funnel_key, step_number, person_key, rn, grp_rn, idx, event_id, occurred_at,
+        -- the text id, for step-1 matches only (the attempt's person, on its step-1 row)
+        case when step_number = 1 then person_id end as person_id
     from {{ ref('int_funnel_step_matches') }}
 ),
 
@@ -75,6 +78,7 @@ attempts as {{ funnel_not_materialized() }} (
         m.rn as attempt_rn,
         m.event_id,
         m.occurred_at,
+        m.person_id,
         {{ funnel_add_seconds('m.occurred_at', 's.window_seconds') }} as window_end_at,
         m.grp_rn,
         s.funnel_order
@@ -286,14 +290,14 @@ state_{{ j }} as (
 all_steps as (
     select
         funnel_key, person_key, attempt_rn, 1 as step_number, 1 as step_seq, event_id, occurred_at,
-        occurred_at as reached_at, cast(null as timestamp) as previous_at
+        occurred_at as reached_at, cast(null as timestamp) as previous_at, person_id
     from attempts
 
     union all
 
     select
         funnel_key, person_key, attempt_rn, step_number, step_number as step_seq, event_id, occurred_at,
-        occurred_at as reached_at, previous_at
+        occurred_at as reached_at, previous_at, cast(null as {{ dbt.type_string() }}) as person_id
     from strict_steps
 
     {% for j in range(1, max_position + 1) %}
@@ -303,7 +307,8 @@ all_steps as (
         funnel_key, person_key, attempt_rn, next_step, steps_filled + 1, pick_event_id, pick_occurred_at,
         greatest(reached_at, pick_occurred_at),
         -- ordered: the previous step's time (picks never go back in time)
-        case when is_ordered then reached_at end
+        case when is_ordered then reached_at end,
+        cast(null as {{ dbt.type_string() }})
     from filled_{{ j }}
     {% endfor %}
 )

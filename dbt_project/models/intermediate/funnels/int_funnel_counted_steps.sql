@@ -11,7 +11,7 @@
 -- search runs here, once, on integer keys (funnel_key, person_key, attempt_rn), and
 -- only the counted attempts are written (marts funnel_persons and funnel_person_steps
 -- read this table). Their text ids are looked up here: brand_id and funnel_id from
--- int_funnel_steps, person_id from the attempt's step-1 event.
+-- int_funnel_steps, person_id carried by the attempt search on the step-1 row.
 -- Incremental over touched persons and redefined funnels: a run recomputes every funnel of
 -- the persons with events stamped after the watermark this table has consumed, and every
 -- person of a funnel whose definition_fingerprint (int_funnel_steps) it does not hold;
@@ -60,6 +60,7 @@ counted_attempt_rows as (
     select
         s.funnel_key,
         s.person_key,
+        s.person_id,
         s.step_number,
         s.event_id,
         s.occurred_at,
@@ -83,7 +84,7 @@ counted_attempt_rows as (
 -- (order (occurred_at, step_number)) and the step before it in that order.
 counted_rows as {{ funnel_materialized() }} (
     select
-        funnel_key, person_key, step_number, event_id, occurred_at, steps_completed, completed_at,
+        funnel_key, person_key, person_id, step_number, event_id, occurred_at, steps_completed, completed_at,
         step_number as step_position,
         {{ funnel_seconds_between('previous_at', 'occurred_at') }} as seconds_from_previous
     from counted_attempt_rows
@@ -92,7 +93,7 @@ counted_rows as {{ funnel_materialized() }} (
     union all
 
     select
-        funnel_key, person_key, step_number, event_id, occurred_at, steps_completed, completed_at,
+        funnel_key, person_key, person_id, step_number, event_id, occurred_at, steps_completed, completed_at,
         row_number() over w as step_position,
         {{ funnel_seconds_between('lag(occurred_at) over w', 'occurred_at') }} as seconds_from_previous
     from counted_attempt_rows
@@ -100,14 +101,16 @@ counted_rows as {{ funnel_materialized() }} (
     window w as (partition by funnel_key, person_key order by occurred_at, step_number)
 ),
 
--- one row per counted attempt: its funnel's text ids and settings, entry and window
--- (materialized: the person lookup below then joins on (brand_id, event_id) directly)
-attempt_heads as {{ funnel_materialized() }} (
+-- one row per counted attempt: its funnel's text ids and settings, entry and window, and
+-- its person (person_id: carried by the attempt search on the step-1 row; a lookup of the
+-- step-1 event joined the million events)
+heads as {{ funnel_materialized() }} (
     select
         r.funnel_key,
         r.person_key,
         f.brand_id,
         f.funnel_id,
+        r.person_id,
         r.event_id as attempt_id,
         f.funnel_order,
         f.step_count,
@@ -118,15 +121,6 @@ attempt_heads as {{ funnel_materialized() }} (
     inner join steps as f
         on f.funnel_key = r.funnel_key
     where r.step_number = 1
-),
-
--- person_id: the person of the attempt's step-1 event
-heads as {{ funnel_materialized() }} (
-    select h.*, e.person_id
-    from attempt_heads as h
-    inner join {{ ref('int_events_resolved') }} as e
-        on e.brand_id = h.brand_id
-        and e.event_id = h.attempt_id
 ),
 
 exclusion_bounds as (
