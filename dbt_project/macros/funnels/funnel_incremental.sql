@@ -9,7 +9,9 @@
         the table does not hold (a new or changed definition),
     appends those rows, and its post-hooks delete the stale rows of touched or vanished
     persons (core_delete_stale_rows) and the rows of definitions that changed or no
-    longer exist (funnel_delete_redefined_rows).
+    longer exist (funnel_delete_redefined_rows). A funnel nobody has entered has no rows to
+    hold its fingerprint: every run re-checks it, for its persons with a step-1-named
+    event only (correct, and cheap: they do not enter it).
 
     The restriction has to be applied where the events are read, in the ephemeral
     int_funnel_step_matches. An ephemeral model is compiled on its own (its `this` and
