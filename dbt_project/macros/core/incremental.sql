@@ -20,17 +20,19 @@
     select max(_processed_at) as events_watermark from {{ ref('int_events_resolved') }}
 {%- endmacro %}
 
-{#- One row, column `consumed`: the newest watermark already in this model (epoch when empty). -#}
-{% macro core_consumed_watermark() -%}
+{#- One row, column `consumed`: the newest watermark already in `relation` (default: this
+    model; epoch when empty). -#}
+{% macro core_consumed_watermark(relation=none) -%}
     select coalesce(max(_events_watermark), cast('1970-01-01' as timestamp)) as consumed
-    from {{ this }}
+    from {{ relation if relation is not none else this }}
 {%- endmacro %}
 
-{#- (brand_id, <key>) of events stamped after the consumed watermark: what to recompute. -#}
-{% macro core_touched_keys(key) -%}
+{#- (brand_id, <key>) of events stamped after the watermark consumed by `relation`
+    (default: this model): what to recompute. -#}
+{% macro core_touched_keys(key, relation=none) -%}
     select distinct e.brand_id, e.{{ key }}
     from {{ ref('int_events_resolved') }} as e
-    where e._processed_at > ({{ core_consumed_watermark() }})
+    where e._processed_at > ({{ core_consumed_watermark(relation) }})
 {%- endmacro %}
 
 {#- Post-hook: delete the rows whose (brand_id, <key>) has no events any more (a person

@@ -53,11 +53,7 @@
     fingerprint `relation` does not hold), each followed by a comma. -#}
 {% macro funnel_changed_scope(relation) -%}
 touched as (
-    select distinct e.brand_id, e.person_id
-    from {{ ref('int_events_resolved') }} as e
-    where e._processed_at > (
-        select coalesce(max(_events_watermark), cast('1970-01-01' as timestamp)) from {{ relation }}
-    )
+    {{ core_touched_keys('person_id', relation) }}
 ),
 
 redefined as (
