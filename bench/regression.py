@@ -41,6 +41,13 @@ RATIOS: tuple[RatioSpec, ...] = (
         None,
         "%",
     ),
+    RatioSpec(
+        "incremental_layer_vs_full",
+        "incremental models only: 1 day / their full build (model time)",
+        False,
+        None,
+        "%",
+    ),
     RatioSpec("dagster_vs_direct", "Dagster run / same work called directly (wall)", False, None),
 )
 SPECS = {s.key: s for s in RATIOS}
@@ -85,6 +92,10 @@ def compute_ratios(stages: dict) -> dict[str, float | None]:
             m("incremental", "full_build_model_seconds"),
         ),
         "incremental_vs_full_beyond_fixed": _beyond_fixed(stages),
+        "incremental_layer_vs_full": safe_ratio(
+            m("incremental", "incremental_layer_day_seconds"),
+            m("incremental", "incremental_layer_full_seconds"),
+        ),
         "dagster_vs_direct": safe_ratio(
             m("orchestration", "dagster_seconds"), m("orchestration", "direct_seconds")
         ),

@@ -106,7 +106,10 @@ def _key_numbers(name: str, m: dict) -> str:
         return (
             f"1 day {_secs(m.get('incremental_build_seconds'))} (models {_secs(m.get('incremental_model_seconds'))}) "
             f"vs full {_secs(m.get('full_build_seconds'))} (models {_secs(m.get('full_build_model_seconds'))}); "
-            f"dbt fixed cost {_secs(m.get('dbt_fixed_seconds'))}"
+            f"dbt fixed cost {_secs(m.get('dbt_fixed_seconds'))} (re-parse {_secs(m.get('dbt_parse_seconds'))}); "
+            f"incremental models {_secs(m.get('incremental_layer_day_seconds'))} vs "
+            f"{_secs(m.get('incremental_layer_full_seconds'))} in full, models rebuilt in full "
+            f"{_secs(m.get('rebuilt_models_day_seconds'))}"
         )
     if name == "orchestration":
         steps = m.get("dagster_step_seconds") or {}

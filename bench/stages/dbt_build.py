@@ -184,6 +184,7 @@ def run(ctx: BenchContext) -> dict:
         )
     except (OSError, KeyError, ValueError):
         summary["incremental_models"] = None
+    ctx.state["incremental_models"] = summary["incremental_models"]
     return {
         "metrics": summary,
         "notes": notes,

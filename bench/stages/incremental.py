@@ -10,7 +10,14 @@ The ratio is that incremental build over the full build of every day (dbt_build
 stage); the same ratio over model execution time only (no dbt start-up) is reported
 next to it, and so is the ratio of both beyond dbt's fixed cost (`dbt_fixed_seconds`: the
 same `dbt build --vars` with no node selected, start-up plus the full re-parse that new
-vars force), which no incremental design can go below.
+vars force), which no incremental design can go below. The fixed cost is split into the
+re-parse (`dbt_parse_seconds`: the floor minus the same call once more, now with dbt's
+partial parse) and the rest (Python imports, manifest, artifacts).
+
+The day's model time is also split by layer: the incremental models (events and the
+person-level tables kept over a watermark, `incremental_layer_*`) against their own
+time in the full build, and the models every run rebuilds in full (person-level marts
+whose windows end at the brand's last day, so every person's row can change).
 """
 
 from __future__ import annotations
@@ -32,6 +39,12 @@ def split_days(days: list) -> tuple[list, object, list]:
     if len(days) < 3:
         raise StageSkipped(f"needs at least 3 arrival days, the landing zone has {len(days)}")
     return days[:-2], days[-2], days[-1:]
+
+
+def layer_seconds(per_model: dict[str, float], incremental: set[str]) -> tuple[float, float]:
+    """(seconds of the incremental models, seconds of every other model) of one build."""
+    inc = sum(v for k, v in per_model.items() if k in incremental)
+    return inc, sum(per_model.values()) - inc
 
 
 def run(ctx: BenchContext) -> dict:
@@ -79,6 +92,7 @@ def run(ctx: BenchContext) -> dict:
     # dbt's fixed cost of that same call: start-up and the full re-parse new vars force
     # (every Dagster partition run passes new vars), with no node selected.
     floor = run_dbt(ctx, warehouse, [*build_args, "--no-partial-parse", "--select", NO_NODES])
+    floor_parsed = run_dbt(ctx, warehouse, [*build_args, "--select", NO_NODES])
     warehouse.unlink(missing_ok=True)
 
     inc = incremental.summary()
@@ -88,6 +102,10 @@ def run(ctx: BenchContext) -> dict:
             f"lower bounds ({incremental.output_tail.splitlines()[-1] if incremental.output_tail else ''})"
         )
     full_models = sum(full.seconds_by("model").values())
+    incremental_models = set(ctx.state.get("incremental_models") or ())
+    layer_day, rebuilt_day = layer_seconds(incremental.seconds_by("model"), incremental_models)
+    layer_full, _ = layer_seconds(full.seconds_by("model"), incremental_models)
+    parse = floor.seconds - floor_parsed.seconds if floor.ok and floor_parsed.ok else None
     return {
         "metrics": {
             "base_days": len(base),
@@ -99,6 +117,11 @@ def run(ctx: BenchContext) -> dict:
             "full_build_model_seconds": round(full_models, 3),
             "incremental_build_seconds": inc["wall_seconds"],
             "dbt_fixed_seconds": round(floor.seconds, 3) if floor.ok else None,
+            "dbt_parse_seconds": round(parse, 3) if parse is not None else None,
+            "incremental_layer_models": sorted(incremental_models),
+            "incremental_layer_day_seconds": None if incremental.timed_out else round(layer_day, 3),
+            "incremental_layer_full_seconds": round(layer_full, 3) if incremental_models else None,
+            "rebuilt_models_day_seconds": None if incremental.timed_out else round(rebuilt_day, 3),
             # a killed build wrote no run_results: no model time to report (not 0)
             "incremental_model_seconds": None if incremental.timed_out else inc["model_seconds"],
             "incremental_test_seconds": None if incremental.timed_out else inc["test_seconds"],

@@ -16,7 +16,7 @@ from bench.regression import (
 )
 from bench.sizes import parse_size
 from bench.stages.funnel_reference import funnel_models
-from bench.stages.incremental import split_days
+from bench.stages.incremental import layer_seconds, split_days
 
 
 def _stages(**metrics_by_stage: dict) -> dict:
@@ -33,6 +33,8 @@ def test_ratios_from_stage_metrics():
             "incremental_model_seconds": 1.0,
             "full_build_model_seconds": 40.0,
             "dbt_fixed_seconds": 6.0,
+            "incremental_layer_day_seconds": 0.5,
+            "incremental_layer_full_seconds": 20.0,
         },
         orchestration={"dagster_seconds": 130.0, "direct_seconds": 100.0},
     )
@@ -42,6 +44,7 @@ def test_ratios_from_stage_metrics():
     assert r["incremental_vs_full"] == pytest.approx(0.1)
     assert r["incremental_vs_full_models"] == pytest.approx(0.025)
     assert r["incremental_vs_full_beyond_fixed"] == pytest.approx(3.0 / 84.0)
+    assert r["incremental_layer_vs_full"] == pytest.approx(0.025)
     assert r["dagster_vs_direct"] == pytest.approx(1.3)
 
 
@@ -152,3 +155,9 @@ def test_incremental_day_is_the_last_full_day():
     days = [date(2026, 8, d) for d in range(1, 6)]
     base, new, left_out = split_days(days)
     assert base == days[:3] and new == days[3] and left_out == [days[4]]
+
+
+def test_layer_seconds_splits_incremental_models_from_the_rest():
+    per_model = {"int_events_resolved": 1.5, "int_sessions": 0.5, "rfm": 0.25, "lifecycle": 0.75}
+    assert layer_seconds(per_model, {"int_events_resolved", "int_sessions", "gone"}) == (2.0, 1.0)
+    assert layer_seconds(per_model, set()) == (0.0, 3.0)
