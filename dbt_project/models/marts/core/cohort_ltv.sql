@@ -26,6 +26,13 @@ revenue_periods as (
     group by 1, 2, 3, 4
 ),
 
+-- Revenue after the last period any member follows is never reported.
+horizons as (
+    select brand_id, cohort_id, max(periods) as max_periods
+    from members
+    group by brand_id, cohort_id
+),
+
 member_revenue as (
     select
         m.brand_id,
@@ -35,16 +42,19 @@ member_revenue as (
         sum(r.revenue) as revenue,
         sum(r.orders) as orders
     from members as m
+    inner join horizons as h on h.brand_id = m.brand_id and h.cohort_id = m.cohort_id
     inner join revenue_periods as r
         on r.brand_id = m.brand_id
         and r.cohort_id = m.cohort_id
         and r.person_id = m.person_id
         and r.revenue_period >= m.cohort_start
+    where r.revenue_period <= {{ core_period_add('m.grain', 'h.max_periods', 'm.cohort_start') }}
     group by 1, 2, 3, 4
 ),
 
 sizes as (
-    select brand_id, cohort_id, periods, cohort_start, count(distinct person_id) as cohort_size
+    -- members are unique per (brand, cohort, person, cohort_start) (tested)
+    select brand_id, cohort_id, periods, cohort_start, count(*) as cohort_size
     from members
     group by 1, 2, 3, 4
 ),
