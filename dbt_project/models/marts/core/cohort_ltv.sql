@@ -26,7 +26,8 @@ revenue_periods as (
     group by 1, 2, 3, 4
 ),
 
--- Revenue after the last period any member follows is never reported.
+-- Revenue after the last period any member follows is never reported (the
+-- bound is the start of the period after it, so it holds for any cohort_start).
 horizons as (
     select brand_id, cohort_id, max(periods) as max_periods
     from members
@@ -48,7 +49,7 @@ member_revenue as (
         and r.cohort_id = m.cohort_id
         and r.person_id = m.person_id
         and r.revenue_period >= m.cohort_start
-    where r.revenue_period <= {{ core_period_add('m.grain', 'h.max_periods', 'm.cohort_start') }}
+    where r.revenue_period < {{ core_period_add('m.grain', '(h.max_periods + 1)', 'm.cohort_start') }}
     group by 1, 2, 3, 4
 ),
 

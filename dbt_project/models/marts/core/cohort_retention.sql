@@ -64,7 +64,8 @@ return_periods as (
     where grain in ('week', 'month')
 ),
 
--- Returns after the last period any member follows are never reported.
+-- Returns after the last period any member follows are never reported (the
+-- bound is the start of the period after it, so it holds for any cohort_start).
 horizons as (
     select brand_id, cohort_id, max(periods) as max_periods
     from members
@@ -87,7 +88,7 @@ returns as (
         and r.cohort_id = m.cohort_id
         and r.person_id = m.person_id
         and r.return_period > m.cohort_start
-    where r.return_period <= {{ core_period_add('m.grain', 'h.max_periods', 'm.cohort_start') }}
+    where r.return_period < {{ core_period_add('m.grain', '(h.max_periods + 1)', 'm.cohort_start') }}
     group by 1, 2, 3, 4
 ),
 
