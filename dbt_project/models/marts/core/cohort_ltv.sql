@@ -26,6 +26,14 @@ revenue_periods as (
     group by 1, 2, 3, 4
 ),
 
+-- Revenue after the last period any member follows is never reported (the
+-- bound is the start of the period after it, so it holds for any cohort_start).
+horizons as (
+    select brand_id, cohort_id, max(periods) as max_periods
+    from members
+    group by brand_id, cohort_id
+),
+
 member_revenue as (
     select
         m.brand_id,
@@ -35,16 +43,19 @@ member_revenue as (
         sum(r.revenue) as revenue,
         sum(r.orders) as orders
     from members as m
+    inner join horizons as h on h.brand_id = m.brand_id and h.cohort_id = m.cohort_id
     inner join revenue_periods as r
         on r.brand_id = m.brand_id
         and r.cohort_id = m.cohort_id
         and r.person_id = m.person_id
         and r.revenue_period >= m.cohort_start
+    where r.revenue_period < {{ core_period_add('m.grain', '(h.max_periods + 1)', 'm.cohort_start') }}
     group by 1, 2, 3, 4
 ),
 
 sizes as (
-    select brand_id, cohort_id, periods, cohort_start, count(distinct person_id) as cohort_size
+    -- members are unique per (brand, cohort, person, cohort_start) (tested)
+    select brand_id, cohort_id, periods, cohort_start, count(*) as cohort_size
     from members
     group by 1, 2, 3, 4
 ),
@@ -53,9 +64,16 @@ numbers as (
     {{ core_numbers(52) }}
 ),
 
+-- One integer per (brand, cohort, cohort_start) for the running sums below: a window
+-- partitioned by one integer sorts far faster than by two strings and a date.
+keyed_sizes as (
+    select *, dense_rank() over (order by brand_id, cohort_id, cohort_start) as cohort_key
+    from sizes
+),
+
 grid as (
     select s.*, n.n as period_number
-    from sizes as s
+    from keyed_sizes as s
     inner join numbers as n on n.n <= s.periods
 ),
 
@@ -66,6 +84,7 @@ per_period as (
         g.cohort_start,
         g.period_number,
         g.cohort_size,
+        g.cohort_key,
         coalesce(r.revenue, 0) as period_revenue,
         coalesce(r.orders, 0) as period_orders
     from grid as g
@@ -84,15 +103,15 @@ select
     cast(cohort_size as bigint) as cohort_size,
     cast(period_revenue as double) as period_revenue,
     cast(sum(period_revenue) over (
-        partition by brand_id, cohort_id, cohort_start order by period_number
+        partition by cohort_key order by period_number
         rows between unbounded preceding and current row
     ) as double) as cumulative_revenue,
     cast(sum(period_revenue) over (
-        partition by brand_id, cohort_id, cohort_start order by period_number
+        partition by cohort_key order by period_number
         rows between unbounded preceding and current row
     ) / cohort_size as double) as ltv_per_person,
     cast(sum(period_orders) over (
-        partition by brand_id, cohort_id, cohort_start order by period_number
+        partition by cohort_key order by period_number
         rows between unbounded preceding and current row
     ) as bigint) as cumulative_orders
 from per_period

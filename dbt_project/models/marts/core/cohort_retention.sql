@@ -18,36 +18,82 @@ brands as (
     select brand_id, last_event_day from {{ ref('int_brands') }}
 ),
 
-return_periods as (
-    select distinct
-        d.brand_id,
-        d.cohort_id,
-        e.person_id,
-        {{ core_period_start('d.grain', 'e.event_day') }} as return_period
-    from definitions as d
-    inner join {{ ref('int_events_resolved') }} as e
-        on e.brand_id = d.brand_id
-        and (d.return_event is null or e.event_name = d.return_event)
+-- Distinct days first (a person has many events a day), then the period of each day:
+-- active days for cohorts returning on any event, days with the event for the others.
+active_days as (
+    select distinct brand_id, person_id, event_day
+    from {{ ref('int_events_resolved') }}
 ),
 
+return_event_days as (
+    select distinct e.brand_id, e.person_id, e.event_name, e.event_day
+    from {{ ref('int_events_resolved') }} as e
+    where exists (
+        select 1
+        from definitions as d
+        where d.brand_id = e.brand_id and d.return_event = e.event_name
+    )
+),
+
+-- Each cohort's return days, then their distinct periods (days are already distinct).
+return_days as (
+    select d.brand_id, d.cohort_id, d.grain, r.person_id, r.event_day
+    from definitions as d
+    inner join (
+        select brand_id, person_id, cast(null as varchar) as event_name, event_day from active_days
+        union all
+        select brand_id, person_id, event_name, event_day from return_event_days
+    ) as r
+        on r.brand_id = d.brand_id
+        and (d.return_event is null and r.event_name is null or r.event_name = d.return_event)
+),
+
+return_periods as (
+    select brand_id, cohort_id, person_id, event_day as return_period
+    from return_days
+    where grain = 'day'
+
+    union all
+
+    select distinct
+        brand_id,
+        cohort_id,
+        person_id,
+        {{ core_period_start('grain', 'event_day') }} as return_period
+    from return_days
+    where grain in ('week', 'month')
+),
+
+-- Returns after the last period any member follows are never reported (the
+-- bound is the start of the period after it, so it holds for any cohort_start).
+horizons as (
+    select brand_id, cohort_id, max(periods) as max_periods
+    from members
+    group by brand_id, cohort_id
+),
+
+-- A member is one row per (brand, cohort, person, cohort_start) and has one return
+-- period per period number, so count(*) counts distinct persons.
 returns as (
     select
         m.brand_id,
         m.cohort_id,
         m.cohort_start,
         {{ core_period_index('m.grain', 'm.cohort_start', 'r.return_period') }} as period_number,
-        count(distinct m.person_id) as retained_persons
+        count(*) as retained_persons
     from members as m
+    inner join horizons as h on h.brand_id = m.brand_id and h.cohort_id = m.cohort_id
     inner join return_periods as r
         on r.brand_id = m.brand_id
         and r.cohort_id = m.cohort_id
         and r.person_id = m.person_id
         and r.return_period > m.cohort_start
+    where r.return_period < {{ core_period_add('m.grain', '(h.max_periods + 1)', 'm.cohort_start') }}
     group by 1, 2, 3, 4
 ),
 
 sizes as (
-    select brand_id, cohort_id, grain, kind, periods, cohort_start, count(distinct person_id) as cohort_size
+    select brand_id, cohort_id, grain, kind, periods, cohort_start, count(*) as cohort_size
     from members
     group by 1, 2, 3, 4, 5, 6
 ),

@@ -9,12 +9,6 @@ with active as (
     from {{ ref('int_events_resolved') }}
 ),
 
-firsts as (
-    select brand_id, person_id, min(day) as first_day
-    from active
-    group by brand_id, person_id
-),
-
 bounds as (
     select brand_id, min(day) as first_day, max(day) as last_day
     from active
@@ -25,17 +19,23 @@ spine as (
     {{ brand_day_spine('bounds') }}
 ),
 
+new_days as (
+    select brand_id, first_day as day, count(*) as new_persons
+    from (
+        select brand_id, person_id, min(day) as first_day
+        from active
+        group by brand_id, person_id
+    ) as f
+    group by brand_id, first_day
+),
+
 today as (
     select
         a.brand_id,
         a.day,
         count(*) as active_persons,
-        sum(case when a.day = f.first_day then 1 else 0 end) as new_persons,
-        sum(case when y.person_id is not null then 1 else 0 end) as returning_persons,
-        sum(case when y.person_id is null and a.day <> f.first_day then 1 else 0 end) as resurrecting_persons
+        count(y.person_id) as returning_persons
     from active as a
-    inner join firsts as f
-        on f.brand_id = a.brand_id and f.person_id = a.person_id
     left join active as y
         on y.brand_id = a.brand_id
         and y.person_id = a.person_id
@@ -43,33 +43,38 @@ today as (
     group by a.brand_id, a.day
 ),
 
-dormant as (
+-- The other counts follow from these without joining the days again: an active person
+-- is new, returning or else resurrecting; of yesterday's active persons, those not
+-- returning today are dormant.
+counts as (
     select
-        y.brand_id,
-        cast({{ dbt.dateadd('day', 1, 'y.day') }} as date) as day,
-        count(*) as dormant_persons
-    from active as y
-    left join active as t
-        on t.brand_id = y.brand_id
-        and t.person_id = y.person_id
-        and t.day = cast({{ dbt.dateadd('day', 1, 'y.day') }} as date)
-    where t.person_id is null
-    group by 1, 2
+        s.brand_id,
+        s.day,
+        coalesce(t.active_persons, 0) as active_persons,
+        coalesce(n.new_persons, 0) as new_persons,
+        coalesce(t.returning_persons, 0) as returning_persons,
+        coalesce(t.active_persons, 0) - coalesce(n.new_persons, 0) - coalesce(t.returning_persons, 0)
+            as resurrecting_persons,
+        coalesce(p.active_persons, 0) - coalesce(t.returning_persons, 0) as dormant_persons
+    from spine as s
+    left join today as t on t.brand_id = s.brand_id and t.day = s.day
+    left join new_days as n on n.brand_id = s.brand_id and n.day = s.day
+    left join today as p
+        on p.brand_id = s.brand_id
+        and p.day = cast({{ dbt.dateadd('day', -1, 's.day') }} as date)
 )
 
 select
-    cast(s.brand_id as varchar) as brand_id,
-    cast(s.day as date) as day,
-    cast(coalesce(t.new_persons, 0) as bigint) as new_persons,
-    cast(coalesce(t.returning_persons, 0) as bigint) as returning_persons,
-    cast(coalesce(t.resurrecting_persons, 0) as bigint) as resurrecting_persons,
-    cast(coalesce(d.dormant_persons, 0) as bigint) as dormant_persons,
-    cast(coalesce(t.active_persons, 0) as bigint) as active_persons,
+    cast(brand_id as varchar) as brand_id,
+    cast(day as date) as day,
+    cast(new_persons as bigint) as new_persons,
+    cast(returning_persons as bigint) as returning_persons,
+    cast(resurrecting_persons as bigint) as resurrecting_persons,
+    cast(dormant_persons as bigint) as dormant_persons,
+    cast(active_persons as bigint) as active_persons,
     cast(
-        case when coalesce(d.dormant_persons, 0) > 0
-            then (coalesce(t.new_persons, 0) + coalesce(t.resurrecting_persons, 0)) * 1.0 / d.dormant_persons
+        case when dormant_persons > 0
+            then (new_persons + resurrecting_persons) * 1.0 / dormant_persons
         end as double
     ) as quick_ratio
-from spine as s
-left join today as t on t.brand_id = s.brand_id and t.day = s.day
-left join dormant as d on d.brand_id = s.brand_id and d.day = s.day
+from counts
