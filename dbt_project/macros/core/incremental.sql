@@ -120,20 +120,26 @@
         {%- set covered = run_query(check).columns[0].values()[0] -%}
     {%- endif -%}
     {%- if covered -%}
+    {#- the keys first, in a table of their own: the delete's join is then built on
+        them (a handful), not on this table -#}
+    {%- set stale_keys = this.identifier ~ '__stale_keys' -%}
+    create temporary table {{ stale_keys }} as
+    select e.brand_id, e.{{ key }}
+    from {{ events }} as e
+    where e._processed_at > ({{ consumed_old }})
+    union
+    select l.brand_id, l.{{ key }}
+    from {{ log }} as l
+    where l._processed_at > ({{ consumed_old }})
+        and l.{{ key }} is not null;
+
     delete from {{ this }} as t
-    using (
-        select e.brand_id, e.{{ key }}
-        from {{ events }} as e
-        where e._processed_at > ({{ consumed_old }})
-        union
-        select l.brand_id, l.{{ key }}
-        from {{ log }} as l
-        where l._processed_at > ({{ consumed_old }})
-            and l.{{ key }} is not null
-    ) as k
+    using {{ stale_keys }} as k
     where k.brand_id = t.brand_id
         and k.{{ key }} = t.{{ key }}
-        and t._events_watermark < ({{ core_events_watermark() }})
+        and t._events_watermark < ({{ core_events_watermark() }});
+
+    drop table {{ stale_keys }}
     {%- else -%}
     delete from {{ this }} as t
     where not exists (
