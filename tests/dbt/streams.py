@@ -164,10 +164,20 @@ INC_EVENTS = [
     event("inc", "x11", "page_view", "2026-08-12 01:00:00", user="v2", arrival="2026-08-11"),
 ]
 INC_EARLIER_EVENTS = [
-    # (row, batch it lands in, batch before which it is removed from raw)
+    # (row, batch it lands in, batch before which it is removed from raw). Removing a
+    # row re-ingests its partition (conftest): the partition's other rows get a new
+    # _loaded_at, as brandpulse.ingest does.
     (event("inc", "x5", "page_view", "2026-08-03 15:00:00", user="v3"), 1, 2),
     (event("inc", "x6", "page_view", "2026-08-02 09:00:00", user="v4"), 1, 2),
-    (event("inc", "x7", "page_view", "2026-08-04 14:20:00", user="v1"), 2, 3),
+    # (x7 and x16 arrive in partitions without acme events: re-ingesting them touches
+    # no acme person, test_incremental_funnels_saw_redefinitions_and_kept_rows)
+    (event("inc", "x7", "page_view", "2026-08-04 14:20:00", user="v1", arrival="2026-08-08"), 2, 3),
+    # Alone in its partition: re-ingesting it leaves no row of 07-24 in raw at all; v6
+    # and its given session SY vanish.
+    (event("inc", "x15", "page_view", "2026-07-24 12:00:00", user="v6", session="SY"), 1, 2),
+    # Removed before batch 3 by a run of the partitioned models alone (conftest), so
+    # the person-level models see two runs of int_events_resolved at once; v7 vanishes.
+    (event("inc", "x16", "page_view", "2026-08-09 09:00:00", user="v7"), 2, 3),
 ]
 INC_EARLIER_BRAND = brand("inc", "UTC")  # until batch 2
 

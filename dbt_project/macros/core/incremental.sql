@@ -7,8 +7,13 @@
     has events stamped after the newest watermark in the model (the newest one
     consumed), appends those rows, and a post-hook deletes every row that is stale:
     its key no longer has events, or has events stamped after the row's own
-    watermark. The watermark lives in the tables, so it works across separate dbt
-    invocations and needs no vars. -#}
+    watermark. Both kinds are found without reading every event: a key that loses an
+    event has its remaining events rebuilt in the same run (int_events_resolved), so
+    stale rows are the older rows whose key is touched (events stamped after the
+    consumed watermark) or is in int_events_resolved's key log after it (the keys its
+    runs took events from). The watermark lives in the tables, so it works across
+    separate dbt invocations (also several int_events_resolved runs before one of
+    these) and needs no vars. -#}
 
 {#- The run's start time as a UTC TIMESTAMP literal: `_processed_at` of rebuilt rows. -#}
 {% macro core_processed_at() -%}
@@ -35,37 +40,132 @@
     where e._processed_at > ({{ core_consumed_watermark(relation) }})
 {%- endmacro %}
 
-{#- Post-hook: delete the rows whose (brand_id, <key>) has no events any more (a person
-    merged into a user, a derived session renamed) or has events stamped after the
-    row's watermark (replaced by the rows just appended). -#}
+{#- The key log of int_events_resolved (relation `<its name>__key_log`, none while it
+    does not exist): (brand_id, person_id, session_id, _processed_at) of stored rows a
+    run replaced with another person or session, or deleted (gone from raw), stamped
+    with that run; one row with brand_id NULL (the sentinel) stamps the run from which
+    on the log is complete. -#}
+{% macro core_key_log(events_relation) -%}
+    {{ return(adapter.get_relation(
+        database=events_relation.database,
+        schema=events_relation.schema,
+        identifier=events_relation.identifier ~ '__key_log')) }}
+{%- endmacro %}
+
+{#- Post-hooks of int_events_resolved (one statement each, run before the rows gone
+    from raw are deleted): keep the key log. A build that (re)stamped every row (first
+    build, full refresh) starts the log anew: whatever keys it dropped are not logged,
+    so the sentinel makes the person-level models fall back to the full check once. -#}
+{% macro core_log_replaced_keys(step) -%}
+    {%- set log = this.incorporate(path={'identifier': this.identifier ~ '__key_log'}) -%}
+    {%- if step == 'create' -%}
+    create table if not exists {{ log }} (
+        brand_id {{ dbt.type_string() }},
+        person_id {{ dbt.type_string() }},
+        session_id {{ dbt.type_string() }},
+        _processed_at timestamp
+    )
+    {%- elif step == 'reset' -%}
+    delete from {{ log }}
+    where not exists (select 1 from {{ this }} where _processed_at < {{ core_processed_at() }})
+    {%- elif step == 'sentinel' -%}
+    insert into {{ log }} (brand_id, person_id, session_id, _processed_at)
+    select cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
+        cast(null as {{ dbt.type_string() }}), {{ core_processed_at() }}
+    where not exists (select 1 from {{ log }} where brand_id is null)
+    {%- else -%}
+    insert into {{ log }} (brand_id, person_id, session_id, _processed_at)
+    select distinct brand_id, _replaced_person_id, _replaced_session_id, _processed_at
+    from {{ this }}
+    where _processed_at = {{ core_processed_at() }}
+        and _replaced_person_id is not null
+        and (
+            _loaded_at is null
+            or person_id <> _replaced_person_id
+            or session_id <> _replaced_session_id
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook: delete the stale rows: those computed before this run (watermark older
+    than the current one) whose (brand_id, <key>) has events stamped after the watermark
+    this table had consumed (the run appended their new rows) or lost events since then
+    (a person merged into a user, a derived session renamed, an event gone: the key log
+    of int_events_resolved). A key loses an event only together with a rebuild of its
+    other events (int_events_resolved), so a logged key that still has events was
+    recomputed too. Without a log that covers the consumed watermark (it did not exist,
+    or int_events_resolved was rebuilt in full since), the rows whose key has no events
+    or has events stamped after the row's watermark are found from all events. -#}
 {% macro core_delete_stale_rows(key) -%}
     {%- if is_incremental() -%}
+    {%- set events = ref('int_events_resolved') -%}
+    {%- set log = core_key_log(events) -%}
+    {%- set consumed_old -%}
+        select max(_events_watermark) from {{ this }}
+        where _events_watermark < ({{ core_events_watermark() }})
+    {%- endset -%}
+    {%- set covered = false -%}
+    {%- if log is not none and execute -%}
+        {%- set check -%}
+            select
+                not exists (select 1 from {{ this }} where _events_watermark is null)
+                and (
+                    ({{ consumed_old }}) is null
+                    or exists (
+                        select 1 from {{ log }}
+                        where brand_id is null and _processed_at <= ({{ consumed_old }})
+                    )
+                ) as covered
+        {%- endset -%}
+        {%- set covered = run_query(check).columns[0].values()[0] -%}
+    {%- endif -%}
+    {%- if covered -%}
+    {#- the keys first, in a table of their own: the delete's join is then built on
+        them (a handful), not on this table -#}
+    {%- set stale_keys = this.identifier ~ '__stale_keys' -%}
+    create temporary table {{ stale_keys }} as
+    select e.brand_id, e.{{ key }}
+    from {{ events }} as e
+    where e._processed_at > ({{ consumed_old }})
+    union
+    select l.brand_id, l.{{ key }}
+    from {{ log }} as l
+    where l._processed_at > ({{ consumed_old }})
+        and l.{{ key }} is not null;
+
+    delete from {{ this }} as t
+    using {{ stale_keys }} as k
+    where k.brand_id = t.brand_id
+        and k.{{ key }} = t.{{ key }}
+        and t._events_watermark < ({{ core_events_watermark() }});
+
+    drop table {{ stale_keys }}
+    {%- else -%}
     delete from {{ this }} as t
     where not exists (
         select 1
         from (
             select brand_id, {{ key }}, max(coalesce(_processed_at, cast('1970-01-01' as timestamp))) as last_processed_at
-            from {{ ref('int_events_resolved') }}
+            from {{ events }}
             group by brand_id, {{ key }}
         ) as e
         where e.brand_id = t.brand_id
             and e.{{ key }} = t.{{ key }}
             and e.last_processed_at <= t._events_watermark
     )
+    {%- endif -%}
     {%- else -%}
     select 1
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hook of int_events_resolved: delete the rows whose event is gone from raw (a
-    partition re-ingested without it). Their persons were rebuilt by the same run. -#}
+{#- Post-hook of int_events_resolved: delete the rows of events gone from raw (a
+    partition re-ingested without them): the run wrote each as its key with _loaded_at
+    NULL (every other row has one), replacing the stored row. Their persons were
+    rebuilt by the same run. -#}
 {% macro core_delete_events_gone_from_raw() -%}
     {%- if is_incremental() -%}
-    delete from {{ this }} as t
-    where not exists (
-        select 1 from {{ source('raw', 'events') }} as r
-        where r.brand_id = t.brand_id and r.event_id = t.event_id
-    )
+    delete from {{ this }} where _loaded_at is null
     {%- else -%}
     select 1
     {%- endif -%}
@@ -124,5 +224,15 @@
     select 1
     {%- else -%}
     reset disabled_optimizers
+    {%- endif -%}
+{%- endmacro %}
+
+{#- `_admitted_before` of int_events_resolved's rows: the run's max_date (events at or
+    after it wait in raw), far in the future when the run admits every event. -#}
+{% macro core_admitted_before() -%}
+    {%- if var('max_date') -%}
+    {{ core_utc_timestamp_var(var('max_date')) }}
+    {%- else -%}
+    cast('9999-12-31' as timestamp)
     {%- endif -%}
 {%- endmacro %}

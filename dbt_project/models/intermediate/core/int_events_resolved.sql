@@ -3,29 +3,45 @@
 
   Incremental on purpose, and safe to be: identity merges and derived sessions change
   retroactively, so a run does not just append new rows. It works out exactly which
-  rows change since the last run and rebuilds them:
-    * changed raw events: new, reloaded (`_loaded_at` differs from the stored one: a
-      re-ingested partition may change it) or gone from raw, found with one join of
-      raw.events' key columns against this table's, so late events of any age are
-      caught without a lookback window;
+  rows change since the last run and rebuilds them, reading only what changed:
+    * changed raw events. Raw rows change only through ingest (brandpulse.ingest),
+      which replaces every row of a re-ingested partition and stamps it with a new
+      `_loaded_at`; an event gone from raw therefore was in a re-ingested partition,
+      and a re-ingested event only moves to the same or an earlier partition (the
+      earliest arrival wins). So the run looks at the raw rows loaded after the newest
+      `_loaded_at` this table holds (new or re-ingested), plus the rows its latest run
+      held back (`_admitted_before`, that run's max_date, on the rows it stamped:
+      such rows wait in raw behind the watermark). Their stored versions lie in the
+      partitions from the earliest of those on; stored rows of re-ingested partitions
+      (including partitions re-ingested empty: held here, absent from raw) whose key
+      is not among those raw rows are gone. Late events of any age are caught without
+      a lookback window. (A raw row edited or deleted by hand, outside ingest, is not
+      seen: a full refresh picks it up.)
     * every event of: the stored person of a reloaded or gone event; both the stored
       and the current person of an anonymous_id whose stored person differs from the
-      current identity map (a link moves an anonymous history to its user; compared
-      per anonymous_id, not per event); every person of a brand whose timezone
-      changed;
+      current identity map (checked for the anonymous_ids of changed events that link
+      it to a user_id, the only events that move it); every person of a brand whose
+      timezone changed;
     * a person that only gained events keeps its earlier derived sessions: its
       derived events are rebuilt from the start of its last derived session that
       begins before its earliest new event;
     * every event with a given session_id that gains, loses or moves events (the
       session's first event, so its owner in int_sessions / int_persons, may change).
-  The identity map is recomputed in full each run, so the rebuilt rows equal a full
-  refresh. delete+insert on (brand_id, event_id) replaces them; a post-hook deletes
-  rows whose event is gone from raw. Only the rebuilt rows are staged (flattening the
-  context JSON of every event is what a full build spends its time on).
+  So a session's events are always rebuilt together. The identity map is recomputed
+  in full each run, so the rebuilt rows equal a full refresh. delete+insert on
+  (brand_id, event_id) replaces them; an event gone from raw is replaced by a key-only
+  row (`_loaded_at` NULL) that a post-hook deletes. Only the admitted rows are staged
+  (flattening the context JSON of every event is what a full build spends its time
+  on).
 
   Every rebuilt row carries `_processed_at` (the run's start): the person-level
-  incremental models (int_sessions, int_persons, int_cohort_members) recompute what
-  was stamped after the watermark they consumed.
+  incremental models (int_sessions, int_persons, int_cohort_members,
+  int_funnel_counted_steps) recompute what was stamped after the watermark they
+  consumed. A rebuilt row also carries the person and session it replaced
+  (`_replaced_person_id`, `_replaced_session_id`), and a post-hook appends the keys
+  that lost an event to `<this>__key_log`, stamped with the run: those models delete
+  their rows of touched or emptied keys from it instead of checking every key (see
+  macros/core/incremental.sql).
 
   `max_date` (Dagster's partition end) admits new events with occurred_at before it;
   events already loaded always stay. `min_date` is no longer needed to find new
@@ -44,6 +60,10 @@
         pre_hook="{{ core_keep_written_join_order(true) }}",
         post_hook=[
             "{{ core_keep_written_join_order(false) }}",
+            "{{ core_log_replaced_keys('create') }}",
+            "{{ core_log_replaced_keys('reset') }}",
+            "{{ core_log_replaced_keys('sentinel') }}",
+            "{{ core_log_replaced_keys('keys') }}",
             "{{ core_delete_events_gone_from_raw() }}",
         ],
     )
@@ -68,32 +88,94 @@ brands as (
 ),
 
 {% if is_incremental() %}
-stored as (
+{%- set stored_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+
+-- What the table has consumed: the newest raw load it holds, and the bound below which
+-- its latest run admitted every event (events at or after it wait in raw).
+consumed as (
     select
-        brand_id, event_id, occurred_at, person_id, anonymous_id, user_id, session_id,
-        is_derived_session, timezone, _partition_date, _loaded_at
+        coalesce(max(_loaded_at), cast('1970-01-01' as timestamp)) as loaded_watermark,
+        {%- if '_admitted_before' in stored_columns %}
+        coalesce((
+            select max(l._admitted_before)
+            from {{ this }} as l
+            where l._processed_at = (select max(_processed_at) from {{ this }})
+        ), cast('1970-01-01' as timestamp)) as held_back_from
+        {%- else %}
+        cast('1970-01-01' as timestamp) as held_back_from
+        {%- endif %}
     from {{ this }}
 ),
 
-raw_keys as (
+-- Raw rows this run looks at: every row loaded after the watermark (new, or a
+-- re-ingested partition), and the rows the latest run held back (occurred at or after
+-- its max_date). Rows already stored with the same _loaded_at are no change.
+raw_candidates as (
     select
-        brand_id,
-        event_id,
-        cast(occurred_at as timestamp) as occurred_at,
-        nullif(anonymous_id, '') as anonymous_id,
-        nullif(user_id, '') as user_id,
-        nullif(session_id, '') as session_id,
-        _partition_date,
-        _loaded_at
-    from {{ raw_events }}
+        r.brand_id,
+        r.event_id,
+        cast(r.occurred_at as timestamp) as occurred_at,
+        nullif(r.anonymous_id, '') as anonymous_id,
+        nullif(r.user_id, '') as user_id,
+        nullif(r.session_id, '') as session_id,
+        r._partition_date,
+        r._loaded_at,
+        true as is_new_load
+    from {{ raw_events }} as r
+    where r._loaded_at > (select loaded_watermark from consumed)
+
+    union all
+
+    select
+        r.brand_id,
+        r.event_id,
+        cast(r.occurred_at as timestamp) as occurred_at,
+        nullif(r.anonymous_id, '') as anonymous_id,
+        nullif(r.user_id, '') as user_id,
+        nullif(r.session_id, '') as session_id,
+        r._partition_date,
+        r._loaded_at,
+        false as is_new_load
+    from {{ raw_events }} as r
+    where r._loaded_at <= (select loaded_watermark from consumed)
+        and cast(r.occurred_at as timestamp) >= (select held_back_from from consumed)
+),
+
+-- Partitions re-ingested since the watermark, and partitions the table holds that are
+-- gone from raw (re-ingested empty): only their stored events can be gone from raw.
+reloaded_partitions as (
+    select distinct _partition_date from raw_candidates where is_new_load
+    union
+    select p._partition_date
+    from (select distinct _partition_date from {{ this }}) as p
+    where not exists (
+        select 1 from {{ raw_events }} as r where r._partition_date = p._partition_date
+    )
+),
+
+-- The stored versions of the candidates: a re-ingested event moves only to the same or
+-- an earlier partition (ingest keeps the earliest arrival), so they lie in partitions
+-- from the earliest candidate or reloaded partition on.
+stored_recent as (
+    select
+        t.brand_id, t.event_id, t.person_id, t.anonymous_id, t.user_id, t.session_id,
+        t._partition_date, t._loaded_at
+    from {{ this }} as t
+    where t._partition_date >= (
+        select min(_partition_date) from (
+            select _partition_date from raw_candidates
+            union all
+            select _partition_date from reloaded_partitions
+        ) as p
+    )
 ),
 
 -- Raw rows that are new, reloaded or gone, next to what is stored for them.
 changes as (
     select
-        coalesce(r.brand_id, t.brand_id) as brand_id,
-        coalesce(r.event_id, t.event_id) as event_id,
-        r.event_id is not null as in_raw,
+        r.brand_id,
+        r.event_id,
+        true as in_raw,
         t.event_id is not null as in_stored,
         r.occurred_at,
         r.anonymous_id,
@@ -101,13 +183,38 @@ changes as (
         r.session_id,
         r._partition_date,
         r._loaded_at,
-        t.person_id as stored_person_id
-    from raw_keys as r
-    full outer join stored as t
+        t.person_id as stored_person_id,
+        t.anonymous_id as stored_anonymous_id,
+        t.user_id as stored_user_id,
+        t.session_id as stored_session_id
+    from raw_candidates as r
+    left join stored_recent as t
         on t.brand_id = r.brand_id and t.event_id = r.event_id
-    where r.event_id is null
-        or t.event_id is null
-        or r._loaded_at is distinct from t._loaded_at
+    where t.event_id is null or r._loaded_at <> t._loaded_at
+
+    union all
+
+    select
+        t.brand_id,
+        t.event_id,
+        false as in_raw,
+        true as in_stored,
+        cast(null as timestamp) as occurred_at,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id,
+        cast(null as {{ dbt.type_string() }}) as user_id,
+        cast(null as {{ dbt.type_string() }}) as session_id,
+        cast(null as date) as _partition_date,
+        cast(null as timestamp) as _loaded_at,
+        t.person_id as stored_person_id,
+        t.anonymous_id as stored_anonymous_id,
+        t.user_id as stored_user_id,
+        t.session_id as stored_session_id
+    from stored_recent as t
+    where t._partition_date in (select _partition_date from reloaded_partitions)
+        and not exists (
+            select 1 from raw_candidates as r
+            where r.brand_id = t.brand_id and r.event_id = t.event_id
+        )
 ),
 
 -- New or reloaded raw events this run takes in, with their current person.
@@ -126,17 +233,28 @@ admitted as (
     where c.in_raw and (c.in_stored or {{ before_max_date | replace('@', 'c') }})
 ),
 
--- An event without user_id belongs to its anonymous_id's person: compare the stored
--- person of each anonymous_id with the current identity map.
+-- An event without user_id belongs to its anonymous_id's person, which changes only
+-- when an event linking that anonymous_id to a user_id appears, changes or goes:
+-- compare the stored person of those anonymous_ids with the current identity map.
+relinked_anonymous_ids as (
+    select brand_id, anonymous_id from changes
+    where anonymous_id is not null and user_id is not null
+    union
+    select brand_id, stored_anonymous_id from changes
+    where stored_anonymous_id is not null and stored_user_id is not null
+),
+
 remapped as (
     select
         s.brand_id,
         s.person_id as stored_person_id,
         coalesce(m.person_id, s.anonymous_id) as person_id
     from (
-        select distinct brand_id, anonymous_id, person_id
-        from stored
-        where user_id is null and anonymous_id is not null
+        select distinct t.brand_id, t.anonymous_id, t.person_id
+        from {{ this }} as t
+        inner join relinked_anonymous_ids as a
+            on a.brand_id = t.brand_id and a.anonymous_id = t.anonymous_id
+        where t.user_id is null
     ) as s
     left join identity_map as m
         on m.brand_id = s.brand_id and m.anonymous_id = s.anonymous_id
@@ -145,7 +263,7 @@ remapped as (
 
 retimed_brands as (
     select distinct t.brand_id
-    from (select distinct brand_id, timezone from stored) as t
+    from (select distinct brand_id, timezone from {{ this }}) as t
     left join brands as b on b.brand_id = t.brand_id
     where t.timezone <> coalesce(b.timezone, 'UTC')
 ),
@@ -160,17 +278,17 @@ full_persons as (
     select brand_id, person_id from remapped
     union
     select t.brand_id, t.person_id
-    from stored as t
+    from {{ this }} as t
     inner join retimed_brands as b on b.brand_id = t.brand_id
     {%- if lookback_days > 0 %}
     union
     select t.brand_id, t.person_id
-    from stored as t
+    from {{ this }} as t
     where t.occurred_at >= (
         {%- if var('min_date') %}
         {{ core_utc_timestamp_var(var('min_date')) }}
         {%- else %}
-        select max(occurred_at) from stored
+        select max(occurred_at) from {{ this }}
         {%- endif %}
     ) - interval '{{ lookback_days }} days'
     {%- endif %}
@@ -195,15 +313,36 @@ appended as (
     group by a.brand_id, a.person_id
 ),
 
+-- The stored events of the full and appended persons (one scan of this table).
+person_rows as (
+    select
+        t.brand_id,
+        t.event_id,
+        t.person_id,
+        t.session_id,
+        t.is_derived_session,
+        t.occurred_at,
+        p.first_new_at,
+        p.is_full
+    from {{ this }} as t
+    inner join (
+        select brand_id, person_id, cast(null as timestamp) as first_new_at, true as is_full
+        from full_persons
+        union all
+        select brand_id, person_id, first_new_at, false as is_full
+        from appended
+    ) as p
+        on p.brand_id = t.brand_id and p.person_id = t.person_id
+),
+
 appended_from as (
     select p.brand_id, p.person_id, max(s.started_at) as rebuild_from
     from appended as p
     left join (
-        select t.brand_id, t.person_id, t.session_id, min(t.occurred_at) as started_at
-        from stored as t
-        inner join appended as p on p.brand_id = t.brand_id and p.person_id = t.person_id
-        where t.is_derived_session
-        group by t.brand_id, t.person_id, t.session_id
+        select brand_id, person_id, session_id, min(occurred_at) as started_at
+        from person_rows
+        where not is_full and is_derived_session
+        group by brand_id, person_id, session_id
     ) as s
         on s.brand_id = p.brand_id
         and s.person_id = p.person_id
@@ -218,32 +357,28 @@ appended_from as (
 shared_sessions as (
     select brand_id, session_id from admitted where session_id is not null
     union
-    select t.brand_id, t.session_id
-    from stored as t
-    inner join full_persons as f
-        on f.brand_id = t.brand_id and f.person_id = t.person_id
-    where not t.is_derived_session
+    select brand_id, session_id from person_rows where is_full and not is_derived_session
 ),
 
 -- Stored events to rebuild (a reloaded or gone one is not: it is admitted with its new
--- version, or deleted).
+-- version, or deleted), with their stored person and session.
 rebuilt_stored as (
-    select k.brand_id, k.event_id
+    select k.brand_id, k.event_id, k.person_id, k.session_id
     from (
-        select t.brand_id, t.event_id
-        from stored as t
-        inner join full_persons as f
-            on f.brand_id = t.brand_id and f.person_id = t.person_id
+        select brand_id, event_id, person_id, session_id
+        from person_rows
+        where is_full
         union
-        select t.brand_id, t.event_id
-        from stored as t
+        select t.brand_id, t.event_id, t.person_id, t.session_id
+        from person_rows as t
         inner join appended_from as a
             on a.brand_id = t.brand_id and a.person_id = t.person_id
-        where t.is_derived_session
+        where not t.is_full
+            and t.is_derived_session
             and (a.rebuild_from is null or t.occurred_at >= a.rebuild_from)
         union
-        select t.brand_id, t.event_id
-        from stored as t
+        select t.brand_id, t.event_id, t.person_id, t.session_id
+        from {{ this }} as t
         inner join shared_sessions as s
             on s.brand_id = t.brand_id and s.session_id = t.session_id
         where not t.is_derived_session
@@ -252,6 +387,17 @@ rebuilt_stored as (
         select 1 from changes as c
         where c.in_stored and c.brand_id = k.brand_id and c.event_id = k.event_id
     )
+),
+
+-- The stored person and session of every stored row this run replaces (kept on the
+-- rebuilt rows as _replaced_person_id / _replaced_session_id: the post-hook logs the
+-- keys that lost events, see core_log_replaced_keys).
+replaced as (
+    select brand_id, event_id, person_id, session_id from rebuilt_stored
+    union all
+    select brand_id, event_id, stored_person_id, stored_session_id
+    from changes
+    where in_stored and in_raw
 ),
 
 -- Admitted events are staged from raw.events, joined by key plus _loaded_at: the join
@@ -389,7 +535,37 @@ select
     d.browser,
     d._partition_date,
     d._loaded_at,
-    {{ core_processed_at() }} as _processed_at
+    {{ core_processed_at() }} as _processed_at,
+    {{ core_admitted_before() }} as _admitted_before,
+    {%- if is_incremental() %}
+    r.person_id as _replaced_person_id,
+    r.session_id as _replaced_session_id
+    {%- else %}
+    cast(null as {{ dbt.type_string() }}) as _replaced_person_id,
+    cast(null as {{ dbt.type_string() }}) as _replaced_session_id
+    {%- endif %}
 from derived as d
 left join brands as b
     on b.brand_id = d.brand_id
+{%- if is_incremental() %}
+left join replaced as r
+    on r.brand_id = d.brand_id
+    and r.event_id = d.event_id
+{%- endif %}
+{%- if is_incremental() %}
+
+union all
+
+-- An event gone from raw: a row with its key only (and _loaded_at NULL) replaces the
+-- stored one; the post-hook core_delete_events_gone_from_raw deletes it.
+select
+    c.brand_id, c.event_id,
+    {%- for _ in range(23) %} null,{% endfor %}
+    null as _loaded_at,
+    {{ core_processed_at() }} as _processed_at,
+    {{ core_admitted_before() }} as _admitted_before,
+    c.stored_person_id as _replaced_person_id,
+    c.stored_session_id as _replaced_session_id
+from changes as c
+where not c.in_raw
+{%- endif %}

@@ -1,12 +1,13 @@
 {#-
   One row per session (given session_id, or derived in int_events_resolved).
-  Incremental over touched sessions: a run recomputes, from all their events, the
-  sessions with an event stamped (`_processed_at`) after the watermark this table
-  has consumed, and appends them; the post-hook deletes the replaced rows and the
-  sessions that no longer exist (a derived session renamed after an identity merge
-  or a late event). int_events_resolved rebuilds every person sharing a given session
-  with a changed event, so a session whose events or owner change is always
-  recomputed. See macros/core/incremental.sql.
+  Incremental over touched sessions: a run recomputes the sessions with an event
+  stamped (`_processed_at`) after the watermark this table has consumed, and appends
+  them; the post-hook deletes the replaced rows and the sessions that no longer exist
+  (a derived session renamed after an identity merge or a late event). A session's
+  events are always (re)built together by int_events_resolved (every event of a given
+  session_id that gains, loses or moves events; a person's derived sessions from one
+  session start on), so the events stamped after the watermark hold every event of
+  the touched sessions: only they are read. See macros/core/incremental.sql.
 -#}
 {{
     config(
@@ -23,12 +24,14 @@ with watermark as (
     {{ core_events_watermark() }}
 ),
 
+-- A touched session has all its events stamped after the consumed watermark:
+-- int_events_resolved rebuilds a session's events together (a person's derived
+-- sessions from one session start on, every event of a given session_id that changes).
 source_events as (
     select e.*
     from {{ ref('int_events_resolved') }} as e
     {%- if incremental %}
-    inner join ({{ core_touched_keys('session_id') }}) as t
-        on t.brand_id = e.brand_id and t.session_id = e.session_id
+    where e._processed_at > ({{ core_consumed_watermark() }})
     {%- endif %}
 ),
 
