@@ -110,8 +110,7 @@ consumed as (
 -- Raw rows this run looks at: every row loaded after the watermark (new, or a
 -- re-ingested partition), and the rows the latest run held back (occurred at or after
 -- its max_date). Rows already stored with the same _loaded_at are no change.
-raw_candidates as (
-    select
+{%- set raw_key_columns %}
         r.brand_id,
         r.event_id,
         cast(r.occurred_at as timestamp) as occurred_at,
@@ -119,23 +118,17 @@ raw_candidates as (
         nullif(r.user_id, '') as user_id,
         nullif(r.session_id, '') as session_id,
         r._partition_date,
-        r._loaded_at,
-        true as is_new_load
+        r._loaded_at
+{%- endset %}
+-- (two branches, not one OR: the first one's _loaded_at range prunes row groups)
+raw_candidates as (
+    select {{ raw_key_columns }}, true as is_new_load
     from {{ raw_events }} as r
     where r._loaded_at > (select loaded_watermark from consumed)
 
     union all
 
-    select
-        r.brand_id,
-        r.event_id,
-        cast(r.occurred_at as timestamp) as occurred_at,
-        nullif(r.anonymous_id, '') as anonymous_id,
-        nullif(r.user_id, '') as user_id,
-        nullif(r.session_id, '') as session_id,
-        r._partition_date,
-        r._loaded_at,
-        false as is_new_load
+    select {{ raw_key_columns }}, false as is_new_load
     from {{ raw_events }} as r
     where r._loaded_at <= (select loaded_watermark from consumed)
         and cast(r.occurred_at as timestamp) >= (select held_back_from from consumed)
