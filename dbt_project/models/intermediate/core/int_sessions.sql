@@ -24,9 +24,7 @@ with watermark as (
     {{ core_events_watermark() }}
 ),
 
--- A touched session has all its events stamped after the consumed watermark:
--- int_events_resolved rebuilds a session's events together (a person's derived
--- sessions from one session start on, every event of a given session_id that changes).
+-- every event of a touched session is stamped after the watermark (see above)
 source_events as (
     select e.*
     from {{ ref('int_events_resolved') }} as e
