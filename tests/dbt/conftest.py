@@ -21,18 +21,17 @@ sys.path.insert(0, str(Path(__file__).parent))
 import streams  # noqa: E402
 from warehouse import create_warehouse, insert_rows, query, run_dbt  # noqa: E402
 
+CORE_MODEL_PATHS = (
+    "path:models/staging/core path:models/intermediate/core +path:models/marts/core "
+    "path:models/staging/funnels path:models/intermediate/funnels +path:models/marts/funnels"
+)
 CORE_SELECTION = [
     "--select",
-    "segment_features path:models/staging/core path:models/intermediate/core +path:models/marts/core path:tests/core "
-    "path:models/staging/funnels path:models/intermediate/funnels +path:models/marts/funnels path:tests/funnels",
+    f"segment_features {CORE_MODEL_PATHS} path:tests/core path:tests/funnels",
     "--indirect-selection",
     "cautious",  # tests of the AI models pulled in as ancestors need models not selected here
 ]
-CORE_MODELS = [
-    "--select",
-    "path:models/staging/core path:models/intermediate/core +path:models/marts/core "
-    "path:models/staging/funnels path:models/intermediate/funnels +path:models/marts/funnels",
-]
+CORE_MODELS = ["--select", CORE_MODEL_PATHS]
 PARTITIONED = "+tag:partitioned"
 BATCH_CUTOFFS = ["2026-08-03", "2026-08-11", "9999-12-31"]
 

@@ -171,6 +171,16 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Rows `a` and `b` hold the same cohort definition: what int_cohort_members' rows
+    depend on (kind, grain, periods, start_event), compared NULL-safe. -#}
+{% macro core_same_cohort_definition(a, b) -%}
+    {{ a }}.brand_id = {{ b }}.brand_id
+    and {{ a }}.cohort_id = {{ b }}.cohort_id
+    {%- for column in ['kind', 'grain', 'periods', 'start_event'] %}
+    and {{ a }}.{{ column }} is not distinct from {{ b }}.{{ column }}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- Post-hook of int_cohort_members: delete the rows of a cohort definition that no
     longer exists as stored (changed kind, grain, periods or start_event, or removed);
     the run appended the members under the current definition. -#}
@@ -179,12 +189,7 @@
     delete from {{ this }} as t
     where not exists (
         select 1 from {{ ref('stg_raw__cohorts') }} as d
-        where d.brand_id = t.brand_id
-            and d.cohort_id = t.cohort_id
-            and d.kind is not distinct from t.kind
-            and d.grain is not distinct from t.grain
-            and d.periods is not distinct from t.periods
-            and d.start_event is not distinct from t.start_event
+        where {{ core_same_cohort_definition('d', 't') }}
     )
     {%- else -%}
     select 1

@@ -46,12 +46,7 @@ redefined as (
     where not exists (
         select 1
         from (select distinct brand_id, cohort_id, kind, grain, periods, start_event from {{ this }}) as s
-        where s.brand_id = d.brand_id
-            and s.cohort_id = d.cohort_id
-            and s.kind is not distinct from d.kind
-            and s.grain is not distinct from d.grain
-            and s.periods is not distinct from d.periods
-            and s.start_event is not distinct from d.start_event
+        where {{ core_same_cohort_definition('s', 'd') }}
     )
 ),
 {% endif %}
