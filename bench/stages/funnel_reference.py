@@ -6,7 +6,8 @@ funnels all use some other feature, so this stage works on a copy of the built
 warehouse whose funnel definitions are replaced by a few such funnels per brand; then
 the dbt models that produce funnel_conversion (and only those: the funnel folders'
 ancestors of it) are run and timed from run_results.json, the reference is run as one
-CREATE TABLE with the same DuckDB settings, and every row of both is compared.
+CREATE TABLE with the same DuckDB settings, both ROUNDS times interleaved (the best run of
+each side is compared), and every row of both is compared.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from brandpulse.config import REPO_ROOT
 
 REFERENCE_SQL = REPO_ROOT / "bench" / "funnel_reference.sql"
 TARGET_MODEL = "funnel_conversion"
+ROUNDS = 3
 FUNNEL_FOLDER = "/funnels/"
 BENCH_FUNNELS: list[tuple[str, int, list[str]]] = [
     # (funnel_id, window_seconds, ordered steps): distinct event names of the generator's catalog
@@ -102,19 +104,31 @@ def run(ctx: BenchContext) -> dict:
     finally:
         con.close()
 
-    dbt = run_dbt(ctx, copy, ["run", "--full-refresh", "--select", *models])
-    model_seconds = dbt.seconds_by("model")
-    if not dbt.ok:
-        failing = ", ".join(f["node"] for f in dbt.failures()) or dbt.output_tail
-        raise RuntimeError(f"funnel models failed on the bench funnels: {failing}")
+    # ROUNDS interleaved runs of both sides, the best of each: a shared 2-core box slows
+    # single runs by up to a third, and the minimum is the least disturbed estimate of
+    # either side's cost. One dbt thread: the models' execution times add up to their cost
+    # only when no two of them run at once.
+    sql = REFERENCE_SQL.read_text()
+    rounds: list[tuple[dict[str, float], float]] = []
+    for _ in range(ROUNDS):
+        dbt = run_dbt(ctx, copy, ["run", "--full-refresh", "--threads", "1", "--select", *models])
+        if not dbt.ok:
+            failing = ", ".join(f["node"] for f in dbt.failures()) or dbt.output_tail
+            raise RuntimeError(f"funnel models failed on the bench funnels: {failing}")
+        con = db.connect(copy)
+        try:
+            with timed() as ref:
+                con.execute(
+                    f"CREATE OR REPLACE TABLE main.funnel_reference AS {sql}"
+                )  # repo file, not input
+        finally:
+            con.close()
+        rounds.append((dbt.seconds_by("model"), ref.seconds))
+    model_seconds = min((r[0] for r in rounds), key=lambda m: sum(m.values()))
+    reference_seconds = min(r[1] for r in rounds)
 
     con = db.connect(copy)
     try:
-        sql = REFERENCE_SQL.read_text()
-        with timed() as ref:
-            con.execute(
-                f"CREATE OR REPLACE TABLE main.funnel_reference AS {sql}"
-            )  # repo file, not input
         rows_compared, rows_differing = con.execute(COMPARE_SQL).fetchone()
     finally:
         con.close()
@@ -129,7 +143,10 @@ def run(ctx: BenchContext) -> dict:
                 k: round(v, 3) for k, v in sorted(model_seconds.items(), key=lambda kv: -kv[1])
             },
             "dbt_wall_seconds": round(dbt.seconds, 3),
-            "reference_seconds": round(ref.seconds, 3),
+            "reference_seconds": round(reference_seconds, 3),
+            "rounds": ROUNDS,
+            "models_seconds_each": [round(sum(r[0].values()), 3) for r in rounds],
+            "reference_seconds_each": [round(r[1], 3) for r in rounds],
             "rows_compared": rows_compared,
             "rows_differing": rows_differing,
             "same_answers": rows_differing == 0 and rows_compared > 0,
@@ -137,7 +154,8 @@ def run(ctx: BenchContext) -> dict:
         },
         "notes": [
             f"{len(BENCH_FUNNELS)} ordered reference-compatible funnels per brand replace the demo ones in a copy; "
-            "models_seconds = dbt execution time of the funnel models (dbt start-up excluded); "
+            f"best of {ROUNDS} interleaved runs of each side; "
+            "models_seconds = dbt execution time of the funnel models (dbt start-up excluded, one dbt thread); "
             "in_full_build_seconds = the same models in the full build on the demo funnels (all orders)"
         ],
         "ok": rows_differing == 0 and rows_compared > 0,

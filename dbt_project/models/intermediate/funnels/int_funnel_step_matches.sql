@@ -166,8 +166,10 @@ events as (
 ),
 
 -- (brand, name) pairs and any-event steps meet the events in one hash join each;
--- properties are only carried for steps that have `where` filters.
-candidates as (
+-- properties are only carried for steps that have `where` filters. This and `matched`
+-- are read twice but not materialized: recomputing their hash joins on the numbered
+-- events costs less than DuckDB's copy of every match (~0.3 s of 2 s at 1M events).
+candidates as {{ funnel_not_materialized() }} (
     select
         e.brand_id, e.person_id, e.person_key, e.event_id, e.occurred_at, e.rn, e.grp_rn,
         s.funnel_id, s.funnel_key, s.step_number, s.filter_count, s.shares_events,
@@ -209,7 +211,7 @@ filter_hits as (
     group by c.funnel_key, c.step_number, c.event_id
 ),
 
-matched as (
+matched as {{ funnel_not_materialized() }} (
     select brand_id, funnel_id, funnel_key, step_number, person_id, person_key, event_id, occurred_at, rn,
         grp_rn, shares_events
     from candidates

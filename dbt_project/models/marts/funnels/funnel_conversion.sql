@@ -30,8 +30,10 @@ timings as (
         step_position as step_number,
         avg(seconds_from_previous) as avg_seconds_from_previous,
         {{ funnel_median('seconds_from_previous') }} as median_seconds_from_previous
-    from {{ ref('funnel_person_steps') }}
-    where step_position > 1
+    -- marts.funnel_person_steps' rows, read where it reads them: the conversion numbers
+    -- need not wait for (or pay for) that mart's copy of every step event
+    from {{ ref('int_funnel_counted_steps') }}
+    where step_position > 1 and not is_excluded
     group by brand_id, funnel_id, step_position
 ),
 
