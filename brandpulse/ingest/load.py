@@ -178,12 +178,21 @@ def _dedupe(con: duckdb.DuckDBPyConnection, source: Source, days: list[date]) ->
         earlier = f"""AND NOT EXISTS (SELECT 1 FROM raw.{source.name} e
             WHERE e._partition_date < r._partition_date AND NOT {_in_scope(source, "e")}
               AND {_key_match(source, "e", "r")})"""
-    # one pass, without the raw line text (only rejected rows need it)
+    # without the raw line text (only rejected rows need it); only keys seen more than once
+    # in this load are ordered (a window over every row cost more than the rest of it)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _fresh AS
-            SELECT * EXCLUDE (raw, field_reason, reason) FROM _validated r
-            WHERE reason IS NULL {earlier}
-            QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _partition_date, file, line) = 1""",
+            WITH good AS (
+                SELECT * EXCLUDE (raw, field_reason, reason) FROM _validated r
+                WHERE reason IS NULL {earlier}
+            ),
+            repeated AS (SELECT {keys} FROM good GROUP BY ALL HAVING count(*) > 1)
+            SELECT * FROM good g WHERE NOT EXISTS (SELECT 1 FROM repeated d WHERE {_key_match(source, "d", "g")})
+            UNION ALL
+            SELECT * FROM (
+                SELECT g.* FROM good g SEMI JOIN repeated d ON {_key_match(source, "d", "g")}
+                QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _partition_date, file, line) = 1
+            )""",
         {"days": days} if source.partitioned else None,
     )
 
@@ -243,14 +252,18 @@ def _write(
         con.execute(
             f"DELETE FROM raw.load_audit t WHERE source = $source AND {scope}", scope_params
         )
+        # per-file counts on each side, then joined by file (not row by row)
         con.execute(
             """INSERT INTO raw.load_audit
-               SELECT $source, v._partition_date, v.file, count(*),
-                      count(f.line) FILTER (WHERE v.reason IS NULL),
-                      count(*) FILTER (WHERE v.reason IS NULL AND f.line IS NULL),
-                      count(*) FILTER (WHERE v.reason IS NOT NULL), now()
-               FROM _validated v LEFT JOIN _fresh f ON f.file = v.file AND f.line = v.line
-               GROUP BY ALL""",
+               SELECT $source, v._partition_date, v.file, v.rows_read, coalesce(f.rows_loaded, 0),
+                      v.rows_good - coalesce(f.rows_loaded, 0), v.rows_read - v.rows_good, now()
+               FROM (
+                   SELECT _partition_date, file, count(*) AS rows_read,
+                          count(*) FILTER (WHERE reason IS NULL) AS rows_good
+                   FROM _validated GROUP BY ALL
+               ) AS v
+               LEFT JOIN (SELECT file, count(*) AS rows_loaded FROM _fresh GROUP BY file) AS f
+                   ON f.file = v.file""",
             {"source": name},
         )
         if unreadable:

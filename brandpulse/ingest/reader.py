@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".ndjson", ".parquet")
 
@@ -39,15 +40,22 @@ def list_files(folder: Path) -> list[Path]:
     )
 
 
-def _text_lines(path: Path) -> list[str]:
+def _split_lines(text: str) -> pa.Array:
+    """The lines of `text` as an Arrow string array, split in Arrow's C++ (like str.split("\\n")).
+
+    A million Python line strings cost more than parsing their JSON in DuckDB.
+    """
+    return pc.split_pattern(pa.array([text], type=pa.string()), pattern="\n").flatten()
+
+
+def _text_lines(path: Path) -> pa.Array:
     data = path.read_bytes()
     if path.name.endswith(".gz"):
         data = gzip.decompress(data)
-    text = data.decode("utf-8")
-    return text.split("\n")
+    return _split_lines(data.decode("utf-8"))
 
 
-def _parquet_lines(path: Path) -> list[str]:
+def _parquet_lines(path: Path) -> pa.Array:
     frame = pl.read_parquet(path)
     casts = [
         pl.col(name).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S%.fZ")
@@ -60,7 +68,7 @@ def _parquet_lines(path: Path) -> list[str]:
         frame = frame.with_columns(casts)
     buffer = io.BytesIO()
     frame.write_ndjson(buffer)
-    return buffer.getvalue().decode("utf-8").split("\n")
+    return _split_lines(buffer.getvalue().decode("utf-8"))
 
 
 def read_lines(
@@ -97,10 +105,10 @@ def read_lines(
         chunks.append(
             pa.table(
                 {
-                    "file": pa.array([name] * len(lines), type=pa.string()),
+                    "file": pa.repeat(pa.scalar(name, pa.string()), len(lines)),
                     "line": pa.array(np.arange(1, len(lines) + 1, dtype=np.int64)),
-                    "raw": pa.array(lines, type=pa.string()),
-                    "_partition_date": pa.array([day] * len(lines), type=pa.date32()),
+                    "raw": lines,
+                    "_partition_date": pa.repeat(pa.scalar(day, pa.date32()), len(lines)),
                 }
             )
         )

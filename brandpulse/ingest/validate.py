@@ -114,7 +114,9 @@ WITH parsed AS (
     SELECT file, line, raw, _partition_date,
         CASE WHEN json_valid(raw) THEN json_type(raw) END AS doc_type
     FROM lines
-    WHERE trim(raw) <> ''
+    -- blank lines are not rows; a line starting with '{{' never is one, and DuckDB's
+    -- trim() reads the whole line (1.3 s of a million events for nothing)
+    WHERE prefix(raw, '{{') OR trim(raw) <> ''
 ),
 extracted AS (
     SELECT *,
