@@ -132,6 +132,40 @@ def test_duplicates_within_a_file_are_kept_once_and_counted(con, landing: Path) 
     ) == (4, 3, 1)
 
 
+def test_duplicate_keys_with_null_parts_are_one_key(con, landing: Path) -> None:
+    """Comments de-duplicate on (brand, comment, edited_at, deleted_at): NULL parts are equal.
+
+    The creation (both NULL) arrives twice, in two files: the first file's copy is kept; the
+    edit is a different fact and stays; blank and whitespace-only lines are not rows.
+    """
+    load_snapshot(con, "brands", landing)
+    created = {
+        "comment_id": "c1",
+        "brand_id": "b1",
+        "resource_type": "dashboard",
+        "resource_id": "r1",
+        "created_at": "2026-08-01T10:00:00Z",
+    }
+    edited = created | {"edited_at": "2026-08-01T11:00:00Z", "body": "edited"}
+    folder = landing / "comments" / f"date={DAY}"
+    write_lines(folder / "a.jsonl", [created | {"body": "first"}, "", "   ", edited])
+    write_lines(folder / "b.jsonl", [created | {"body": "second"}])
+    report = load_partition(con, "comments", date.fromisoformat(DAY), landing)
+    rows = con.execute(
+        "SELECT body, _source_file FROM raw.comments ORDER BY edited_at NULLS FIRST"
+    ).fetchall()
+    assert [(body, file.endswith("a.jsonl")) for body, file in rows] == [
+        ("first", True),
+        ("edited", True),
+    ]
+    assert (
+        report.total("rows_read"),
+        report.total("rows_loaded"),
+        report.total("rows_duplicate"),
+        report.total("rows_rejected"),
+    ) == (3, 2, 1, 0)
+
+
 def test_parquet_files_load_like_jsonl(con, landing: Path, tmp_path: Path) -> None:
     import polars as pl
 
