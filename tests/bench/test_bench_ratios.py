@@ -161,3 +161,15 @@ def test_layer_seconds_splits_incremental_models_from_the_rest():
     per_model = {"int_events_resolved": 1.5, "int_sessions": 0.5, "rfm": 0.25, "lifecycle": 0.75}
     assert layer_seconds(per_model, {"int_events_resolved", "int_sessions", "gone"}) == (2.0, 1.0)
     assert layer_seconds(per_model, set()) == (0.0, 3.0)
+
+
+def test_orchestration_runs_every_ingest_and_dbt_asset_of_the_warehouse_job():
+    """The Dagster side must do the direct side's work: both dbt steps, not just one."""
+    from bench.stages.orchestration import selected_asset_keys
+    from pipelines.definitions import defs
+
+    job_keys = set(defs.resolve_job_def("warehouse_job").asset_layer.executable_asset_keys)
+    dbt_keys = {k for k in job_keys if k.path[0] in ("staging", "intermediate", "marts")}
+    selected = set(selected_asset_keys())
+    assert dbt_keys and dbt_keys <= selected
+    assert {"staging", "intermediate", "marts", "raw"} <= {k.path[0] for k in selected}
