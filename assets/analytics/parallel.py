@@ -1,18 +1,16 @@
-"""Run a picklable function over items in a small process pool (forkserver, quiet workers).
+"""Prophet fits in a process pool: brandpulse.parallel with prophet preloaded and quiet.
 
 Fitting prophet is CPU-bound and single-threaded per model, so brands are spread over
-processes. A forkserver context (not fork: Dagster and DuckDB hold threads and locks)
-whose server preloads prophet, so each worker starts without paying the ~2 s import.
+processes whose forkserver preloads prophet (each worker skips the ~2 s import).
 """
 
 from __future__ import annotations
 
-import math
-import multiprocessing
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
+
+from brandpulse import parallel
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,20 +27,9 @@ def _init_worker() -> None:
 
 
 def map_in_processes(fn: Callable[[T], R], items: Sequence[T], workers: int = 2) -> list[R]:
-    """`[fn(x) for x in items]`, in `workers` processes when that can pay off.
-
-    With one worker or one item it runs inline (no process start-up at all). Results
-    keep the order of `items`.
-    """
-    if workers <= 1 or len(items) <= 1:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return [fn(x) for x in items]
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(PRELOAD)
-    n_workers = min(workers, len(items))
-    chunksize = max(1, math.ceil(len(items) / (n_workers * 4)))
-    with ProcessPoolExecutor(
-        max_workers=n_workers, mp_context=ctx, initializer=_init_worker
-    ) as pool:
-        return list(pool.map(fn, items, chunksize=chunksize))
+    """`[fn(x) for x in items]` in `workers` quiet processes (inline for one worker or item)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return parallel.map_in_processes(
+            fn, items, workers, preload=PRELOAD, initializer=_init_worker
+        )

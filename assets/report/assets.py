@@ -7,6 +7,7 @@ pool slot; the marts/ml/ai tables it charts are listed as deps for lineage.
 """
 
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
+from pydantic import Field
 
 from brandpulse.config import get_settings
 from brandpulse.report.build import write_reports
@@ -43,6 +44,8 @@ class BrandReportsConfig(Config):
 
     strict: bool = True
     """Fail when a required contract table is missing from the snapshot (else: a warning on the page)."""
+    workers: int = Field(default=2, ge=1)
+    """Processes rendering brands in parallel (charts are CPU-bound matplotlib work)."""
 
 
 @asset(
@@ -57,7 +60,7 @@ class BrandReportsConfig(Config):
 )
 def brand_reports(context: AssetExecutionContext, config: BrandReportsConfig) -> MaterializeResult:
     out = get_settings().reports_dir
-    reports = write_reports(None, out, strict=config.strict)
+    reports = write_reports(None, out, strict=config.strict, workers=config.workers)
     rows = [
         f"| {r.brand} | {sum(r.charts.values())} | {', '.join(r.missing_optional) or '-'} |"
         for r in reports
