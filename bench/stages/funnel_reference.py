@@ -109,7 +109,7 @@ def run(ctx: BenchContext) -> dict:
     # either side's cost. One dbt thread: the models' execution times add up to their cost
     # only when no two of them run at once.
     sql = REFERENCE_SQL.read_text()
-    rounds: list[tuple[dict[str, float], float]] = []
+    rounds: list[tuple[dict[str, float], float, float]] = []
     for _ in range(ROUNDS):
         dbt = run_dbt(ctx, copy, ["run", "--full-refresh", "--threads", "1", "--select", *models])
         if not dbt.ok:
@@ -123,8 +123,8 @@ def run(ctx: BenchContext) -> dict:
                 )  # repo file, not input
         finally:
             con.close()
-        rounds.append((dbt.seconds_by("model"), ref.seconds))
-    model_seconds = min((r[0] for r in rounds), key=lambda m: sum(m.values()))
+        rounds.append((dbt.seconds_by("model"), ref.seconds, dbt.seconds))
+    model_seconds, _, dbt_wall_seconds = min(rounds, key=lambda r: sum(r[0].values()))
     reference_seconds = min(r[1] for r in rounds)
 
     con = db.connect(copy)
@@ -142,7 +142,7 @@ def run(ctx: BenchContext) -> dict:
             "per_model_seconds": {
                 k: round(v, 3) for k, v in sorted(model_seconds.items(), key=lambda kv: -kv[1])
             },
-            "dbt_wall_seconds": round(dbt.seconds, 3),
+            "dbt_wall_seconds": round(dbt_wall_seconds, 3),  # of the best models round
             "reference_seconds": round(reference_seconds, 3),
             "rounds": ROUNDS,
             "models_seconds_each": [round(sum(r[0].values()), 3) for r in rounds],
