@@ -6,8 +6,11 @@ warehouse is built once per session by conftest.py.
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime
+from pathlib import Path
 
+import duckdb
 import pytest
 import streams
 from conftest import Warehouse
@@ -366,6 +369,40 @@ def test_definition_errors(core_warehouse: Warehouse) -> None:
         ("cohorts", "ret", "bad1", "Broken cohort", "invalid_definition"),
         ("segments", None, None, None, "invalid_json"),
     ]
+
+
+# --- generic tests ----------------------------------------------------------------
+
+
+def test_unique_combination_test_finds_every_repeated_key(
+    core_warehouse: Warehouse, data_dir: Path, tmp_path: Path
+) -> None:
+    """The compiled dbt test (hash pre-grouping on DuckDB) reports exactly the repeated
+    keys, NULL parts grouped alike, and nothing on the clean table."""
+    compiled = data_dir / f"target-{core_warehouse.path.stem}" / "compiled"
+    (sql_file,) = compiled.rglob("core_unique_combination_int_sessions_brand_id__session_id*.sql")
+    sql = sql_file.read_text()
+    copy = tmp_path / core_warehouse.path.name  # same name: the SQL names its catalog
+    shutil.copy(core_warehouse.path, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        assert con.execute(sql).fetchall() == []
+        (brand, session) = con.execute(
+            "select brand_id, session_id from intermediate.int_sessions order by all limit 1"
+        ).fetchone()
+        con.execute(
+            "insert into intermediate.int_sessions "
+            "select * from intermediate.int_sessions where brand_id = ? and session_id = ?",
+            [brand, session],
+        )
+        con.execute(
+            "insert into intermediate.int_sessions by name "
+            "select 'zz' as brand_id, null as session_id from range(2)"
+        )
+        found = sorted(con.execute(sql).fetchall(), key=str)
+    finally:
+        con.close()
+    assert found == sorted([(brand, session, 2), ("zz", None, 2)], key=str)
 
 
 # --- incremental = full refresh ---------------------------------------------------
