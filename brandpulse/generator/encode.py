@@ -64,10 +64,23 @@ def _flatten(df: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(cols)
 
 
+CHUNK_ROWS = 250_000
+"""Rows encoded at a time: a row's text depends on that row only, and the encoder's
+intermediate frames (flattened columns, groups) then stay a chunk's size."""
+
+
 def json_lines(df: pl.DataFrame) -> pl.Series:
     """One JSON object per row of `df` (all its columns, in order), nulls omitted."""
     if df.height == 0:
         return pl.Series("line", [], dtype=pl.String)
+    if df.height > CHUNK_ROWS:
+        return pl.concat(
+            [_json_lines(df.slice(start, CHUNK_ROWS)) for start in range(0, df.height, CHUNK_ROWS)]
+        )
+    return _json_lines(df)
+
+
+def _json_lines(df: pl.DataFrame) -> pl.Series:
     flat = _flatten(df)
     if flat.width > 63:
         fields = [(name, name, dtype) for name, dtype in df.schema.items()]
