@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bench.regression import GIB, SPECS, fmt
+from brandpulse.config import get_settings
 
 PACKAGES = (
     "duckdb",
@@ -54,6 +55,7 @@ def machine_info() -> dict:
         "os": platform.platform(),
         "python": platform.python_version(),
         "versions": versions,
+        "duckdb_memory_limit": get_settings().duckdb_memory_limit,
     }
 
 
@@ -107,6 +109,7 @@ def _key_numbers(name: str, m: dict) -> str:
             f"1 day {_secs(m.get('incremental_build_seconds'))} (models {_secs(m.get('incremental_model_seconds'))}) "
             f"vs full {_secs(m.get('full_build_seconds'))} (models {_secs(m.get('full_build_model_seconds'))}); "
             f"dbt fixed cost {_secs(m.get('dbt_fixed_seconds'))} (re-parse {_secs(m.get('dbt_parse_seconds'))}); "
+            f"the same day on empty event tables {_secs(m.get('empty_day_build_seconds'))}; "
             f"incremental models {_secs(m.get('incremental_layer_day_seconds'))} vs "
             f"{_secs(m.get('incremental_layer_full_seconds'))} in full, models rebuilt in full "
             f"{_secs(m.get('rebuilt_models_day_seconds'))}"
@@ -239,7 +242,8 @@ def render_markdown(report: dict) -> str:
         "",
         f"{m['cpu']}, {m['logical_cores']} logical / {m['physical_cores']} physical cores, {gib(m['ram_bytes'])} RAM, "
         f"{m['os']}, Python {m['python']}; "
-        + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v),
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
+        + f"; DuckDB memory_limit {m.get('duckdb_memory_limit', 'n/a')}",
         "",
     ]
     return "\n".join(lines)

@@ -12,7 +12,10 @@ next to it, and so is the ratio of both beyond dbt's fixed cost (`dbt_fixed_seco
 same `dbt build --vars` with no node selected, start-up plus the full re-parse that new
 vars force), which no incremental design can go below. The fixed cost is split into the
 re-parse (`dbt_parse_seconds`: the floor minus the same call once more, now with dbt's
-partial parse) and the rest (Python imports, manifest, artifacts).
+partial parse) and the rest (Python imports, manifest, artifacts). dbt's whole cost of
+such a run is measured too (`empty_day_build_seconds`): the same day's call on a
+warehouse whose event sources are empty (every node, test and hook runs, on no rows);
+the day beyond it is the part that processes data.
 
 The day's model time is also split by layer: the incremental models (events and the
 person-level tables kept over a watermark, `incremental_layer_*`) against their own
@@ -45,6 +48,30 @@ def layer_seconds(per_model: dict[str, float], incremental: set[str]) -> tuple[f
     """(seconds of the incremental models, seconds of every other model) of one build."""
     inc = sum(v for k, v in per_model.items() if k in incremental)
     return inc, sum(per_model.values()) - inc
+
+
+def run_empty_day(ctx: BenchContext, build_args: list[str], empty_landing) -> float | None:
+    """Seconds of the same day's `dbt build` on a warehouse whose event sources are empty
+    (same brands and definitions, every model built once before): dbt's whole cost of a
+    run of this project (start-up, re-parse, every node's and test's overhead, the
+    hooks) with no data to process. None when a build fails."""
+    from brandpulse import db
+    from brandpulse.ingest import PARTITIONED_SOURCES, load_partitions
+
+    warehouse = ctx.warehouse("incremental_empty")
+    copy_database(ctx.state["raw_only"], warehouse)
+    con = db.connect(warehouse)
+    try:
+        for source in PARTITIONED_SOURCES:
+            load_partitions(con, source.name, ctx.all_days(), empty_landing)
+    finally:
+        con.close()
+    try:
+        setup = run_dbt(ctx, warehouse, ["build", "--full-refresh", *DBT_PRODUCTION_BUILD_FLAGS])
+        day = run_dbt(ctx, warehouse, build_args) if setup.ok else None
+    finally:
+        warehouse.unlink(missing_ok=True)
+    return round(day.seconds, 3) if day is not None and day.ok else None
 
 
 def run(ctx: BenchContext) -> dict:
@@ -94,6 +121,7 @@ def run(ctx: BenchContext) -> dict:
     floor = run_dbt(ctx, warehouse, [*build_args, "--no-partial-parse", "--select", NO_NODES])
     floor_parsed = run_dbt(ctx, warehouse, [*build_args, "--select", NO_NODES])
     warehouse.unlink(missing_ok=True)
+    empty_day = run_empty_day(ctx, build_args, empty)
 
     inc = incremental.summary()
     if incremental.timed_out:
@@ -118,6 +146,7 @@ def run(ctx: BenchContext) -> dict:
             "incremental_build_seconds": inc["wall_seconds"],
             "dbt_fixed_seconds": round(floor.seconds, 3) if floor.ok else None,
             "dbt_parse_seconds": round(parse, 3) if parse is not None else None,
+            "empty_day_build_seconds": empty_day,
             "incremental_layer_models": sorted(incremental_models),
             "incremental_layer_day_seconds": None if incremental.timed_out else round(layer_day, 3),
             "incremental_layer_full_seconds": round(layer_full, 3) if incremental_models else None,

@@ -33,6 +33,7 @@ def test_ratios_from_stage_metrics():
             "incremental_model_seconds": 1.0,
             "full_build_model_seconds": 40.0,
             "dbt_fixed_seconds": 6.0,
+            "empty_day_build_seconds": 7.2,
             "incremental_layer_day_seconds": 0.5,
             "incremental_layer_full_seconds": 20.0,
         },
@@ -44,6 +45,8 @@ def test_ratios_from_stage_metrics():
     assert r["incremental_vs_full"] == pytest.approx(0.1)
     assert r["incremental_vs_full_models"] == pytest.approx(0.025)
     assert r["incremental_vs_full_beyond_fixed"] == pytest.approx(3.0 / 84.0)
+    assert r["empty_day_vs_full"] == pytest.approx(0.08)
+    assert r["incremental_data_vs_full"] == pytest.approx(0.02)
     assert r["incremental_layer_vs_full"] == pytest.approx(0.025)
     assert r["dagster_vs_direct"] == pytest.approx(1.3)
 
@@ -55,6 +58,7 @@ def test_missing_or_zero_side_gives_no_ratio():
     assert r["ingest_vs_plain"] is None
     assert r["funnel_vs_reference"] is None  # stage absent
     assert r["incremental_vs_full_beyond_fixed"] is None
+    assert r["incremental_data_vs_full"] is None
     assert safe_ratio(None, 3.0) is None
     assert safe_ratio(1.0, 4.0) == 0.25
 
@@ -97,7 +101,8 @@ def test_target_miss_is_reported_with_its_distance():
 
 def test_memory_target_only_at_10m_and_forecast_only_at_100_brands():
     stages = {
-        "_run": {"peak_rss_bytes": 5 * GIB},
+        "_run": {"peak_rss_bytes": 20 * GIB},  # the generator's: not the build's
+        "dbt_build": {"peak_rss_bytes": 5 * GIB},
         **_stages(analytics={"synthetic_forecast_seconds": 12.0, "synthetic_brands": 100}),
     }
     at_1m = {t.name: t for t in check_targets({}, stages, 1_000_000)}
@@ -173,3 +178,17 @@ def test_orchestration_runs_every_ingest_and_dbt_asset_of_the_warehouse_job():
     selected = set(selected_asset_keys())
     assert dbt_keys and dbt_keys <= selected
     assert {"staging", "intermediate", "marts", "raw"} <= {k.path[0] for k in selected}
+
+
+def test_memory_budget_applies_at_10m_unless_a_limit_is_set():
+    from bench.run import MEMORY_BUDGET_LIMIT, apply_memory_budget
+
+    env: dict[str, str] = {}
+    assert apply_memory_budget(1_000_000, env) is None and env == {}
+    assert apply_memory_budget(10_000_000, env) == MEMORY_BUDGET_LIMIT
+    assert env["BRANDPULSE_DUCKDB_MEMORY_LIMIT"] == MEMORY_BUDGET_LIMIT
+    mine = {"BRANDPULSE_DUCKDB_MEMORY_LIMIT": "8GB"}
+    assert (
+        apply_memory_budget(10_000_000, mine) is None
+        and mine["BRANDPULSE_DUCKDB_MEMORY_LIMIT"] == "8GB"
+    )
