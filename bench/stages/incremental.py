@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 from bench.measure import timed
 from bench.stages import BenchContext, StageSkipped, copy_database
@@ -50,7 +51,7 @@ def layer_seconds(per_model: dict[str, float], incremental: set[str]) -> tuple[f
     return inc, sum(per_model.values()) - inc
 
 
-def run_empty_day(ctx: BenchContext, build_args: list[str], empty_landing) -> float | None:
+def run_empty_day(ctx: BenchContext, build_args: list[str], empty_landing: Path) -> float | None:
     """Seconds of the same day's `dbt build` on a warehouse whose event sources are empty
     (same brands and definitions, every model built once before): dbt's whole cost of a
     run of this project (start-up, re-parse, every node's and test's overhead, the

@@ -151,8 +151,8 @@ def generate(
     parts = [_brand_data(params, b, n) for b, n in zip(brand_list, per_brand, strict=True)]
     events = pl.concat([p[0] for p in parts])
     plans = {b.index: p[4] for b, p in zip(brand_list, parts, strict=True)}
-    # the brands' event frames are in `events` now: drop them (memory grows ~2.4 GiB per
-    # million events otherwise; the bench generates 10M in one process)
+    # the brands' event frames are in `events` now: drop them, not a second copy of every
+    # event for the rest of the run (the bench generates 10M in one process)
     parts = [(None, *p[1:]) for p in parts]
     say(
         f"planned {events.height:,} events for {persons:,} persons in {brands} brands ({time.perf_counter() - t0:.1f}s)"
