@@ -226,6 +226,17 @@ def render_markdown(report: dict) -> str:
         lines += ["", "## Slowest dbt models (full build)", "", "| model | seconds |", "|---|---|"]
         lines += [f"| {k} | {v:.2f} |" for k, v in list(top.items())[:10]]
 
+    work = ((stages.get("incremental") or {}).get("metrics") or {}).get("day_data_work_top_nodes")
+    if work:
+        lines += [
+            "",
+            "## Where one incremental day's data work goes",
+            "",
+            "| node | seconds beyond the same node on empty tables |",
+            "|---|---|",
+        ]
+        lines += [f"| {k} | {v:.2f} |" for k, v in list(work.items())[:10]]
+
     problems = []
     for name, stage in stages.items():
         if stage.get("error"):

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from bench.measure import timed
 from bench.stages import BenchContext, StageSkipped, copy_database
-from bench.stages.dbt_build import run_dbt
+from bench.stages.dbt_build import DbtRun, run_dbt
 from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS
 
 NO_NODES = "tag:bench_selects_nothing"
@@ -51,11 +51,26 @@ def layer_seconds(per_model: dict[str, float], incremental: set[str]) -> tuple[f
     return inc, sum(per_model.values()) - inc
 
 
-def run_empty_day(ctx: BenchContext, build_args: list[str], empty_landing: Path) -> float | None:
-    """Seconds of the same day's `dbt build` on a warehouse whose event sources are empty
-    (same brands and definitions, every model built once before): dbt's whole cost of a
-    run of this project (start-up, re-parse, every node's and test's overhead, the
-    hooks) with no data to process. None when a build fails."""
+def data_work_by_node(
+    day: dict[str, float], empty: dict[str, float], top: int = 15
+) -> dict[str, float]:
+    """The nodes whose day took longest beyond the same node on empty tables: where the
+    day's data work goes (largest first)."""
+    work = {name: seconds - empty.get(name, 0.0) for name, seconds in day.items()}
+    ranked = sorted(work.items(), key=lambda kv: -kv[1])[:top]
+    return {name: round(seconds, 3) for name, seconds in ranked}
+
+
+def node_seconds(run: DbtRun) -> dict[str, float]:
+    """Execution seconds of every model and data test of a run, by node name."""
+    return {**run.seconds_by("model"), **run.seconds_by("test")}
+
+
+def run_empty_day(ctx: BenchContext, build_args: list[str], empty_landing: Path) -> DbtRun | None:
+    """The same day's `dbt build` on a warehouse whose event sources are empty (same
+    brands and definitions, every model built once before): dbt's whole cost of a run of
+    this project (start-up, re-parse, every node's and test's overhead, the hooks) with
+    no data to process. None when a build fails."""
     from brandpulse import db
     from brandpulse.ingest import PARTITIONED_SOURCES, load_partitions
 
@@ -72,7 +87,7 @@ def run_empty_day(ctx: BenchContext, build_args: list[str], empty_landing: Path)
         day = run_dbt(ctx, warehouse, build_args) if setup.ok else None
     finally:
         warehouse.unlink(missing_ok=True)
-    return round(day.seconds, 3) if day is not None and day.ok else None
+    return day if day is not None and day.ok else None
 
 
 def run(ctx: BenchContext) -> dict:
@@ -147,7 +162,12 @@ def run(ctx: BenchContext) -> dict:
             "incremental_build_seconds": inc["wall_seconds"],
             "dbt_fixed_seconds": round(floor.seconds, 3) if floor.ok else None,
             "dbt_parse_seconds": round(parse, 3) if parse is not None else None,
-            "empty_day_build_seconds": empty_day,
+            "empty_day_build_seconds": round(empty_day.seconds, 3) if empty_day else None,
+            "day_data_work_top_nodes": (
+                data_work_by_node(node_seconds(incremental), node_seconds(empty_day))
+                if empty_day and not incremental.timed_out
+                else None
+            ),
             "incremental_layer_models": sorted(incremental_models),
             "incremental_layer_day_seconds": None if incremental.timed_out else round(layer_day, 3),
             "incremental_layer_full_seconds": round(layer_full, 3) if incremental_models else None,

@@ -80,3 +80,16 @@ def test_markdown_says_why_nothing_was_compared():
         _report([], note="baseline is for size e20000-b4-d30-s7, this run is 1m: not compared")
     )
     assert "not compared" in md.split("## FLAGGED")[1]
+
+
+def test_markdown_shows_where_the_days_data_work_goes_and_the_memory_limit():
+    report = _report([])
+    report["machine"]["duckdb_memory_limit"] = "2.5GB"
+    report["stages"]["incremental"] = {
+        "seconds": 60.0,
+        "metrics": {"day_data_work_top_nodes": {"int_funnel_counted_steps": 5.43, "rfm": 0.7}},
+    }
+    md = render_markdown(report)
+    work = md.split("## Where one incremental day's data work goes")[1].split("##")[0]
+    assert "| int_funnel_counted_steps | 5.43 |" in work and "| rfm | 0.70 |" in work
+    assert md.rstrip().endswith("DuckDB memory_limit 2.5GB")

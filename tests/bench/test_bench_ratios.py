@@ -16,7 +16,7 @@ from bench.regression import (
 )
 from bench.sizes import parse_size
 from bench.stages.funnel_reference import funnel_models
-from bench.stages.incremental import layer_seconds, split_days
+from bench.stages.incremental import data_work_by_node, layer_seconds, split_days
 
 
 def _stages(**metrics_by_stage: dict) -> dict:
@@ -192,3 +192,10 @@ def test_memory_budget_applies_at_10m_unless_a_limit_is_set():
         apply_memory_budget(10_000_000, mine) is None
         and mine["BRANDPULSE_DUCKDB_MEMORY_LIMIT"] == "8GB"
     )
+
+
+def test_data_work_by_node_ranks_the_time_beyond_empty_tables():
+    day = {"int_events_resolved": 3.0, "rfm": 0.5, "stg_raw__events": 0.1, "unique_x": 1.0}
+    empty = {"int_events_resolved": 0.2, "rfm": 0.1, "stg_raw__events": 0.1, "unique_x": 0.05}
+    assert data_work_by_node(day, empty, top=2) == {"int_events_resolved": 2.8, "unique_x": 0.95}
+    assert data_work_by_node({"new_model": 1.0}, {}) == {"new_model": 1.0}
