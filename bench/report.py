@@ -136,6 +136,14 @@ def _key_numbers(name: str, m: dict) -> str:
     return ""
 
 
+def _seconds_table(title: str, header: str, seconds: dict | None, top: int = 10) -> list[str]:
+    """A `## title` section listing the first `top` (name, seconds) pairs; none if empty."""
+    if not seconds:
+        return []
+    rows = [f"| {k} | {v:.2f} |" for k, v in list(seconds.items())[:top]]
+    return ["", f"## {title}", "", header, "|---|---|", *rows]
+
+
 def render_markdown(report: dict) -> str:
     size, stages, ratios = report["size"], report["stages"], report["ratios"]
     base = (report.get("regression") or {}).get("baseline_ratios") or {}
@@ -221,21 +229,16 @@ def render_markdown(report: dict) -> str:
         f"| whole run | | {_secs(run.get('seconds'))} | {gib(run.get('peak_rss_bytes'))} | |"
     )
 
-    top = ((stages.get("dbt_build") or {}).get("metrics") or {}).get("top_models") or {}
-    if top:
-        lines += ["", "## Slowest dbt models (full build)", "", "| model | seconds |", "|---|---|"]
-        lines += [f"| {k} | {v:.2f} |" for k, v in list(top.items())[:10]]
-
-    work = ((stages.get("incremental") or {}).get("metrics") or {}).get("day_data_work_top_nodes")
-    if work:
-        lines += [
-            "",
-            "## Where one incremental day's data work goes",
-            "",
-            "| node | seconds beyond the same node on empty tables |",
-            "|---|---|",
-        ]
-        lines += [f"| {k} | {v:.2f} |" for k, v in list(work.items())[:10]]
+    lines += _seconds_table(
+        "Slowest dbt models (full build)",
+        "| model | seconds |",
+        ((stages.get("dbt_build") or {}).get("metrics") or {}).get("top_models"),
+    )
+    lines += _seconds_table(
+        "Where one incremental day's data work goes",
+        "| node | seconds beyond the same node on empty tables |",
+        ((stages.get("incremental") or {}).get("metrics") or {}).get("day_data_work_top_nodes"),
+    )
 
     problems = []
     for name, stage in stages.items():

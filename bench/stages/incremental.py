@@ -66,22 +66,30 @@ def node_seconds(run: DbtRun) -> dict[str, float]:
     return {**run.seconds_by("model"), **run.seconds_by("test")}
 
 
+def load_days(warehouse: Path, days: list, landing: Path) -> int:
+    """Replace `days` of every partitioned source of `warehouse` from `landing` (a landing
+    folder without files empties them); the rows loaded."""
+    from brandpulse import db
+    from brandpulse.ingest import PARTITIONED_SOURCES, load_partitions
+
+    con = db.connect(warehouse)
+    try:
+        return sum(
+            load_partitions(con, s.name, days, landing).total("rows_loaded")
+            for s in PARTITIONED_SOURCES
+        )
+    finally:
+        con.close()
+
+
 def run_empty_day(ctx: BenchContext, build_args: list[str], empty_landing: Path) -> DbtRun | None:
     """The same day's `dbt build` on a warehouse whose event sources are empty (same
     brands and definitions, every model built once before): dbt's whole cost of a run of
     this project (start-up, re-parse, every node's and test's overhead, the hooks) with
     no data to process. None when a build fails."""
-    from brandpulse import db
-    from brandpulse.ingest import PARTITIONED_SOURCES, load_partitions
-
     warehouse = ctx.warehouse("incremental_empty")
     copy_database(ctx.state["raw_only"], warehouse)
-    con = db.connect(warehouse)
-    try:
-        for source in PARTITIONED_SOURCES:
-            load_partitions(con, source.name, ctx.all_days(), empty_landing)
-    finally:
-        con.close()
+    load_days(warehouse, ctx.all_days(), empty_landing)
     try:
         setup = run_dbt(ctx, warehouse, ["build", "--full-refresh", *DBT_PRODUCTION_BUILD_FLAGS])
         day = run_dbt(ctx, warehouse, build_args) if setup.ok else None
@@ -91,9 +99,6 @@ def run_empty_day(ctx: BenchContext, build_args: list[str], empty_landing: Path)
 
 
 def run(ctx: BenchContext) -> dict:
-    from brandpulse import db
-    from brandpulse.ingest import PARTITIONED_SOURCES, load_partitions
-
     full = ctx.state.get("full_build")
     if ctx.state.get("raw_only") is None or full is None:
         raise StageSkipped("needs the ingest and dbt build stages")
@@ -103,12 +108,7 @@ def run(ctx: BenchContext) -> dict:
     copy_database(ctx.state["raw_only"], warehouse)
     empty = ctx.work / "empty_landing"
     empty.mkdir(exist_ok=True)
-    con = db.connect(warehouse)
-    try:
-        for source in PARTITIONED_SOURCES:
-            load_partitions(con, source.name, [new_day, *left_out], empty)
-    finally:
-        con.close()
+    load_days(warehouse, [new_day, *left_out], empty)
 
     base_build = run_dbt(ctx, warehouse, ["build", "--full-refresh", *DBT_PRODUCTION_BUILD_FLAGS])
     if not base_build.ok:
@@ -117,15 +117,8 @@ def run(ctx: BenchContext) -> dict:
             + (", ".join(f["node"] for f in base_build.failures()) or base_build.output_tail)
         )
 
-    con = db.connect(warehouse)
-    try:
-        with timed() as load:
-            rows = sum(
-                load_partitions(con, s.name, [new_day], ctx.landing).total("rows_loaded")
-                for s in PARTITIONED_SOURCES
-            )
-    finally:
-        con.close()
+    with timed() as load:
+        rows = load_days(warehouse, [new_day], ctx.landing)
     window = {
         "min_date": new_day.isoformat(),
         "max_date": (new_day + timedelta(days=1)).isoformat(),

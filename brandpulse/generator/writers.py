@@ -87,8 +87,8 @@ def write_event_partitions(
                 seen.add(x)
                 good += 1
         folder = partition_dir(landing, "events", day)
+        idx = [x for x in items if not isinstance(x, Bad)]
         if fmt == "parquet":
-            idx = [x for x in items if not isinstance(x, Bad)]
             path = folder / "part-0000.parquet"
             folder.mkdir(parents=True, exist_ok=True)
             parquet_frame[idx].write_parquet(path, compression="zstd")
@@ -101,7 +101,7 @@ def write_event_partitions(
             path = folder / ("part-0000.jsonl.gz" if gz else "part-0000.jsonl")
             # this partition's lines only: Python strings of every event at once cost
             # ~0.4 GiB per million events
-            text = iter(lines.gather([x for x in items if not isinstance(x, Bad)]).to_list())
+            text = iter(lines.gather(idx).to_list())
             write_lines(path, [x.text if isinstance(x, Bad) else next(text) for x in items], gz)
             records.append(_record(landing, path, len(items), good, dups, bad))
     return records
