@@ -14,9 +14,6 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONUNBUFFERED := 1
 
-DBT := $(BIN)/dbt --quiet
-DBT_DIRS := --project-dir dbt_project --profiles-dir dbt_project
-
 .PHONY: setup run test ui lint format bench notebooks report manifest clean help
 
 help:
@@ -39,10 +36,12 @@ $(STAMP): pyproject.toml uv.lock
 
 setup: $(STAMP) manifest
 
-# dagster-dbt reads target/manifest.json at import: produce it (prepare_if_dev only runs under dagster dev).
+# dagster-dbt reads target/manifest.json at import: produce it (prepare_if_dev only runs under
+# dagster dev). Parsed with the settings' warehouse path, as the Dagster runs see it, so their
+# dbt steps reuse dbt's partial-parse state instead of re-parsing the project (brandpulse/dbt_cli.py).
 manifest: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)
-	$(DBT) parse $(DBT_DIRS)
+	$(BIN)/python -m brandpulse.dbt_cli
 
 run: setup
 	$(BIN)/python -m pipelines.run

@@ -12,11 +12,8 @@ with the rest, so the two dbt steps never wait on each other.
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
@@ -28,36 +25,18 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, DBT_PROJECT_DIR, get_settings
+from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, DBT_PROJECT_DIR
+from brandpulse.dbt_cli import dbt_executable, parse_project
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def dbt_executable() -> str:
-    """The venv's dbt next to this interpreter, so it is found without PATH set up."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
-
-
 def ensure_manifest() -> None:
-    """Parse the project when no manifest exists yet (tests and CI run `dbt parse` first)."""
-    if dbt_project.manifest_path.exists():
-        return
-    subprocess.run(
-        [
-            dbt_executable(),
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        check=True,
-        env={**os.environ, **get_settings().env()},
-    )
+    """Parse the project when no manifest exists yet (`make setup` parses it first)."""
+    if not dbt_project.manifest_path.exists():
+        parse_project()
 
 
 ensure_manifest()

@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.measure import timed
 from bench.stages import BenchContext, StageSkipped
 from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, DBT_PROJECT_DIR, REPO_ROOT
-
-
-def dbt_executable() -> str:
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
+from brandpulse.dbt_cli import dbt_executable
 
 
 @dataclass

@@ -97,10 +97,10 @@ def step_seconds(entries) -> dict[str, float]:
 
 def _direct(first: str, last: str) -> dict:
     t0 = time.perf_counter()
-    from bench.stages.dbt_build import dbt_executable
     from bench.stages.ingest import load_everything
     from brandpulse import db
     from brandpulse.config import get_settings
+    from brandpulse.dbt_cli import dbt_executable
 
     imported = time.perf_counter() - t0
     settings = get_settings()

@@ -417,6 +417,9 @@ COMPARED = {
     "intermediate.int_cohort_members": (
         "select * exclude (_events_watermark) from intermediate.int_cohort_members"
     ),
+    "intermediate.int_person_days": (
+        "select * exclude (_events_watermark) from intermediate.int_person_days"
+    ),
     "intermediate.int_person_features": "select * from intermediate.int_person_features",
     "intermediate.int_brands": "select * from intermediate.int_brands",
     "marts.cohort_retention": "select * from marts.cohort_retention",

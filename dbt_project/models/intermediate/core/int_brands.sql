@@ -4,13 +4,13 @@
 with events as (
     select
         brand_id,
-        min(occurred_at) as first_event_at,
-        max(occurred_at) as last_event_at,
+        min(first_event_at) as first_event_at,
+        max(last_event_at) as last_event_at,
         min(event_day) as first_event_day,
         max(event_day) as last_event_day,
-        count(*) as events,
+        cast(sum(events) as bigint) as events,
         count(distinct person_id) as persons
-    from {{ ref('int_events_resolved') }}
+    from {{ ref('int_person_days') }}
     group by brand_id
 ),
 

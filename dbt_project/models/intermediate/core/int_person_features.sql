@@ -42,15 +42,15 @@ ai_requests as (
     group by 1, 2
 ),
 
--- The events are read twice rather than materialized once: each read takes only the
--- columns it needs, and the named counts only the events with a referenced name.
+-- Event counts from the person-days; the named counts read only the events with a
+-- referenced name.
 event_counts as (
     select
         e.brand_id,
         e.person_id,
-        count(case when {{ dbt.datediff('e.event_day', 'b.last_event_day', 'day') }} <= 6 then 1 end) as events_7d,
-        count(case when {{ dbt.datediff('e.event_day', 'b.last_event_day', 'day') }} <= 29 then 1 end) as events_30d
-    from {{ ref('int_events_resolved') }} as e
+        sum(case when {{ dbt.datediff('e.event_day', 'b.last_event_day', 'day') }} <= 6 then e.events end) as events_7d,
+        sum(e.events) as events_30d
+    from {{ ref('int_person_days') }} as e
     inner join brands as b on b.brand_id = e.brand_id
     where {{ dbt.datediff('e.event_day', 'b.last_event_day', 'day') }} <= 29
     group by e.brand_id, e.person_id

@@ -19,10 +19,10 @@ revenue_periods as (
         e.person_id,
         {{ core_period_start('d.grain', 'e.event_day') }} as revenue_period,
         sum(e.revenue) as revenue,
-        count(*) as orders
+        sum(e.orders) as orders
     from definitions as d
-    inner join {{ ref('int_events_resolved') }} as e
-        on e.brand_id = d.brand_id and e.revenue > 0
+    inner join {{ ref('int_person_days') }} as e
+        on e.brand_id = d.brand_id and e.orders > 0
     group by 1, 2, 3, 4
 ),
 

@@ -19,10 +19,11 @@ brands as (
 ),
 
 -- Distinct days first (a person has many events a day), then the period of each day:
--- active days for cohorts returning on any event, days with the event for the others.
+-- active days (int_person_days) for cohorts returning on any event, days with the event
+-- for the others.
 active_days as (
-    select distinct brand_id, person_id, event_day
-    from {{ ref('int_events_resolved') }}
+    select brand_id, person_id, event_day
+    from {{ ref('int_person_days') }}
 ),
 
 return_event_days as (

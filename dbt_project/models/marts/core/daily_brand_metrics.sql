@@ -11,11 +11,11 @@ event_days as (
     select
         brand_id,
         event_day as day,
-        count(distinct person_id) as active_persons,
-        count(*) as events,
-        sum(case when revenue > 0 then 1 else 0 end) as orders,
-        coalesce(sum(revenue), 0) as revenue
-    from {{ ref('int_events_resolved') }}
+        count(*) as active_persons,
+        sum(events) as events,
+        sum(orders) as orders,
+        sum(revenue) as revenue
+    from {{ ref('int_person_days') }}
     group by brand_id, event_day
 ),
 

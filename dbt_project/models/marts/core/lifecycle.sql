@@ -5,8 +5,8 @@
 {{ config(contract={'enforced': true}) }}
 
 with active as (
-    select distinct brand_id, person_id, event_day as day
-    from {{ ref('int_events_resolved') }}
+    select brand_id, person_id, event_day as day
+    from {{ ref('int_person_days') }}
 ),
 
 bounds as (

@@ -4,6 +4,9 @@
 -- for unordered funnels the k-th completed step in time (conversion times of
 -- unordered funnels are between consecutive completed steps). Both are computed by
 -- int_funnel_counted_steps (on its integer keys); this mart drops excluded persons.
+-- A view: a filter of that (incremental) table, so no run rewrites a copy of it.
+{{ config(materialized='view') }}
+
 select
     brand_id,
     funnel_id,
