@@ -85,7 +85,7 @@ def incremental_warehouse(data_dir: Path) -> Iterator[Warehouse]:
 
     Batch 2 runs like Dagster does: the partitioned group with the partition window as
     vars, then the rest in a second dbt invocation. Between batches raw rows of brand
-    `inc` are re-ingested and removed, its timezone and a cohort definition change, and
+    `inc` are re-ingested and removed, its timezone (twice) and a cohort definition change, and
     funnel definitions change, appear and disappear (streams.INC_EARLIER_FUNNELS).
     """
     path = data_dir / "incremental.duckdb"
@@ -119,10 +119,14 @@ def incremental_warehouse(data_dir: Path) -> Iterator[Warehouse]:
         try:
             removed_rows = [e for e, _, removed in streams.INC_EARLIER_EVENTS if removed == batch]
             reingest_partitions(con, removed_rows)
-            if batch == 2:
+            if batch in (2, 3):
                 con.execute("DELETE FROM raw.brands WHERE brand_id = 'inc'")
                 insert_rows(
-                    con, "raw.brands", [b for b in streams.BRANDS if b["brand_id"] == "inc"]
+                    con,
+                    "raw.brands",
+                    [streams.INC_MIDDLE_BRAND]
+                    if batch == 2
+                    else [b for b in streams.BRANDS if b["brand_id"] == "inc"],
                 )
             if batch == 3:
                 con.execute("DELETE FROM raw.cohorts WHERE brand_id = 'inc'")

@@ -2,9 +2,9 @@
 
 Brands: `acme` (UTC: identity, sessions, daily metrics, collaboration), `tokyo`
 (Asia/Tokyo: local days and Monday weeks), `ret` (UTC: retention), `life` (UTC:
-lifecycle), `rfm` (UTC: RFM and segments), `inc` (America/New_York: what only the
-incremental runs see change: reloaded and removed raw rows, a timezone and a cohort
-definition changed, a shared session changing owner), plus randomized `rnd_*` brands
+lifecycle), `rfm` (UTC: RFM and segments), `inc` (America/Los_Angeles: what only the
+incremental runs see change: reloaded and removed raw rows, two timezone changes and a
+cohort definition changed, a shared session changing owner), plus randomized `rnd_*` brands
 that are compared with the pure-Python reference in reference.py.
 """
 
@@ -78,7 +78,7 @@ BRANDS = [
     brand("rfm", "UTC"),
     brand("rnd_utc", "UTC"),
     brand("rnd_ny", "America/New_York"),
-    brand("inc", "America/New_York"),
+    brand("inc", "America/Los_Angeles"),
 ]
 
 ACME_EVENTS = [
@@ -144,6 +144,10 @@ TOKYO_EVENTS = [
 INC_EVENTS = [
     # NY 08-02 23:00: its brand-local day moves when the timezone changes (batch 2).
     event("inc", "x14", "page_view", "2026-08-03 03:00:00", user="v1"),
+    # v8's only event: NY 08-06 00:30 in batch 2, LA 08-05 21:30 from batch 3 on. Its person
+    # and derived session stay, so the key log does not list v8: the person-days must
+    # replace v8's 08-06 row, not add one next to it.
+    event("inc", "x17", "page_view", "2026-08-06 04:30:00", user="v8"),
     # Given session SX: v5 owns it (first event) until v2's earlier x3 lands (batch 3);
     # v5 then owns no session, although none of v5's own events changed.
     event("inc", "x1", "page_view", "2026-08-04 10:00:00", user="v5", session="SX"),
@@ -180,6 +184,7 @@ INC_EARLIER_EVENTS = [
     (event("inc", "x16", "page_view", "2026-08-09 09:00:00", user="v7"), 2, 3),
 ]
 INC_EARLIER_BRAND = brand("inc", "UTC")  # until batch 2
+INC_MIDDLE_BRAND = brand("inc", "America/New_York")  # batch 2; BRANDS' Los Angeles from batch 3
 
 
 def _ret(eid: str, name: str, at: str, user: str) -> Row:

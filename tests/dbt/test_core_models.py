@@ -476,12 +476,15 @@ def test_incremental_runs_saw_reloads_removals_and_redefinitions(
     assert batch1["x14"][2] == D("2026-08-03")  # UTC until batch 2
     batch2 = {e: (p, s, d) for e, p, s, d in snaps["inc_batch2"]}
     assert batch2["x5"][0] == "v1" and "x6" not in batch2
-    assert batch2["x14"][2] == D("2026-08-02")  # New York from batch 2 on
+    assert batch2["x14"][2] == D("2026-08-02")  # New York in batch 2
     assert batch2["x8"][1] == batch2["x9"][1]  # x7 in between
     assert "x11" not in batch2  # after the partition's max_date: waits in raw
     batch3 = {e: (p, s, d) for e, p, s, d in snaps["inc_batch3"]}
     assert batch3["x8"][1] != batch3["x9"][1] and "x7" not in batch3
     assert "x11" in batch3
+    # Los Angeles from batch 3 on: v8's only event moves a day back, its session stays
+    assert batch2["x17"][1:] == (batch3["x17"][1], D("2026-08-06"))
+    assert batch3["x17"][2] == D("2026-08-05")
     # x11 was loaded no later than the newest load batch 2 took in: batch 3 finds it by
     # the held-back bound (batch 2's max_date), not as a new load
     [(x11_loaded_at,)] = incremental_warehouse.rows(

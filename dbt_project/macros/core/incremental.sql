@@ -95,12 +95,8 @@
     other events (int_events_resolved), so a logged key that still has events was
     recomputed too. Without a log that covers the consumed watermark (it did not exist,
     or int_events_resolved was rebuilt in full since), the rows whose key has no events
-    or has events stamped after the row's watermark are found from all events.
-    With `day_key` (a model with one row per key and day, int_person_days) rows are stale
-    by (key, day): the days with re-stamped events, and the days of a logged key that
-    have no events left. A logged key may have lost no event at all (the log also holds
-    the persons of renamed sessions), so its other days stay. -#}
-{% macro core_delete_stale_rows(key, day_key=none) -%}
+    or has events stamped after the row's watermark are found from all events. -#}
+{% macro core_delete_stale_rows(key) -%}
     {%- if is_incremental() -%}
     {%- set events = ref('int_events_resolved') -%}
     {%- set log = core_key_log(events) -%}
@@ -127,41 +123,20 @@
     {#- the keys first, in a table of their own: the delete's join is then built on
         them (a handful), not on this table -#}
     {%- set stale_keys = this.identifier ~ '__stale_keys' -%}
-    {%- set keys = [key] + ([day_key] if day_key else []) %}
     create temporary table {{ stale_keys }} as
-    with logged as (
-        select distinct l.brand_id, l.{{ key }}
-        from {{ log }} as l
-        where l._processed_at > ({{ consumed_old }})
-            and l.{{ key }} is not null
-    )
-
-    select e.brand_id{% for k in keys %}, e.{{ k }}{% endfor %}
+    select e.brand_id, e.{{ key }}
     from {{ events }} as e
     where e._processed_at > ({{ consumed_old }})
     union
-    {%- if day_key %}
-    {#- a logged key's days that are left without events (its days that still have
-        events hold events the same run re-stamped: taken above) #}
-    select * from (
-        select t.brand_id, t.{{ key }}, t.{{ day_key }}
-        from {{ this }} as t
-        inner join logged as l on l.brand_id = t.brand_id and l.{{ key }} = t.{{ key }}
-        except
-        select e.brand_id, e.{{ key }}, e.{{ day_key }}
-        from {{ events }} as e
-        inner join logged as l on l.brand_id = e.brand_id and l.{{ key }} = e.{{ key }}
-    ) as emptied
-    {%- else %}
-    select brand_id, {{ key }} from logged
-    {%- endif %};
+    select l.brand_id, l.{{ key }}
+    from {{ log }} as l
+    where l._processed_at > ({{ consumed_old }})
+        and l.{{ key }} is not null;
 
     delete from {{ this }} as t
     using {{ stale_keys }} as k
     where k.brand_id = t.brand_id
-        {%- for k in keys %}
-        and k.{{ k }} = t.{{ k }}
-        {%- endfor %}
+        and k.{{ key }} = t.{{ key }}
         and t._events_watermark < ({{ core_events_watermark() }});
 
     drop table {{ stale_keys }}
@@ -170,19 +145,12 @@
     where not exists (
         select 1
         from (
-            select
-                brand_id,
-                {{ key }},
-                {% if day_key %}{{ day_key }},{% endif %}
-                max(coalesce(_processed_at, cast('1970-01-01' as timestamp))) as last_processed_at
+            select brand_id, {{ key }}, max(coalesce(_processed_at, cast('1970-01-01' as timestamp))) as last_processed_at
             from {{ events }}
-            group by brand_id, {{ key }}{% if day_key %}, {{ day_key }}{% endif %}
+            group by brand_id, {{ key }}
         ) as e
         where e.brand_id = t.brand_id
             and e.{{ key }} = t.{{ key }}
-            {%- if day_key %}
-            and e.{{ day_key }} = t.{{ day_key }}
-            {%- endif %}
             and e.last_processed_at <= t._events_watermark
     )
     {%- endif -%}

@@ -5,20 +5,20 @@
   cohort_ltv, daily_brand_metrics, the brand dimension, the event-count features) read
   this rollup, several times smaller than the events, instead of the events.
 
-  Incremental by (person, day): a row depends only on that person's events of that day,
-  so a run recomputes just the person-days with an event stamped after the watermark
-  this table has consumed (reading those person-days' events), and the post-hook
-  deletes the rows they replace and every row of a person that lost events (merged into
-  another person, or gone from raw: int_events_resolved's key log). Such a person's
-  remaining events are re-stamped in the same run, so their days are recomputed too.
-  See macros/core/incremental.sql.
+  Incremental over touched persons, like int_persons: a run recomputes every day of the
+  persons with an event stamped after the watermark this table has consumed, and the
+  post-hook deletes their older rows and those of persons that no longer exist. Not by
+  (person, day): a rebuilt event can leave its day without staying with its person or
+  session (a brand's new timezone, a re-ingested event with a corrected time), and the
+  key log only lists persons and sessions that lost events. See
+  macros/core/incremental.sql.
 -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
-        post_hook="{{ core_delete_stale_rows('person_id', day_key='event_day') }}",
+        post_hook="{{ core_delete_stale_rows('person_id') }}",
     )
 }}
 
@@ -30,9 +30,7 @@ with watermark as (
 
 {% if incremental %}
 touched as (
-    select distinct e.brand_id, e.person_id, e.event_day
-    from {{ ref('int_events_resolved') }} as e
-    where e._processed_at > ({{ core_consumed_watermark() }})
+    {{ core_touched_keys('person_id') }}
 ),
 {% endif %}
 
@@ -40,10 +38,7 @@ events as (
     select e.brand_id, e.person_id, e.event_day, e.occurred_at, e.revenue
     from {{ ref('int_events_resolved') }} as e
     {%- if incremental %}
-    inner join touched as t
-        on t.brand_id = e.brand_id
-        and t.person_id = e.person_id
-        and t.event_day = e.event_day
+    inner join touched as t on t.brand_id = e.brand_id and t.person_id = e.person_id
     {%- endif %}
 )
 
