@@ -9,6 +9,7 @@ import duckdb
 
 from brandpulse import db
 from brandpulse.config import get_settings
+from brandpulse.sql_text import qualified
 
 EXAMPLE_QUERY = (
     "SELECT brand_id, step_number, event_name, persons, round(conversion_from_start, 3) AS conv "
@@ -25,15 +26,27 @@ def load_totals(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     ).fetchall()
 
 
-def schema_tables(
+def schema_relations(
     con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]
-) -> list[tuple[str, str, int]]:
-    rows = con.execute(
-        "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() WHERE schema_name IN "
-        f"({', '.join('?' for _ in schemas)}) ORDER BY 1, 2",
+) -> list[tuple[str, str, int, str]]:
+    """(schema, name, rows, kind) of every table and view of `schemas`: a table's row
+    count is DuckDB's estimate (free); a view's is counted (marts such as funnel_persons
+    are views on an intermediate table)."""
+    marks = ", ".join("?" for _ in schemas)
+    tables = con.execute(
+        "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() "
+        f"WHERE schema_name IN ({marks})",
         list(schemas),
     ).fetchall()
-    return [(s, t, n) for s, t, n in rows]
+    views = con.execute(
+        f"SELECT schema_name, view_name FROM duckdb_views() WHERE schema_name IN ({marks})",
+        list(schemas),
+    ).fetchall()
+    counted = [
+        (s, v, con.execute(f"SELECT count(*) FROM {qualified(s, v)}").fetchone()[0], "view")
+        for s, v in views
+    ]
+    return sorted([(s, t, n, "table") for s, t, n in tables] + counted)
 
 
 def render(warehouse: Path) -> str:
@@ -54,10 +67,13 @@ def render(warehouse: Path) -> str:
         if reasons:
             lines.append("\nrejected rows by reason (raw.rejected_rows):")
             lines += [f"  {source:<22}{code:<28}{n:>8,}" for source, code, n in reasons]
-        tables = schema_tables(con, ("marts", "ml", "ai"))
-        if tables:
-            lines.append("\ntables (approximate rows):")
-            lines += [f"  {s}.{t:<40}{n:>10,}" for s, t, n in tables]
+        relations = schema_relations(con, ("marts", "ml", "ai"))
+        if relations:
+            lines.append("\ntables (approximate rows) and views:")
+            lines += [
+                f"  {s}.{t:<40}{n:>10,}{'  (view)' if kind == 'view' else ''}"
+                for s, t, n, kind in relations
+            ]
     lines.append(f"\nwarehouse: {warehouse}")
     lines.append("example query (published snapshot, one brand only):")
     lines.append(f'  .venv/bin/brandpulse query --brand <brand_id> "{EXAMPLE_QUERY}"')
