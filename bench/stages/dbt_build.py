@@ -16,8 +16,8 @@ from pathlib import Path
 
 from bench.measure import timed
 from bench.stages import BenchContext, StageSkipped
-from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, DBT_PROJECT_DIR, REPO_ROOT
-from brandpulse.dbt_cli import dbt_executable
+from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, REPO_ROOT
+from brandpulse.dbt_cli import PROJECT_ARGS, dbt_executable
 
 
 @dataclass
@@ -92,10 +92,7 @@ def run_dbt(
     cmd = [
         dbt_executable(),
         *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
+        *PROJECT_ARGS,
         "--target-path",
         str(target),
         "--log-path",

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 from bench.measure import measure
 from bench.stages import BenchContext, StageSkipped, remove_database
-from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, DBT_PROJECT_DIR, REPO_ROOT
+from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, REPO_ROOT
 
 MARKER = "BENCH_RESULT "
 
@@ -100,7 +100,7 @@ def _direct(first: str, last: str) -> dict:
     from bench.stages.ingest import load_everything
     from brandpulse import db
     from brandpulse.config import get_settings
-    from brandpulse.dbt_cli import dbt_executable
+    from brandpulse.dbt_cli import PROJECT_ARGS, dbt_executable
 
     imported = time.perf_counter() - t0
     settings = get_settings()
@@ -120,10 +120,7 @@ def _direct(first: str, last: str) -> dict:
             *DBT_PRODUCTION_BUILD_FLAGS,
             "--vars",
             json.dumps(window),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
+            *PROJECT_ARGS,
         ],
         cwd=REPO_ROOT,
         capture_output=True,
