@@ -16,3 +16,17 @@
 {% macro brand_day(ts, tz) -%}
     cast({{ to_brand_local(ts, tz) }} as date)
 {%- endmacro %}
+
+{#- Seconds from UTC timestamp `a` to `b`, with the sub-second part (datediff('second')
+    counts second boundaries crossed, not elapsed time). -#}
+{% macro seconds_between(a, b) -%}
+    {{ return(adapter.dispatch('seconds_between', 'brandpulse')(a, b)) }}
+{%- endmacro %}
+
+{% macro default__seconds_between(a, b) -%}
+    ((unix_micros({{ b }}) - unix_micros({{ a }})) / 1000000.0)
+{%- endmacro %}
+
+{% macro duckdb__seconds_between(a, b) -%}
+    ((epoch_us({{ b }}) - epoch_us({{ a }})) / 1000000.0)
+{%- endmacro %}

@@ -2,7 +2,7 @@
 
 Brands: `acme` (UTC: identity, sessions, daily metrics, collaboration), `tokyo`
 (Asia/Tokyo: local days and Monday weeks), `ret` (UTC: retention), `life` (UTC:
-lifecycle), `rfm` (UTC: RFM and segments), `inc` (America/Los_Angeles: what only the
+lifecycle), `rfm` (UTC: RFM and segments), `rfmtie` (UTC: RFM with equal values), `inc` (America/Los_Angeles: what only the
 incremental runs see change: reloaded and removed raw rows, two timezone changes and a
 cohort definition changed, a shared session changing owner), plus randomized `rnd_*` brands
 that are compared with the pure-Python reference in reference.py.
@@ -76,6 +76,7 @@ BRANDS = [
     brand("ret", "UTC"),
     brand("life", "UTC"),
     brand("rfm", "UTC"),
+    brand("rfmtie", "UTC"),
     brand("rnd_utc", "UTC"),
     brand("rnd_ny", "America/New_York"),
     brand("inc", "America/Los_Angeles"),
@@ -101,9 +102,10 @@ ACME_EVENTS = [
     event(
         "acme", "e2", "signup", "2026-08-03 10:20:00", anon="a1", user="u1", arrival="2026-08-04"
     ),
-    # exactly 30 minutes after e2: same session; e4 is 31 minutes after e3: new session.
+    # exactly 30 minutes after e2: same session; e4 is 30:00.9 after e3: new session
+    # (it crosses only 1800 second boundaries, so datediff('second') would keep it).
     event("acme", "e3", "page_view", "2026-08-03 10:50:00", user="u1"),
-    event("acme", "e4", "page_view", "2026-08-03 11:21:00", user="u1"),
+    event("acme", "e4", "page_view", "2026-08-03 11:20:00.900", user="u1"),
     event(
         "acme",
         "e5",
@@ -237,6 +239,17 @@ RFM_EVENTS = [
     )
     for person, (amount, days) in _RFM_PURCHASES.items()
     for day in days
+]
+
+# RFM with equal values (brand `rfmtie`, last day 08-20): g1-g3 never order, g1, g2 and
+# g5 were last seen on the last day.
+RFM_TIE_EVENTS = [
+    event("rfmtie", "g1-a", "page_view", "2026-08-20 09:00:00", user="g1"),
+    event("rfmtie", "g2-a", "page_view", "2026-08-20 10:00:00", user="g2"),
+    event("rfmtie", "g3-a", "page_view", "2026-08-18 10:00:00", user="g3"),
+    event("rfmtie", "g4-a", "purchase", "2026-08-15 10:00:00", user="g4", revenue=10.0),
+    event("rfmtie", "g5-a", "purchase", "2026-08-19 10:00:00", user="g5", revenue=30.0),
+    event("rfmtie", "g5-b", "purchase", "2026-08-20 11:00:00", user="g5", revenue=10.0),
 ]
 
 
@@ -661,6 +674,7 @@ def all_tables() -> dict[str, list[Row]]:
         + RET_EVENTS
         + LIFE_EVENTS
         + RFM_EVENTS
+        + RFM_TIE_EVENTS
         + INC_EVENTS
         + random_events(),
         "raw.cohorts": COHORTS + RANDOM_COHORTS,

@@ -95,7 +95,7 @@ def sessions_of(wh: Warehouse) -> dict[str, str]:
 def test_a_gap_of_exactly_30_minutes_stays_in_the_session(core_warehouse: Warehouse) -> None:
     sessions = sessions_of(core_warehouse)
     assert sessions["e1"] == sessions["e2"] == sessions["e3"]  # 20 then exactly 30 minutes
-    assert sessions["e4"] != sessions["e3"]  # 31 minutes: new session
+    assert sessions["e4"] != sessions["e3"]  # 30:00.9 elapsed: new session
     assert sessions["e1"].startswith("derived:u1@")
 
 
@@ -305,6 +305,25 @@ def test_rfm_scores_and_segments(core_warehouse: Warehouse) -> None:
         ("f3", 5, 3, 90.0, 3, 3, 3, "loyal"),
         ("f4", 2, 4, 160.0, 4, 4, 4, "champions"),
         ("f5", 0, 5, 250.0, 5, 5, 5, "champions"),
+    ]
+
+
+def test_rfm_equal_values_share_the_quintile_of_the_first(core_warehouse: Warehouse) -> None:
+    # Five persons, one per ntile position. Worst first, frequency and monetary order
+    # g1 g2 g3 (0 orders) g4 g5: the three without orders all get 1, not 1, 2 and 3.
+    # Recency order (worst first) g4 (5 days) g3 (2) then g1 g2 g5 (0 days: positions
+    # 3-5): all three get 3, so nobody gets r_score 5. Splitting ties by person_id made
+    # g5 (r 5) a champion and g2 (r 4, f 2) look better than g1.
+    rows = core_warehouse.rows(
+        "select person_id, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_segment "
+        "from marts.rfm where brand_id='rfmtie' order by person_id"
+    )
+    assert rows == [
+        ("g1", 0, 0, 0.0, 3, 1, 1, "potential_loyalist"),
+        ("g2", 0, 0, 0.0, 3, 1, 1, "potential_loyalist"),
+        ("g3", 2, 0, 0.0, 2, 1, 1, "hibernating"),
+        ("g4", 5, 1, 10.0, 1, 4, 4, "cant_lose"),
+        ("g5", 0, 2, 40.0, 3, 5, 5, "loyal"),
     ]
 
 

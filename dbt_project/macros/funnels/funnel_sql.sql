@@ -18,20 +18,6 @@
 {%- endmacro %}
 
 
-{#- Seconds from timestamp `a` to timestamp `b`, with the sub-second part. -#}
-{% macro funnel_seconds_between(a, b) -%}
-    {{ return(adapter.dispatch('funnel_seconds_between', 'brandpulse')(a, b)) }}
-{%- endmacro %}
-
-{% macro default__funnel_seconds_between(a, b) -%}
-    ((unix_micros({{ b }}) - unix_micros({{ a }})) / 1000000.0)
-{%- endmacro %}
-
-{% macro duckdb__funnel_seconds_between(a, b) -%}
-    ((epoch_us({{ b }}) - epoch_us({{ a }})) / 1000000.0)
-{%- endmacro %}
-
-
 {#- `ts` plus `seconds` (an integer column) seconds. -#}
 {% macro funnel_add_seconds(ts, seconds) -%}
     {{ return(adapter.dispatch('funnel_add_seconds', 'brandpulse')(ts, seconds)) }}

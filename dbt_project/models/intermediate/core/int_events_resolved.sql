@@ -453,7 +453,9 @@ to_process as (
 ),
 
 -- Derived sessions: among a person's events without a session_id, a gap of more
--- than 30 minutes starts a new session (exactly 30 minutes apart: same session).
+-- than 30 minutes starts a new session (exactly 30 minutes apart: same session). The
+-- gap is the exact elapsed time: datediff('second') counts second boundaries crossed,
+-- so 30:00.8 apart would count as 1800 s and stay in the session.
 gaps as (
     select
         *,
@@ -462,9 +464,9 @@ gaps as (
             when lag(occurred_at) over (
                 partition by brand_id, person_id order by occurred_at, event_id
             ) is null then 1
-            when {{ dbt.datediff(
-                "lag(occurred_at) over (partition by brand_id, person_id order by occurred_at, event_id)",
-                "occurred_at", "second") }} > {{ session_gap_minutes * 60 }} then 1
+            when occurred_at > {{ dbt.dateadd(
+                'minute', session_gap_minutes,
+                "lag(occurred_at) over (partition by brand_id, person_id order by occurred_at, event_id)") }} then 1
             else 0
         end as is_session_start
     from to_process

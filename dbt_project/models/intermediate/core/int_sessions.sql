@@ -43,7 +43,7 @@ sessions as (
         min(occurred_at) as started_at,
         max(occurred_at) as ended_at,
         {{ core_value_by('min', 'event_day', event_order) }} as session_day,
-        {{ dbt.datediff('min(occurred_at)', 'max(occurred_at)', 'second') }} as duration_seconds,
+        {{ seconds_between('min(occurred_at)', 'max(occurred_at)') }} as duration_seconds,
         count(*) as events,
         sum(case when revenue > 0 then 1 else 0 end) as orders,
         coalesce(sum(revenue), 0) as revenue,

@@ -86,7 +86,7 @@ counted_rows as {{ funnel_materialized() }} (
     select
         funnel_key, person_key, person_id, step_number, event_id, occurred_at, steps_completed, completed_at,
         step_number as step_position,
-        {{ funnel_seconds_between('previous_at', 'occurred_at') }} as seconds_from_previous
+        {{ seconds_between('previous_at', 'occurred_at') }} as seconds_from_previous
     from counted_attempt_rows
     where funnel_order <> 'unordered'
 
@@ -95,7 +95,7 @@ counted_rows as {{ funnel_materialized() }} (
     select
         funnel_key, person_key, person_id, step_number, event_id, occurred_at, steps_completed, completed_at,
         row_number() over w as step_position,
-        {{ funnel_seconds_between('lag(occurred_at) over w', 'occurred_at') }} as seconds_from_previous
+        {{ seconds_between('lag(occurred_at) over w', 'occurred_at') }} as seconds_from_previous
     from counted_attempt_rows
     where funnel_order = 'unordered'
     window w as (partition by funnel_key, person_key order by occurred_at, step_number)

@@ -2,8 +2,12 @@
   RFM per person (every resolved person of the brand). recency_days: whole days from
   the person's last event to the brand's last day of data; frequency: orders (events
   with revenue > 0); monetary: revenue. Scores 1-5 by quintile within the brand
-  (ntile(5); 5 = best: most recent, most orders, most revenue; ties are split by
-  person_id so the result is deterministic). rfm_segment from r_score and
+  (ntile(5) over the brand's persons, worst first; 5 = best: most recent, most orders,
+  most revenue). Equal values share one score, the quintile of the first person with
+  that value: when 80 % of a brand's persons have no order, all of them get f_score 1
+  (splitting ties by person_id gave some of them 5 and made zero-order persons
+  "champions"). So a tie group reaching into a higher quintile stays in its lower one,
+  and a quintile can be empty. rfm_segment from r_score and
   fm = round((f_score + m_score) / 2), first match wins:
     champions          r >= 4 and fm >= 4
     loyal              r >= 3 and fm >= 3
@@ -28,13 +32,25 @@ with persons as (
     inner join {{ ref('int_brands') }} as b on b.brand_id = p.brand_id
 ),
 
+-- Each person's place in the brand, worst first (person_id orders equal values)...
+positioned as (
+    select
+        *,
+        ntile(5) over (partition by brand_id order by recency_days desc, person_id) as r_position,
+        ntile(5) over (partition by brand_id order by frequency, person_id) as f_position,
+        ntile(5) over (partition by brand_id order by monetary, person_id) as m_position
+    from persons
+),
+
+-- ...and equal values share the quintile of the first of them, so a score never
+-- depends on a person_id: persons without orders all get f_score 1, not 1 to 5.
 scored as (
     select
         *,
-        ntile(5) over (partition by brand_id order by recency_days desc, person_id) as r_score,
-        ntile(5) over (partition by brand_id order by frequency, person_id) as f_score,
-        ntile(5) over (partition by brand_id order by monetary, person_id) as m_score
-    from persons
+        min(r_position) over (partition by brand_id, recency_days) as r_score,
+        min(f_position) over (partition by brand_id, frequency) as f_score,
+        min(m_position) over (partition by brand_id, monetary) as m_score
+    from positioned
 ),
 
 combined as (

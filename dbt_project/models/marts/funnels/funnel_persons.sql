@@ -13,7 +13,7 @@ select
     completed_at,
     case
         when steps_completed = step_count
-            then {{ funnel_seconds_between('entered_at', 'completed_at') }}
+            then {{ seconds_between('entered_at', 'completed_at') }}
     end as seconds_to_convert,
     steps_completed = step_count as converted,
     window_end_at,
