@@ -329,12 +329,12 @@ def test_rfm_equal_values_share_the_quintile_of_the_first(core_warehouse: Wareho
 
 def test_event_count_features_only_for_referenced_event_names(core_warehouse: Warehouse) -> None:
     rows = core_warehouse.rows(
-        "select distinct feature, feature_param from intermediate.int_person_features "
+        "select distinct feature, feature_param from intermediate.int_person_features_long "
         "where feature like 'event_count%'"
     )
     assert rows == [("event_count_30d", "purchase")]
     f5 = core_warehouse.rows(
-        "select value_number from intermediate.int_person_features where brand_id='rfm' and person_id='f5' "
+        "select value_number from intermediate.int_person_features_long where brand_id='rfm' and person_id='f5' "
         "and feature='event_count_30d'"
     )
     assert f5 == [(5.0,)]
@@ -440,6 +440,7 @@ COMPARED = {
         "select * exclude (_events_watermark) from intermediate.int_person_days"
     ),
     "intermediate.int_person_features": "select * from intermediate.int_person_features",
+    "intermediate.int_person_features_long": "select * from intermediate.int_person_features_long",
     "intermediate.int_brands": "select * from intermediate.int_brands",
     "marts.cohort_retention": "select * from marts.cohort_retention",
     "marts.cohort_ltv": "select * from marts.cohort_ltv",

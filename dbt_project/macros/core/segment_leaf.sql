@@ -2,7 +2,7 @@
     > >= < <= = != on value_number, text ops = != in not_in on value_text /
     value_list. A missing (NULL) feature value is false for every op. `leaf` and
     `feature` are aliases of rows with the raw.segment_rule_nodes and
-    int_person_features columns. -#}
+    int_person_features_long columns. -#}
 {% macro core_segment_leaf_matches(leaf, feature) -%}
     coalesce(case
         when {{ feature }}.value_number is null and {{ feature }}.value_text is null then false

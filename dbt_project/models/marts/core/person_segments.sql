@@ -1,6 +1,6 @@
 {#-
   Segment membership, evaluated from the rule trees in raw.segment_rule_nodes as data:
-  every leaf is joined to int_person_features for every person of the brand (a NULL
+  every leaf is joined to int_person_features_long for every person of the brand (a NULL
   feature is false), then 'all' / 'any' nodes are rolled up level by level from the
   deepest level (5) to the root (0): all = every child true, any = some child true.
   No definition text ever becomes SQL. A group node without children matches no one.
@@ -28,7 +28,7 @@ leaf_true as (
         l.depth,
         f.person_id
     from nodes as l
-    inner join {{ ref('int_person_features') }} as f
+    inner join {{ ref('int_person_features_long') }} as f
         on f.brand_id = l.brand_id
         and f.feature = l.feature
         and coalesce(f.feature_param, '') = coalesce(l.feature_param, '')

@@ -1,0 +1,19 @@
+-- The features the SQL produces (macros/core/person_features.sql) are exactly the
+-- catalog of seed segment_features: a name on one side only is a row here.
+{%- set listed = person_number_features() + person_text_features() + (person_event_count_features().keys() | list) %}
+
+with listed as (
+    {%- for feature in listed %}
+    select '{{ feature }}' as feature{% if not loop.last %} union all{% endif %}
+    {%- endfor %}
+),
+
+catalog as (
+    select feature from {{ ref('segment_features') }}
+)
+
+select feature, 'not in the seed' as problem from listed
+where feature not in (select feature from catalog)
+union all
+select feature, 'not produced by the SQL' as problem from catalog
+where feature not in (select feature from listed)
