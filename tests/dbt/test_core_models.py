@@ -294,12 +294,16 @@ def test_lifecycle_matches_reference_on_random_streams(core_warehouse: Warehouse
 # --- RFM and segments ------------------------------------------------------------
 
 
-def test_rfm_scores_and_segments(core_warehouse: Warehouse) -> None:
-    rows = core_warehouse.rows(
+def rfm_rows(wh: Warehouse, brand_id: str) -> list[tuple]:
+    return wh.rows(
         "select person_id, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_segment "
-        "from marts.rfm where brand_id='rfm' order by person_id"
+        "from marts.rfm where brand_id=? order by person_id",
+        brand_id,
     )
-    assert rows == [
+
+
+def test_rfm_scores_and_segments(core_warehouse: Warehouse) -> None:
+    assert rfm_rows(core_warehouse, "rfm") == [
         ("f1", 19, 1, 10.0, 1, 1, 1, "lost"),
         ("f2", 10, 2, 40.0, 2, 2, 2, "hibernating"),
         ("f3", 5, 3, 90.0, 3, 3, 3, "loyal"),
@@ -314,11 +318,7 @@ def test_rfm_equal_values_share_the_quintile_of_the_first(core_warehouse: Wareho
     # Recency order (worst first) g4 (5 days) g3 (2) then g1 g2 g5 (0 days: positions
     # 3-5): all three get 3, so nobody gets r_score 5. Splitting ties by person_id made
     # g5 (r 5) a champion and g2 (r 4, f 2) look better than g1.
-    rows = core_warehouse.rows(
-        "select person_id, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_segment "
-        "from marts.rfm where brand_id='rfmtie' order by person_id"
-    )
-    assert rows == [
+    assert rfm_rows(core_warehouse, "rfmtie") == [
         ("g1", 0, 0, 0.0, 3, 1, 1, "potential_loyalist"),
         ("g2", 0, 0, 0.0, 3, 1, 1, "potential_loyalist"),
         ("g3", 2, 0, 0.0, 2, 1, 1, "hibernating"),
