@@ -303,9 +303,10 @@ class PartitionProcessor:
                     **params,
                     "max_tokens": self.catalog.max_output_tokens(req["model"], params),
                 }
+            # created when first planned (a rerun keeps it), so it never follows completed_at
+            plan.created_at = prior["created_at"] if prior else utcnow()
             if reason:
                 plan.status, plan.status_reason, plan.completed_at = "rejected", reason, utcnow()
-            plan.created_at = prior["created_at"] if prior else None
             plans.append(plan)
             link = {"generation_id": gen_id, "version": version, "root_generation_id": root}
             seen[(brand_id, gen_id)] = seen[(brand_id, "request:" + request_id)] = link
@@ -408,9 +409,7 @@ class PartitionProcessor:
             self.ledger.release(plan.idempotency_key, plan.status_reason, self._outcome_dict(plan))
 
     # -- warehouse writes --------------------------------------------------------------------
-    def _generation_table(
-        self, plans: list[PlannedGeneration], partition_date: date, now: datetime
-    ) -> pa.Table:
+    def _generation_table(self, plans: list[PlannedGeneration], partition_date: date) -> pa.Table:
         rows = []
         for p in plans:
             rows.append(
@@ -423,7 +422,7 @@ class PartitionProcessor:
                     "output": p.output, "input_tokens": p.input_tokens, "output_tokens": p.output_tokens,
                     "images": p.images, "cost_usd": p.cost_usd, "latency_ms": p.latency_ms,
                     "attempts": len(p.attempts), "idempotency_key": p.idempotency_key,
-                    "requested_at": p.requested_at, "created_at": p.created_at or now,
+                    "requested_at": p.requested_at, "created_at": p.created_at,
                     "completed_at": p.completed_at, "_partition_date": partition_date,
                 }
             )  # fmt: skip
@@ -442,7 +441,7 @@ class PartitionProcessor:
         """Replace the plans' generation rows, attempts and ledger mirror in one short transaction."""
         if not plans:
             return
-        gens = self._generation_table(plans, partition_date, utcnow())
+        gens = self._generation_table(plans, partition_date)
         attempts = pa.Table.from_pylist(
             [
                 {

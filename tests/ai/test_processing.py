@@ -29,6 +29,18 @@ def by_request(warehouse) -> dict[str, tuple]:
     return {r[0]: r[1:] for r in rows}
 
 
+def assert_created_before_attempts_and_completion(warehouse) -> None:
+    """created_at is when the generation was planned: never after its first attempt
+    or its completion (it used to be the time the rows were written, after both)."""
+    assert warehouse.query(
+        """SELECT count(*) FROM ai.generations AS g
+           WHERE g.created_at IS NULL
+              OR g.created_at > g.completed_at
+              OR g.created_at > (SELECT min(a.started_at) FROM ai.generation_attempts AS a
+                                 WHERE a.generation_id = g.generation_id)"""
+    ) == [(0,)]
+
+
 def test_statuses_attempts_and_costs(warehouse, http_provider, catalog, ledger, sleeper):
     warehouse.add_brand("b1")
     for rid, prompt in [
@@ -76,6 +88,7 @@ def test_statuses_attempts_and_costs(warehouse, http_provider, catalog, ledger, 
     assert attempts["e500"][0] == [500, 500, 500]
     assert sleeper.waits.count(7.0) == 2
     assert report.statuses["completed"] == 2 and report.statuses["failed"] == 3
+    assert_created_before_attempts_and_completion(warehouse)
     # failed calls are released: only the two completions are charged
     assert warehouse.query(
         "SELECT state, count(*), sum(actual_usd) FROM ai.budget_ledger GROUP BY 1 ORDER BY 1"
@@ -189,3 +202,4 @@ def test_daily_quota_rejects_before_sending(
     assert [got[f"r{i}"][0] for i in range(4)] == ["completed", "completed", "rejected", "rejected"]
     assert got["r3"][1].startswith("quota_exceeded: daily generation quota 2")
     assert sum(fake_server.calls.values()) == 2  # rejected requests were never sent
+    assert_created_before_attempts_and_completion(warehouse)
