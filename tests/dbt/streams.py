@@ -2,10 +2,11 @@
 
 Brands: `acme` (UTC: identity, sessions, daily metrics, collaboration), `tokyo`
 (Asia/Tokyo: local days and Monday weeks), `ret` (UTC: retention), `life` (UTC:
-lifecycle), `rfm` (UTC: RFM and segments), `rfmtie` (UTC: RFM with equal values), `inc` (America/Los_Angeles: what only the
-incremental runs see change: reloaded and removed raw rows, two timezone changes and a
-cohort definition changed, a shared session changing owner), plus randomized `rnd_*` brands
-that are compared with the pure-Python reference in reference.py.
+lifecycle), `rfm` (UTC: RFM and segments), `rfmtie` (UTC: RFM with equal values), `inc`
+(America/Los_Angeles: what only the incremental runs see change: reloaded and removed raw
+rows, two timezone changes and a cohort definition changed, a shared session changing
+owner), plus randomized `rnd_*` brands that are compared with the pure-Python reference in
+reference.py.
 """
 
 from __future__ import annotations
