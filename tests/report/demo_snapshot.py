@@ -9,6 +9,8 @@ current snapshot through `brandpulse.query.query_df`. Built once per process
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from collections.abc import Iterable
 from functools import cache
@@ -552,5 +554,7 @@ def build_demo_snapshot(root: Path, skip: Iterable[str] = ()) -> Path:
 
 @cache
 def demo_published_dir() -> Path:
-    """The shared demo snapshot, built once per test process."""
-    return build_demo_snapshot(Path(tempfile.mkdtemp(prefix="brandpulse-report-demo-")))
+    """The shared demo snapshot, built once per test process and removed when it exits."""
+    root = Path(tempfile.mkdtemp(prefix="brandpulse-report-demo-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return build_demo_snapshot(root)
