@@ -82,6 +82,22 @@ def _field_rules(f: Field, json_type: str, text: str) -> list[tuple[str, str]]:
     return rules
 
 
+def _json_type(f: Field, json_type: str, text: str) -> str:
+    """The JSON type a field's rules check: its own, or for an object or array field of a
+    Parquet file stored as JSON text (Parquet has no JSON object type; our generator and
+    most exporters write such columns as text) the type of the JSON that text holds.
+
+    `_typed` then casts the text to JSON either way: json_extract_string gives an object's
+    JSON text, and a string's content.
+    """
+    if f.kind not in ("object", "array"):
+        return json_type
+    return (
+        f"(CASE WHEN {json_type} = 'VARCHAR' AND suffix(file, '.parquet') AND json_valid({text}) "
+        f"THEN json_type({text}) ELSE {json_type} END)"
+    )
+
+
 def validation_sql(source: Source) -> str:
     """SQL over table `lines` (file, line, raw, _partition_date) giving typed columns and `reason`.
 
@@ -91,7 +107,9 @@ def validation_sql(source: Source) -> str:
     Brand existence is checked against `raw.brands` unless the source is brands itself.
     """
     paths = ", ".join(f"'$.\"{f.name}\"'" for f in source.fields)
-    types = {f.name: f"t[{i + 1}]" for i, f in enumerate(source.fields)}
+    types = {
+        f.name: _json_type(f, f"t[{i + 1}]", f"s[{i + 1}]") for i, f in enumerate(source.fields)
+    }
     texts = {f.name: f"s[{i + 1}]" for i, f in enumerate(source.fields)}
     rules: list[tuple[str, str]] = []
     for f in source.fields:

@@ -12,11 +12,12 @@ from brandpulse.ingest import PARTITIONED_SOURCES, SNAPSHOT_SOURCES, load_partit
 from brandpulse.ingest.load import partitions_with_files
 
 
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="module", params=["jsonl", "parquet"])
+def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The generator's landing zone in each file format, loaded."""
     root = tmp_path_factory.mktemp("gen")
     landing = root / "landing"
-    manifest = generate(landing, seed=11, brands=3, persons=600, days=28)
+    manifest = generate(landing, seed=11, brands=3, persons=600, days=28, fmt=request.param)
     con = db.connect(root / "w.duckdb")
     for source in SNAPSHOT_SOURCES:
         load_snapshot(con, source.name, landing)

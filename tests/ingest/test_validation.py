@@ -182,6 +182,44 @@ def test_parquet_files_load_like_jsonl(con, landing: Path, tmp_path: Path) -> No
     ]
 
 
+def test_parquet_object_columns_may_hold_json_text(con, landing: Path) -> None:
+    """Parquet has no JSON object type: exporters write properties/context as JSON text.
+    Text holding an object loads as the object; text that is not one is rejected."""
+    import polars as pl
+
+    load_snapshot(con, "brands", landing)
+    folder = landing / "events" / f"date={DAY}"
+    folder.mkdir(parents=True)
+    pl.DataFrame(
+        [
+            event("t1", properties='{"plan": "pro", "n": 2}', context='{"country": "JP"}'),
+            event("t2", properties="not json", context=None),
+            event("t3", properties='["a list"]', context=None),
+        ]
+    ).write_parquet(folder / "part.parquet")
+    load_partition(con, "events", date.fromisoformat(DAY), landing)
+    assert con.execute(
+        "SELECT event_id, properties->>'plan', properties->>'n', context->>'country' FROM raw.events"
+    ).fetchall() == [("t1", "pro", "2", "JP")]
+    assert con.execute("SELECT line, reason FROM raw.rejected_rows ORDER BY line").fetchall() == [
+        (2, "invalid_field: properties must be a JSON object"),
+        (3, "invalid_field: properties must be a JSON object"),
+    ]
+
+
+def test_json_lines_object_fields_stay_strict(con, landing: Path) -> None:
+    """In JSON Lines an object is written as one: a string holding JSON is rejected."""
+    load_snapshot(con, "brands", landing)
+    write_lines(
+        landing / "events" / f"date={DAY}" / "part.jsonl",
+        [event("s1", properties='{"plan": "pro"}')],
+    )
+    load_partition(con, "events", date.fromisoformat(DAY), landing)
+    assert con.execute("SELECT reason FROM raw.rejected_rows").fetchall() == [
+        ("invalid_field: properties must be a JSON object",)
+    ]
+
+
 def test_invalid_definitions_are_reported_by_id_and_others_load(con, landing: Path) -> None:
     load_snapshot(con, "brands", landing)
     write_lines(
