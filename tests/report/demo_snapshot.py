@@ -21,24 +21,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from brandpulse.metrics import DAILY_METRICS
 from brandpulse.publish import publish_snapshot
 
 BRANDS = ("brand_a", "brand_b")
 START = pd.Timestamp("2026-05-01")
 DAYS = 120
 HORIZON = 30
-METRICS = (
-    "active_persons",
-    "new_persons",
-    "sessions",
-    "events",
-    "orders",
-    "revenue",
-    "ai_generations",
-    "ai_cost_usd",
-    "shares",
-    "comments",
-)
 FUNNELS = {
     "signup_purchase": ["signup", "add_to_cart", "purchase"],
     "onboarding": ["signup", "complete_profile"],
@@ -440,7 +429,7 @@ def _ml(daily: pd.DataFrame, rng: np.random.Generator, model: str) -> dict[str, 
     )
     correlations = []
     for lag in (0, 1, 7):
-        for a, b in combinations(METRICS, 2):
+        for a, b in combinations(DAILY_METRICS, 2):
             x, y = daily[a].astype(float), daily[b].astype(float).shift(-lag)
             r = float(x.corr(y))
             rho = float(x.corr(y, method="spearman"))
@@ -479,7 +468,7 @@ def _ml(daily: pd.DataFrame, rng: np.random.Generator, model: str) -> dict[str, 
                 }
             )
     anomalies = []
-    for metric in METRICS:
+    for metric in DAILY_METRICS:
         values = daily[metric].astype(float)
         expected = values.rolling(7, center=True, min_periods=1).median()
         residual = values - expected
