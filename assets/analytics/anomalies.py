@@ -25,6 +25,10 @@ COUNT_METRICS = frozenset(METRICS) - {"revenue", "ai_cost_usd"}
 DEFAULT_DETECTION_METRICS = tuple(m for m in METRICS if m != "ai_cost_usd")
 """Whole-number metrics: their noise is at least Poisson (sd ~ sqrt(level))."""
 
+MIN_HISTORY_DAYS = 14
+"""A brand needs two weeks of days to have a weekly pattern at all; shorter brands are
+skipped (they have no "normal" to deviate from yet)."""
+
 ANOMALY_COLUMNS = [
     "brand_id",
     "day",
@@ -221,25 +225,30 @@ def brand_anomalies(frame: pd.DataFrame, params: AnomalyParams = AnomalyParams()
 
 
 def metric_anomalies(daily: pd.DataFrame, params: AnomalyParams = AnomalyParams()) -> pd.DataFrame:
-    """ml.metric_anomalies for every brand of `daily` (brand_id, day, metrics...).
-
-    A brand needs two weeks of days to have a weekly pattern at all; shorter brands
-    are skipped (they have no "normal" to deviate from yet).
-    """
+    """ml.metric_anomalies for every brand of `daily` (brand_id, day, metrics...) with at
+    least MIN_HISTORY_DAYS days; typed and empty when no brand has that much history."""
     metrics = [m for m in params.metrics if m in daily.columns]
     frames = []
     for brand_id, g in daily.groupby("brand_id", sort=True):
         g = g.set_index(pd.to_datetime(g["day"]))[metrics].astype(float)
         g = g.groupby(level=0).sum()
         full = pd.date_range(g.index.min(), g.index.max(), freq="D")
-        if len(full) < 14:
+        if len(full) < MIN_HISTORY_DAYS:
             continue
         res = brand_anomalies(g.reindex(full).fillna(0.0), params)
         res.insert(0, "brand_id", brand_id)
         frames.append(res)
     if not frames:
-        return pd.DataFrame(columns=ANOMALY_COLUMNS)
+        return _empty_anomalies()
     return pd.concat(frames, ignore_index=True)[ANOMALY_COLUMNS]
+
+
+def _empty_anomalies() -> pd.DataFrame:
+    """No rows, with the dtypes of a scored frame (an untyped empty frame would make
+    `result[result["is_anomaly"]]` select columns instead of rows)."""
+    dtypes = {"day": "datetime64[ns]", "is_anomaly": bool, "brand_id": object}
+    dtypes |= {"metric": object, "direction": object}
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, float)) for c in ANOMALY_COLUMNS})
 
 
 def load_truth(path: Path) -> list[dict] | None:
