@@ -108,8 +108,9 @@ SHARED_RESOURCES = Source(
         F("created_at", "timestamp", required=True),
         F("revoked_at", "timestamp"),
     ),
-    # A share row and its later revocation are two facts about one share.
-    dedup_key=("brand_id", "share_id", "revoked_at"),
+    # A share_id has several records: shared, permission changed, revoked, shared again
+    # (a new created_at). Each is a different fact; the same fact twice is a duplicate.
+    dedup_key=("brand_id", "share_id", "permission", "created_at", "revoked_at"),
 )
 
 COMMENTS = Source(

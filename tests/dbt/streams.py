@@ -379,6 +379,20 @@ SHARES = [
         arrival="2026-08-06",
     ),
     _share("sh3", "R2", "2026-08-05 09:00:00", "comment"),
+    # sh4: its permission changed by a later record (same created_at: not a new share)
+    _share("sh4", "R3", "2026-08-07 09:00:00", "view"),
+    _share("sh4", "R3", "2026-08-07 09:00:00", "edit", arrival="2026-08-08"),
+    # sh5: revoked on 08-08, shared again on 08-09 (in force; counts on 08-07 and 08-09)
+    _share("sh5", "R3", "2026-08-07 10:00:00", "view"),
+    _share(
+        "sh5",
+        "R3",
+        "2026-08-07 10:00:00",
+        "view",
+        revoked="2026-08-08 10:00:00",
+        arrival="2026-08-08",
+    ),
+    _share("sh5", "R3", "2026-08-09 10:00:00", "view"),
 ]
 
 
@@ -389,6 +403,7 @@ def _comment(
     created: str,
     deleted: str | None = None,
     arrival: str | None = None,
+    edited: str | None = None,
 ) -> Row:
     arrived = date.fromisoformat(arrival or created[:10])
     return {
@@ -400,7 +415,7 @@ def _comment(
         "parent_comment_id": None,
         "body": "nice",
         "created_at": ts(created),
-        "edited_at": None,
+        "edited_at": ts(edited) if edited else None,
         "deleted_at": ts(deleted) if deleted else None,
         "_partition_date": arrived,
         "_loaded_at": datetime.combine(arrived, datetime.min.time()),
@@ -415,6 +430,14 @@ COMMENTS = [
     _comment("c3", "R2", "u1", "2026-08-04 11:00:00"),
     _comment(
         "c3", "R2", "u1", "2026-08-04 11:00:00", deleted="2026-08-05 11:00:00", arrival="2026-08-05"
+    ),
+    # c4: deleted on 08-08, then an edit record without deleted_at: a deletion is final
+    _comment("c4", "R3", "u3", "2026-08-07 12:00:00"),
+    _comment(
+        "c4", "R3", "u3", "2026-08-07 12:00:00", deleted="2026-08-08 12:00:00", arrival="2026-08-08"
+    ),
+    _comment(
+        "c4", "R3", "u3", "2026-08-07 12:00:00", edited="2026-08-09 12:00:00", arrival="2026-08-09"
     ),
 ]
 

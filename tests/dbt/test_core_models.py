@@ -17,6 +17,7 @@ from conftest import Warehouse
 from reference import lifecycle, local_day, retention
 
 D = date.fromisoformat
+T = datetime.fromisoformat
 
 
 def persons_of(wh: Warehouse, brand: str) -> dict[str, str]:
@@ -361,13 +362,22 @@ def test_nested_segments(core_warehouse: Warehouse) -> None:
 
 
 def test_collaboration(core_warehouse: Warehouse) -> None:
-    current = core_warehouse.rows("select share_id from marts.share_permissions_current order by 1")
-    assert current == [("sh1",), ("sh3",)]  # sh2 revoked by its newer record
+    current = core_warehouse.rows(
+        "select share_id, permission, created_at from marts.share_permissions_current order by 1"
+    )
+    # sh2 revoked by its newer record; sh4's newer record changed its permission; sh5 was
+    # revoked, then shared again
+    assert current == [
+        ("sh1", "view", T("2026-08-03 09:00:00")),
+        ("sh3", "comment", T("2026-08-05 09:00:00")),
+        ("sh4", "edit", T("2026-08-07 09:00:00")),
+        ("sh5", "view", T("2026-08-09 10:00:00")),
+    ]
     top = core_warehouse.rows(
         "select discussion_rank, resource_id, comments from marts.most_discussed_resources "
-        "where brand_id='acme' order by 1"
+        "where brand_id='acme' order by 1, 2"
     )
-    assert top == [(1, "R1", 2), (2, "R2", 1)]
+    assert top == [(1, "R1", 2), (2, "R2", 1), (2, "R3", 1)]
     daily = core_warehouse.rows(
         "select day, shares, shares_revoked, comments, comments_deleted, active_collaborators "
         "from marts.collaboration_daily where brand_id='acme' order by day"
@@ -377,7 +387,15 @@ def test_collaboration(core_warehouse: Warehouse) -> None:
         (D("2026-08-04"), 1, 0, 2, 0, 2),
         (D("2026-08-05"), 1, 0, 0, 1, 1),
         (D("2026-08-06"), 0, 1, 0, 0, 0),
+        (D("2026-08-07"), 2, 0, 1, 0, 2),  # sh4, sh5; c4 by u3
+        (D("2026-08-08"), 0, 1, 0, 1, 0),  # sh5 revoked; c4 deleted (its later edit keeps it so)
+        (D("2026-08-09"), 1, 0, 0, 0, 1),  # sh5 shared again
     ]
+    live = core_warehouse.rows(
+        "select resource_id, shares, active_shares, comments, live_comments "
+        "from marts.resource_collaboration where brand_id='acme' order by 1"
+    )
+    assert live == [("R1", 2, 1, 2, 2), ("R2", 1, 1, 1, 0), ("R3", 2, 2, 1, 0)]
 
 
 def test_definition_errors(core_warehouse: Warehouse) -> None:

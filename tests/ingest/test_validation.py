@@ -182,6 +182,37 @@ def test_parquet_files_load_like_jsonl(con, landing: Path, tmp_path: Path) -> No
     ]
 
 
+def test_share_records_are_duplicates_only_when_the_same_fact(con, landing: Path) -> None:
+    """A share_id's permission change, revocation and re-share (new created_at) are new
+    records; the same record again is a duplicate."""
+    load_snapshot(con, "brands", landing)
+    shared = {
+        "share_id": "s1",
+        "brand_id": "b1",
+        "resource_type": "dashboard",
+        "resource_id": "r1",
+        "shared_with": "public",
+        "permission": "view",
+        "created_at": "2026-08-01T09:00:00Z",
+    }
+    records = [
+        shared,
+        shared | {"permission": "edit"},
+        shared,  # the same fact again
+        shared | {"permission": "edit", "revoked_at": "2026-08-01T10:00:00Z"},
+        shared | {"created_at": "2026-08-01T11:00:00Z"},  # shared again
+    ]
+    write_lines(landing / "shared_resources" / f"date={DAY}" / "a.jsonl", records)
+    report = load_partition(con, "shared_resources", date.fromisoformat(DAY), landing)
+    assert (report.total("rows_loaded"), report.total("rows_duplicate")) == (4, 1)
+    assert con.execute("SELECT _line FROM raw.shared_resources ORDER BY _line").fetchall() == [
+        (1,),
+        (2,),
+        (4,),
+        (5,),
+    ]
+
+
 def test_parquet_object_columns_may_hold_json_text(con, landing: Path) -> None:
     """Parquet has no JSON object type: exporters write properties/context as JSON text.
     Text holding an object loads as the object; text that is not one is rejected."""

@@ -46,9 +46,10 @@ ai_days as (
 ),
 
 share_days as (
-    select brand_id, created_day as day, count(*) as shares
-    from {{ ref('int_shares_current') }}
-    group by brand_id, created_day
+    select brand_id, day, count(*) as shares
+    from {{ ref('int_share_actions') }}
+    where action = 'shared'
+    group by brand_id, day
 ),
 
 comment_days as (

@@ -3,8 +3,8 @@
 -- commented that day). Only days with some collaboration activity have a row.
 {{ config(contract={'enforced': true}) }}
 
-with shares as (
-    select * from {{ ref('int_shares_current') }}
+with share_actions as (
+    select * from {{ ref('int_share_actions') }}
 ),
 
 comments as (
@@ -12,10 +12,11 @@ comments as (
 ),
 
 activity as (
-    select brand_id, created_day as day, 'share_created' as kind, shared_by as user_id from shares
+    select brand_id, day, 'share_created' as kind, shared_by as user_id from share_actions
+    where action = 'shared'
     union all
-    select brand_id, revoked_day as day, 'share_revoked' as kind, shared_by as user_id from shares
-    where revoked_day is not null
+    select brand_id, day, 'share_revoked' as kind, shared_by as user_id from share_actions
+    where action = 'revoked'
     union all
     select brand_id, created_day as day, 'comment_created' as kind, author_id as user_id from comments
     union all
