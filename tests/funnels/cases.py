@@ -188,7 +188,8 @@ def hand_cases() -> list[Case]:
         {"p1": (2, 0, 10), "p2": (2, 0, 30)},
     )
 
-    # strict: any other event of the person between two steps breaks the attempt.
+    # strict: any other event of the person strictly between two step times breaks the
+    # attempt; one at the same instant as a step does not, whatever the ids (p5, p7, p8).
     add(
         "strict",
         "strict",
@@ -217,14 +218,23 @@ def hand_cases() -> list[Case]:
             ("p6", "a", 0),
             ("p6", "b", 50),
             ("p6", "c", 101),
+            ("p7", "a", 0, {}, "f1"),
+            ("p7", "x", 60, {}, "f2"),
+            ("p7", "b", 60, {}, "f3"),
+            ("p7", "c", 90, {}, "f4"),
+            ("p8", "b", 0, {}, "g1"),
+            ("p8", "a", 0, {}, "g2"),
+            ("p8", "c", 5, {}, "g3"),
         ],
         {
             "p1": (3, 0, 2),
             "p2": (1, 0, 0),
             "p3": (2, 0, 1),
             "p4": (3, 2, 4),
-            "p5": (1, 0, 0),
+            "p5": (2, 0, 0),
             "p6": (2, 0, 50),
+            "p7": (3, 0, 90),
+            "p8": (3, 0, 5),
         },
     )
 
@@ -251,7 +261,8 @@ def hand_cases() -> list[Case]:
         {"p1": (3, 0, 20), "p2": (2, 10, 20), "p3": (1, 0, 0), "p4": (2, 0, 50)},
     )
 
-    # exclusions between step 2 and 3 of the counted attempt.
+    # exclusions strictly between the times of step 2 and 3 of the counted attempt (step 3
+    # not reached: after step 2 up to the window end, inclusive).
     add(
         "excl",
         "ordered",
@@ -287,8 +298,25 @@ def hand_cases() -> list[Case]:
             ("p7", "cart", 10),
             ("p8", "view", 0),
             ("p8", "remove", 5),
+            # at the same instant as step 3: not between the steps
+            ("p9", "view", 0),
+            ("p9", "cart", 10),
+            ("p9", "remove", 20),
+            ("p9", "buy", 20),
+            # step 3 not reached: exactly at the window end is inside
+            ("p10", "view", 0),
+            ("p10", "cart", 10),
+            ("p10", "remove", 1000),
         ],
-        {"p2": (3, 0, 20), "p3": (3, 0, 20), "p5": (2, 0, 10), "p6": (3, 0, 20), "p8": (1, 0, 0)},
+        {
+            "p2": (3, 0, 20),
+            "p3": (3, 0, 20),
+            "p5": (2, 0, 10),
+            "p6": (3, 0, 20),
+            "p7": (2, 0, 10),  # remove at the same instant as step 2: not between
+            "p8": (1, 0, 0),
+            "p9": (3, 0, 20),
+        },
         exclusions=[Exclusion("remove", 2, 3)],
     )
 

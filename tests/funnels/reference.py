@@ -10,8 +10,10 @@ models implement and document (see dbt_project/models/marts/funnels/funnel_seman
   occurred_at >= the step-k event's occurred_at (so equal timestamps may fill
   consecutive steps, whatever their event_ids), lies in the window and is not yet used
   by the attempt (one event fills at most one step).
-* strict: steps occupy consecutive positions of the person's event order (any other
-  event of the person in between breaks the attempt), inside the window.
+* strict: as ordered, but step k+1 must lie at the step-k event's occurred_at or at the
+  person's next event time after it: any other event of the person strictly between
+  the two step times breaks the attempt; events at the same instant as a step do not
+  (so the result never depends on event ids).
 * unordered: events of the window (occurred_at >= entered_at) fill steps 2..N in any
   order; one event fills at most one step. Steps are filled one after another, most
   specific first (named before any-event steps, more filters before fewer, then step
@@ -20,9 +22,10 @@ models implement and document (see dbt_project/models/marts/funnels/funnel_seman
 * The person's counted attempt reaches the most steps; ties go to the earliest
   attempt (event order of the step-1 event).
 * Exclusion (event_name, from_step, to_step): the person is removed when an event of
-  that name, other than the counted attempt's own step events, has occurred_at in
-  [time of from_step, time of to_step] (to_step not reached: the window end; unordered:
-  the two ends sorted). Not reaching from_step means no exclusion.
+  that name, other than the counted attempt's own step events, has occurred_at strictly
+  between the times of from_step and to_step (unordered: the two times sorted), or, when
+  to_step is not reached, after from_step up to the window end (inclusive). Not reaching
+  from_step means no exclusion.
 """
 
 from __future__ import annotations
@@ -134,16 +137,18 @@ def _ordered(events: list[Event], funnel: Funnel, start: Event, end: datetime) -
 
 
 def _strict(events: list[Event], funnel: Funnel, start: Event, end: datetime) -> Attempt:
-    pos = events.index(start)
     filled = {1: start}
+    used = {start.event_id}
+    last = start.occurred_at
     for number in range(2, len(funnel.steps) + 1):
-        nxt = pos + number - 1
-        if nxt >= len(events):
-            break
-        e = events[nxt]
-        if e.occurred_at > end or not matches(e, funnel.steps[number - 1]):
+        later = [e.occurred_at for e in events if e.occurred_at > last]
+        allowed = {last, min(later)} if later else {last}
+        e = _first_unused(events, funnel.steps[number - 1], last, end, used)
+        if e is None or e.occurred_at not in allowed:
             break
         filled[number] = e
+        used.add(e.event_id)
+        last = e.occurred_at
     return Attempt(start, filled)
 
 
@@ -195,14 +200,16 @@ def is_excluded(events: list[Event], funnel: Funnel, attempt: Attempt) -> bool:
         if ex.from_step not in attempt.filled:
             continue
         lo = attempt.filled[ex.from_step].occurred_at
-        hi = attempt.filled[ex.to_step].occurred_at if ex.to_step in attempt.filled else end
-        lo, hi = min(lo, hi), max(lo, hi)
+        if ex.to_step in attempt.filled:  # strictly between the two step times
+            lo, hi = sorted((lo, attempt.filled[ex.to_step].occurred_at))
+            hi_inclusive = False
+        else:  # after the step, up to the window end (inclusive)
+            hi, hi_inclusive = end, True
         for e in events:
-            if (
-                e.event_name == ex.event_name
-                and e.event_id not in own
-                and lo <= e.occurred_at <= hi
-            ):
+            t = e.occurred_at
+            if e.event_name != ex.event_name or e.event_id in own:
+                continue
+            if lo < t and (t < hi or (hi_inclusive and t == hi)):
                 return True
     return False
 

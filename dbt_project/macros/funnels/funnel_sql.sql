@@ -60,7 +60,7 @@
 
 {#- For every row of `probe` (columns funnel_key, person_key, attempt_rn, next_step,
     lower_rn), the first match of step `next_step` of the person at or after person
-    event position `lower_rn`: adds m_rn, m_idx, m_event_id, m_occurred_at, m_grp_rn
+    event position `lower_rn`: adds m_rn, m_idx, m_event_id, m_occurred_at, m_grp_rn, m_time_grp
     (all NULL when there is none). `matches` is int_funnel_step_matches restricted to
     the steps of one processing position: one step per funnel, so the step is implied
     by funnel_key and is not an ASOF key (fewer keys, faster partitioning).
@@ -80,6 +80,7 @@
             m.event_id as m_event_id,
             m.occurred_at as m_occurred_at,
             m.grp_rn as m_grp_rn,
+            m.time_grp as m_time_grp,
             row_number() over (
                 partition by p.funnel_key, p.person_key, p.attempt_rn
                 order by m.rn
@@ -100,7 +101,8 @@
         m.idx as m_idx,
         m.event_id as m_event_id,
         m.occurred_at as m_occurred_at,
-        m.grp_rn as m_grp_rn
+        m.grp_rn as m_grp_rn,
+        m.time_grp as m_time_grp
     from {{ probe }} as p
     asof left join {{ matches }} as m
         on m.funnel_key = p.funnel_key

@@ -11,18 +11,19 @@
   search, and the person's text id on the step-1 rows (an attempt's person_id;
   int_funnel_counted_steps looks up the other text ids of the counted attempts).
 
-  strict: step k is the event at position rn(step 1) + k - 1 of the person's events
-          (rn: int_funnel_step_matches), when it matches step k and lies in the window;
-          the attempt stops at the first gap.
-  ordered/unordered: steps are filled one at a time in processing_position order
-          (int_funnel_steps), each by the FIRST match in event order (occurred_at,
+  ordered/strict/unordered: steps are filled one at a time in processing_position
+          order (int_funnel_steps), each by the FIRST match in event order (occurred_at,
           event_id) of that step that is not yet used by the attempt and lies at or
           after a lower bound:
-            ordered   - the time of the previously filled step (rn >= its grp_rn, so
-                        equal timestamps can fill consecutive steps);
+            ordered, strict - the time of the previously filled step (rn >= its grp_rn,
+                        so equal timestamps can fill consecutive steps);
             unordered - the time of the step-1 event.
-          A step without such an event inside the window ends an ordered attempt;
-          an unordered attempt just leaves that step unfilled and goes on.
+          strict: that match must also lie at the previous step's time or at the
+          person's next event time after it (time_grp at most one more): an event of
+          the person strictly between the two step times breaks the attempt, one at
+          the same instant as a step does not (whatever the event ids).
+          A step without such an event inside the window ends an ordered or strict
+          attempt; an unordered attempt just leaves that step unfilled and goes on.
   "First match at or after" is one ASOF join per step (macro
   funnel_first_match_at_or_after) on the position rn: no range join, no explosion on
   persons with many step-1 events. Only a step
@@ -44,7 +45,7 @@
 -#}
 {{ config(materialized='ephemeral') }}
 {%- set max_position = funnel_round_count(ref('int_funnel_steps')) -%}
-{%- set state_cols = ['funnel_key', 'person_key', 'attempt_rn', 'window_end_at', 'is_ordered', 'lower_rn', 'used_rns', 'steps_filled', 'reached_at'] -%}
+{%- set state_cols = ['funnel_key', 'person_key', 'attempt_rn', 'window_end_at', 'is_ordered', 'is_strict', 'lower_rn', 'last_time_grp', 'used_rns', 'steps_filled', 'reached_at'] -%}
 
 with steps as (
     select * from {{ ref('int_funnel_steps') }}
@@ -63,13 +64,13 @@ round_guard as (
 -- int_funnel_step_matches is ephemeral: computed once here, read by every round (only
 -- the columns the search uses)
 matches as {{ funnel_materialized() }} (
-    select funnel_key, step_number, person_key, rn, grp_rn, idx, event_id, occurred_at,
+    select funnel_key, step_number, person_key, rn, grp_rn, time_grp, idx, event_id, occurred_at,
         -- the text id, for step-1 matches only (the attempt's person, on its step-1 row)
         case when step_number = 1 then person_id end as person_id
     from {{ ref('int_funnel_step_matches') }}
 ),
 
--- read three times (strict, state_0, the output); recomputing it from `matches` is
+-- read twice (state_0, the output); recomputing it from `matches` is
 -- cheaper than copying its 1 row per step-1 event
 attempts as {{ funnel_not_materialized() }} (
     select
@@ -81,6 +82,7 @@ attempts as {{ funnel_not_materialized() }} (
         m.person_id,
         {{ funnel_add_seconds('m.occurred_at', 's.window_seconds') }} as window_end_at,
         m.grp_rn,
+        m.time_grp,
         s.funnel_order
     from matches as m
     inner join steps as s
@@ -88,42 +90,6 @@ attempts as {{ funnel_not_materialized() }} (
         and s.step_number = 1
     where m.step_number = 1
         and (select failed from round_guard) is null
-),
-
--- strict: the k-th step is the person's (k-1)-th next event.
-strict_candidates as (
-    select
-        a.funnel_key,
-        a.person_key,
-        a.attempt_rn,
-        s.step_number,
-        m.event_id,
-        m.occurred_at,
-        a.occurred_at as entered_at
-    from attempts as a
-    inner join steps as s
-        on s.funnel_key = a.funnel_key
-        and s.step_number > 1
-    inner join matches as m
-        on m.funnel_key = a.funnel_key
-        and m.step_number = s.step_number
-        and m.person_key = a.person_key
-        and m.rn = a.attempt_rn + s.step_number - 1
-    where a.funnel_order = 'strict'
-        and m.occurred_at <= a.window_end_at
-),
-
-strict_steps as (
-    select * from (
-        select
-            *,
-            row_number() over w as seq,
-            coalesce(lag(occurred_at) over w, entered_at) as previous_at
-        from strict_candidates
-        window w as (partition by funnel_key, person_key, attempt_rn order by step_number)
-    ) as numbered
-    -- keep the unbroken run 2, 3, ...: a gap shifts every later step off its seq
-    where step_number = seq + 1
 ),
 
 sharing_funnels as (
@@ -138,8 +104,10 @@ state_0 as (
         a.person_key,
         a.attempt_rn,
         a.window_end_at,
-        a.funnel_order = 'ordered' as is_ordered,
+        a.funnel_order <> 'unordered' as is_ordered,
+        a.funnel_order = 'strict' as is_strict,
         a.grp_rn as lower_rn,
+        a.time_grp as last_time_grp,
         -- the events used so far: only needed (and only kept) when the funnel has steps
         -- that can match the same event; elsewhere a match is never already used
         case when sf.funnel_key is not null then {{ funnel_list_of('a.attempt_rn') }} end as used_rns,
@@ -148,7 +116,6 @@ state_0 as (
     from attempts as a
     left join sharing_funnels as sf
         on sf.funnel_key = a.funnel_key
-    where a.funnel_order in ('ordered', 'unordered')
 ),
 
 {% for j in range(1, max_position + 1) %}
@@ -204,6 +171,7 @@ skipped_{{ j }} as {{ funnel_materialized() }} (
             m.event_id as pick_event_id,
             m.occurred_at as pick_occurred_at,
             m.grp_rn as pick_grp_rn,
+            m.time_grp as pick_time_grp,
             row_number() over (
                 partition by f.funnel_key, f.person_key, f.attempt_rn order by m.idx
             ) as pick
@@ -222,7 +190,8 @@ skipped_{{ j }} as {{ funnel_materialized() }} (
 ),
 
 -- the attempts that fill the step: by their first match unless they already used it,
--- else by the skipped-to match; inside the window
+-- else by the skipped-to match; inside the window; strict: at the previous step's time
+-- or the person's next event time
 filled_{{ j }} as {{ funnel_materialized() }} (
     select
         {{ state_cols | join(', ') }},
@@ -230,11 +199,13 @@ filled_{{ j }} as {{ funnel_materialized() }} (
         m_rn as pick_rn,
         m_event_id as pick_event_id,
         m_occurred_at as pick_occurred_at,
-        m_grp_rn as pick_grp_rn
+        m_grp_rn as pick_grp_rn,
+        m_time_grp as pick_time_grp
     from first_{{ j }}
     where m_rn is not null
         and (used_rns is null or not {{ funnel_list_contains('used_rns', 'm_rn') }})
         and m_occurred_at <= window_end_at
+        and (not is_strict or m_time_grp <= last_time_grp + 1)
 
     union all
 
@@ -244,7 +215,8 @@ filled_{{ j }} as {{ funnel_materialized() }} (
         k.pick_rn,
         k.pick_event_id,
         k.pick_occurred_at,
-        k.pick_grp_rn
+        k.pick_grp_rn,
+        k.pick_time_grp
     from first_{{ j }} as f
     inner join skipped_{{ j }} as k
         on k.funnel_key = f.funnel_key
@@ -252,6 +224,7 @@ filled_{{ j }} as {{ funnel_materialized() }} (
         and k.attempt_rn = f.attempt_rn
     where f.used_rns is not null
         and k.pick_occurred_at <= f.window_end_at
+        and (not f.is_strict or k.pick_time_grp <= f.last_time_grp + 1)
 ),
 
 state_{{ j }} as (
@@ -261,7 +234,9 @@ state_{{ j }} as (
         attempt_rn,
         window_end_at,
         is_ordered,
+        is_strict,
         case when is_ordered then pick_grp_rn else lower_rn end as lower_rn,
+        pick_time_grp as last_time_grp,
         case when used_rns is not null then {{ funnel_list_append('used_rns', 'pick_rn') }} end as used_rns,
         steps_filled + 1 as steps_filled,
         greatest(reached_at, pick_occurred_at) as reached_at
@@ -293,12 +268,6 @@ all_steps as (
         occurred_at as reached_at, cast(null as timestamp) as previous_at, person_id
     from attempts
 
-    union all
-
-    select
-        funnel_key, person_key, attempt_rn, step_number, step_number as step_seq, event_id, occurred_at,
-        occurred_at as reached_at, previous_at, cast(null as {{ dbt.type_string() }}) as person_id
-    from strict_steps
 
     {% for j in range(1, max_position + 1) %}
     union all
@@ -306,7 +275,7 @@ all_steps as (
     select
         funnel_key, person_key, attempt_rn, next_step, steps_filled + 1, pick_event_id, pick_occurred_at,
         greatest(reached_at, pick_occurred_at),
-        -- ordered: the previous step's time (picks never go back in time)
+        -- ordered and strict: the previous step's time (picks never go back in time)
         case when is_ordered then reached_at end,
         cast(null as {{ dbt.type_string() }})
     from filled_{{ j }}

@@ -3,9 +3,10 @@
 -- counted attempt (most steps reached; on a tie the earliest: its step-1 event first
 -- in event order (entered_at, attempt_id)) and whether an exclusion removes the
 -- person. An exclusion (event_name, from_step, to_step) hits when an event of that
--- name, other than the attempt's own step events, has occurred_at in [time of
--- from_step, time of to_step] of the counted attempt (to_step not reached: up to the
--- window end; unordered: the two ends sorted). An attempt that did not reach
+-- name, other than the attempt's own step events, has occurred_at strictly between the
+-- times of from_step and to_step of the counted attempt (unordered: the two times
+-- sorted; to_step not reached: after from_step up to the window end, inclusive). An
+-- event at the same instant as a step is not between. An attempt that did not reach
 -- from_step is not hit.
 -- int_funnel_attempt_steps (and int_funnel_step_matches) are ephemeral: the whole attempt
 -- search runs here, once, on integer keys (funnel_key, person_key, attempt_rn), and
@@ -131,7 +132,9 @@ exclusion_bounds as (
         h.person_id,
         x.event_name,
         least(f.occurred_at, coalesce(t.occurred_at, h.window_end_at)) as from_at,
-        greatest(f.occurred_at, coalesce(t.occurred_at, h.window_end_at)) as to_at
+        greatest(f.occurred_at, coalesce(t.occurred_at, h.window_end_at)) as to_at,
+        -- to_step not reached: the range runs to the window end, which is inside
+        t.occurred_at is null as to_is_window_end
     from exclusions as x
     inner join heads as h
         on h.brand_id = x.brand_id
@@ -162,8 +165,8 @@ excluded as (
         on e.brand_id = b.brand_id
         and e.person_id = b.person_id
         and e.event_name = b.event_name
-        and e.occurred_at >= b.from_at
-        and e.occurred_at <= b.to_at
+        and e.occurred_at > b.from_at
+        and (e.occurred_at < b.to_at or (b.to_is_window_end and e.occurred_at = b.to_at))
     left join counted_rows as own
         on own.funnel_key = b.funnel_key
         and own.person_key = b.person_key
