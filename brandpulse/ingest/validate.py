@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from brandpulse.ingest.sources import Field, Source
 
-_TS_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)"
+_TS_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)"
 _JSON_TYPES = {
     "string": "('VARCHAR')",
     "timestamp": "('VARCHAR')",
@@ -30,11 +30,16 @@ _KIND_NAMES = {
 }
 
 
+def _timestamp_text(text: str) -> str:
+    """ISO 8601 allows a comma before the fraction of a second; DuckDB reads only a dot."""
+    return f"(CASE WHEN contains({text}, ',') THEN replace({text}, ',', '.') ELSE {text} END)"
+
+
 def _typed(f: Field, text: str) -> str:
     if f.kind == "string":
         return text
     if f.kind == "timestamp":
-        return f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        return f"CAST(TRY_CAST({_timestamp_text(text)} AS TIMESTAMPTZ) AS TIMESTAMP)"
     if f.kind == "number":
         return f"TRY_CAST({text} AS DOUBLE)"
     if f.kind == "integer":
@@ -60,7 +65,7 @@ def _field_rules(f: Field, json_type: str, text: str) -> list[tuple[str, str]]:
         rules.append(
             (
                 f"({present} AND (NOT regexp_full_match({text}, '{_TS_PATTERN}') "
-                f"OR TRY_CAST({text} AS TIMESTAMPTZ) IS NULL))",
+                f"OR TRY_CAST({_timestamp_text(text)} AS TIMESTAMPTZ) IS NULL))",
                 f"bad_timestamp: {f.name} must be an ISO-8601 timestamp with a UTC offset or Z",
             )
         )

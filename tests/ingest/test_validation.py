@@ -105,6 +105,28 @@ def test_offsets_are_normalised_to_utc(con, landing: Path) -> None:
     assert ts.isoformat() == "2026-08-01T00:30:00"
 
 
+def test_iso_8601_forms_of_a_timestamp_are_read(con, landing: Path) -> None:
+    """A comma before the fraction of a second is ISO 8601 as much as a dot is; so are
+    offsets without a colon."""
+    forms = {
+        "comma": "2026-08-01T09:30:00,25+09:00",
+        "dot": "2026-08-01T00:30:00.25Z",
+        "compact_offset": "2026-08-01T06:00:00.25+0530",
+    }
+    loaded, rejected = load_events(
+        con, landing, [event(k, occurred_at=v) for k, v in forms.items()]
+    )
+    assert rejected == []
+    times = dict(
+        con.execute(
+            "SELECT event_id, occurred_at FROM raw.events WHERE NOT starts_with(event_id, 'good')"
+        ).fetchall()
+    )
+    assert {k: t.isoformat() for k, t in times.items()} == dict.fromkeys(
+        forms, "2026-08-01T00:30:00.250000"
+    )
+
+
 def test_truncated_gzip_is_one_rejected_entry_and_other_files_load(con, landing: Path) -> None:
     load_snapshot(con, "brands", landing)
     write_events(landing, DAY, [event("ok")], name="a.jsonl")
