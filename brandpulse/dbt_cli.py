@@ -18,12 +18,29 @@ from pathlib import Path
 from brandpulse.config import DBT_PROJECT_DIR, get_settings
 
 PROJECT_ARGS = ("--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR))
+PROJECT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+"""What `dbt parse` reads: the manifest is stale when any of it changed after the parse."""
 
 
 def dbt_executable() -> str:
     """The venv's dbt next to this interpreter, so it is found without PATH set up."""
     candidate = Path(sys.executable).parent / "dbt"
     return str(candidate) if candidate.exists() else "dbt"
+
+
+def manifest_is_stale(project_dir: Path, manifest: Path) -> bool:
+    """True when `manifest` is missing or older than a file of the project it was parsed
+    from: dagster-dbt would otherwise load models, tests and lineage that no longer exist
+    (or miss new ones, and fail on their events mid-run)."""
+    if not manifest.exists():
+        return True
+    parsed_at = manifest.stat().st_mtime
+    for name in PROJECT_SOURCES:
+        path = project_dir / name
+        files = path.rglob("*") if path.is_dir() else [path]
+        if any(f.is_file() and f.stat().st_mtime > parsed_at for f in files):
+            return True
+    return False
 
 
 def parse_project() -> None:

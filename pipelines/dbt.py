@@ -12,6 +12,8 @@ with the rest, so the two dbt steps never wait on each other.
 
 import json
 import os
+import signal
+import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -26,7 +28,7 @@ from dagster_dbt import (
 )
 
 from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, DBT_PROJECT_DIR
-from brandpulse.dbt_cli import dbt_executable, parse_project
+from brandpulse.dbt_cli import dbt_executable, manifest_is_stale, parse_project
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 
@@ -34,8 +36,9 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 
 
 def ensure_manifest() -> None:
-    """Parse the project when no manifest exists yet (`make setup` parses it first)."""
-    if not dbt_project.manifest_path.exists():
+    """Parse the project when its manifest is missing or older than its files (`make setup`
+    parses it first; an edited model would otherwise be unknown to the loaded manifest)."""
+    if manifest_is_stale(DBT_PROJECT_DIR, dbt_project.manifest_path):
         parse_project()
 
 
@@ -65,6 +68,30 @@ class BrandpulseTranslator(DagsterDbtTranslator):
 
 
 translator = BrandpulseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def stream_dbt(
+    dbt: DbtCliResource, args: list[str], context: AssetExecutionContext
+) -> Iterator[Any]:
+    """dagster-dbt's event stream of `dbt <args>`, stopping dbt when the stream fails.
+
+    dagster-dbt forwards only an interrupt to dbt: on any other error while reading its
+    events the dbt process would run on and keep the warehouse's write lock, so the step's
+    retry could not open it. dbt gets SIGINT (it cancels its queries and closes the
+    connection), then is killed if it does not exit in time.
+    """
+    invocation = dbt.cli(args, context=context)
+    try:
+        yield from invocation.stream()
+    finally:
+        process = invocation.process
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=invocation.termination_timeout_seconds)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @contextmanager
@@ -130,7 +157,7 @@ def incremental_dbt_assets(
         json.dumps(dbt_vars(context)),
     ]
     with dbt_env(warehouse):
-        yield from dbt.cli(args, context=context).stream()
+        yield from stream_dbt(dbt, args, context)
 
 
 @dbt_assets(
@@ -153,7 +180,7 @@ def warehouse_dbt_assets(
     (Partitioning them would also make Dagster log one planned event per model per day.)
     """
     with dbt_env(warehouse):
-        yield from dbt.cli(["build", *DBT_PRODUCTION_BUILD_FLAGS], context=context).stream()
+        yield from stream_dbt(dbt, ["build", *DBT_PRODUCTION_BUILD_FLAGS], context)
 
 
 def dbt_resource() -> DbtCliResource:

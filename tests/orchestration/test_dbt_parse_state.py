@@ -36,3 +36,51 @@ def test_setup_parses_with_the_warehouse_the_dagster_dbt_steps_use(
     assert call["cmd"][1:3] == ["--quiet", "parse"]
     assert call["env"]["BRANDPULSE_WAREHOUSE"] == at_run
     assert at_run == str(tmp_path / "data" / "warehouse.duckdb")
+
+
+def test_manifest_is_stale_when_missing_or_older_than_a_project_file(tmp_path: Path) -> None:
+    project = tmp_path / "dbt_project"
+    (project / "models" / "core").mkdir(parents=True)
+    model = project / "models" / "core" / "m.sql"
+    model.write_text("select 1")
+    (project / "dbt_project.yml").write_text("name: x")
+    manifest = project / "target" / "manifest.json"
+    assert dbt_cli.manifest_is_stale(project, manifest)  # missing
+
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    os.utime(model, (1_000, 1_000))
+    os.utime(project / "dbt_project.yml", (1_000, 1_000))
+    os.utime(manifest, (2_000, 2_000))
+    assert not dbt_cli.manifest_is_stale(project, manifest)
+
+    os.utime(model, (3_000, 3_000))  # a model edited after the parse
+    assert dbt_cli.manifest_is_stale(project, manifest)
+
+
+def test_a_failed_event_stream_stops_the_dbt_process() -> None:
+    """An error while reading dbt's events must not leave dbt running (holding the
+    warehouse's write lock the step's retry needs)."""
+    from pipelines.dbt import stream_dbt
+
+    class Invocation:
+        termination_timeout_seconds = 10.0
+
+        def __init__(self) -> None:
+            self.process = subprocess.Popen(["sleep", "60"])
+
+        def stream(self):
+            yield "first event"
+            raise KeyError("model.brandpulse.unknown")
+
+    invocation = Invocation()
+
+    class Dbt:
+        def cli(self, args, context):
+            return invocation
+
+    events = stream_dbt(Dbt(), ["build"], context=None)
+    assert next(events) == "first event"
+    with pytest.raises(KeyError):
+        next(events)
+    assert invocation.process.poll() is not None
