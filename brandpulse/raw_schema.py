@@ -7,6 +7,8 @@ Timestamps are UTC `TIMESTAMP` (naive, always UTC); JSON payloads are `JSON`.
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 LINEAGE = "_partition_date DATE, _source_file VARCHAR, _line BIGINT, _loaded_at TIMESTAMP"
@@ -43,7 +45,7 @@ RAW_TABLES: dict[str, str] = {
         event_name VARCHAR, filter_count INTEGER NOT NULL""",
     "funnel_step_filters": """
         brand_id VARCHAR NOT NULL, funnel_id VARCHAR NOT NULL, step_number INTEGER NOT NULL,
-        property VARCHAR NOT NULL, value_text VARCHAR""",
+        property VARCHAR NOT NULL, value_text VARCHAR, value_type VARCHAR""",
     "funnel_exclusions": """
         brand_id VARCHAR NOT NULL, funnel_id VARCHAR NOT NULL, event_name VARCHAR NOT NULL,
         from_step INTEGER NOT NULL, to_step INTEGER NOT NULL""",
@@ -70,10 +72,27 @@ RAW_TABLES: dict[str, str] = {
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the `raw` schema and its tables when missing (idempotent)."""
+    """Create the `raw` schema and its tables when missing (idempotent); a table of an
+    older warehouse gets the columns added since (nullable: its rows predate them)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for table, columns in RAW_TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({columns})")
+        _add_missing_columns(con, table, columns)
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> None:
+    existing = {
+        name
+        for (name,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ?",
+            [table],
+        ).fetchall()
+    }
+    for column in re.split(r",\s*(?![^()]*\))", columns.strip()):
+        name, sql_type = column.split(None, 1)
+        if name not in existing:
+            sql_type = sql_type.replace("NOT NULL", "").strip()
+            con.execute(f"ALTER TABLE raw.{table} ADD COLUMN {name} {sql_type}")
 
 
 AI_TABLES: dict[str, str] = {

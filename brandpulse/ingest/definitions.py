@@ -54,9 +54,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _json_text(value: Any) -> str:
-    """A JSON scalar as DuckDB's `->>` renders it: strings bare, others as JSON text."""
-    return value if isinstance(value, str) else json.dumps(value)
+def where_value(value: Any) -> dict[str, str]:
+    """A `where` value as (value_text, value_type): it matches a property of the same JSON
+    type and value (a number numerically: 2 = 2.0; the string "2" is not the number 2)."""
+    if isinstance(value, bool):
+        return {"value_text": "true" if value else "false", "value_type": "boolean"}
+    if isinstance(value, str):
+        return {"value_text": value, "value_type": "string"}
+    return {"value_text": json.dumps(value), "value_type": "number"}
 
 
 def parse_funnel(doc: dict[str, Any]) -> ParsedDefinition:
@@ -96,9 +101,7 @@ def parse_funnel(doc: dict[str, Any]) -> ParsedDefinition:
                 raise DefinitionError(
                     f"step {number} where-value of {prop!r} must be a string, number or boolean"
                 )
-            filter_rows.append(
-                {"step_number": number, "property": prop, "value_text": _json_text(value)}
-            )
+            filter_rows.append({"step_number": number, "property": prop, **where_value(value)})
         step_rows.append(
             {"step_number": number, "event_name": event_name, "filter_count": len(where)}
         )

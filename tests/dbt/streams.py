@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from brandpulse.ingest.definitions import where_value
+
 Row = dict[str, Any]
 
 
@@ -576,7 +578,7 @@ def funnel(
                 "funnel_id": funnel_id,
                 "step_number": i,
                 "property": prop,
-                "value_text": value,
+                **where_value(value),
             }
             for i, (_, filters) in enumerate(steps, start=1)
             for prop, value in filters.items()

@@ -320,14 +320,14 @@ def hand_cases() -> list[Case]:
         exclusions=[Exclusion("remove", 2, 3)],
     )
 
-    # where filters: strings, numbers and booleans rendered as text; all must hold.
+    # where filters: the same JSON type and value (numbers as numbers); all must hold.
     add(
         "filters",
         "ordered",
         100,
         [
             Step("view", (("plan", "pro"),)),
-            Step("buy", (("amount", "10"), ("vip", "true"))),
+            Step("buy", (("amount", 10), ("vip", True))),
         ],
         [
             ("p1", "view", 0, {"plan": "pro"}),
@@ -342,8 +342,19 @@ def hand_cases() -> list[Case]:
             ("p5", "buy", 5, {"amount": 10}),
             ("p6", "view", 0, {}),
             ("p6", "buy", 5, {"amount": "10", "vip": "true"}),
+            ("p7", "view", 0, {"plan": "pro"}),
+            ("p7", "buy", 5, {"amount": 10.0, "vip": True}),  # 10.0 is the number 10
+            ("p8", "view", 0, {"plan": "pro"}),
+            ("p8", "buy", 5, {"amount": "10", "vip": "true"}),  # text is not a number or boolean
         ],
-        {"p1": (2, 0, 5), "p3": (1, 0, 0), "p4": (1, 0, 0), "p5": (1, 0, 0)},
+        {
+            "p1": (2, 0, 5),
+            "p3": (1, 0, 0),
+            "p4": (1, 0, 0),
+            "p5": (1, 0, 0),
+            "p7": (2, 0, 5),
+            "p8": (1, 0, 0),
+        },
     )
 
     # any-event steps (event_name NULL) never reuse the event of another step.
@@ -446,7 +457,7 @@ def random_world(seed: int) -> tuple[list[Event], list[Funnel]]:
     events = []
     for p in range(30):
         for _ in range(rng.randint(1, 14)):
-            props = {"k": rng.choice(["1", "2", 1, True])} if rng.random() < 0.6 else {}
+            props = {"k": rng.choice(["1", "2", 1, 1.0, 2, True])} if rng.random() < 0.6 else {}
             eid = "".join(rng.choices(string.ascii_lowercase, k=6))
             events.append(
                 Event(brand, eid, f"p{p}", rng.choice(names), at(rng.randint(0, 40) * 5), props)
@@ -457,7 +468,7 @@ def random_world(seed: int) -> tuple[list[Event], list[Funnel]]:
         steps = [Step(rng.choice(names[:3]))] + ([Step(None)] if i % 4 == 3 else [])
         for _ in range(rng.randint(1, 3)):
             name = rng.choice(names[:3] + [None]) if steps else rng.choice(names[:3])
-            filters = (("k", rng.choice(["1", "2", "true"])),) if rng.random() < 0.3 else ()
+            filters = (("k", rng.choice(["1", "2", 1, 1.0, True])),) if rng.random() < 0.3 else ()
             steps.append(Step(name, filters))
         exclusions = ()
         if rng.random() < 0.4:

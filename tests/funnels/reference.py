@@ -4,6 +4,8 @@ Written for clarity, not speed: the SQL models are compared against it on hand-w
 and on random event streams. The rules where the contract is silent are the ones the
 models implement and document (see dbt_project/models/marts/funnels/funnel_semantics.md):
 
+* Matching: a step's `where` values must equal the event's properties as JSON values
+  (same type; numbers compared as numbers).
 * Event order: (occurred_at, event_id). Every attempt starts at an event matching
   step 1; its window is [entered_at, entered_at + window] (both ends inclusive).
 * ordered: step k+1 is the first event in event order that matches step k+1, has
@@ -30,7 +32,6 @@ models implement and document (see dbt_project/models/marts/funnels/funnel_seman
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -55,7 +56,7 @@ class Event:
 @dataclass(frozen=True)
 class Step:
     event_name: str | None
-    filters: tuple[tuple[str, str | None], ...] = ()
+    filters: tuple[tuple[str, str | int | float | bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,27 +91,23 @@ class Attempt:
         return sorted(e.occurred_at for e in self.filled.values())
 
 
-def json_text(value: Any) -> str | None:
-    """What DuckDB's `properties ->> key` renders for a JSON value."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return json.dumps(value, separators=(",", ":"))
+def same_json_value(have: Any, want: str | int | float | bool) -> bool:
+    """A `where` value holds when the property has the same JSON type and value: strings
+    and booleans equal, numbers equal as numbers (2 == 2.0); "2" is not 2."""
+    if isinstance(want, bool) or isinstance(have, bool):
+        return isinstance(want, bool) and isinstance(have, bool) and have == want
+    if isinstance(want, str) or isinstance(have, str):
+        return isinstance(want, str) and isinstance(have, str) and have == want
+    return isinstance(have, int | float) and float(have) == float(want)
 
 
 def matches(event: Event, step: Step) -> bool:
     if step.event_name is not None and event.event_name != step.event_name:
         return False
-    for prop, value in step.filters:
-        text = json_text(event.properties.get(prop)) if prop in event.properties else None
-        if text is None or value is None or text != value:
-            return False
-    return True
+    return all(
+        prop in event.properties and same_json_value(event.properties[prop], value)
+        for prop, value in step.filters
+    )
 
 
 def _first_unused(

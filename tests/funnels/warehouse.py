@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from brandpulse.config import REPO_ROOT
+from brandpulse.ingest.definitions import where_value
 from brandpulse.raw_schema import ensure_ai_schema, ensure_raw_schema
 from tests.funnels.reference import Event, Funnel
 
@@ -72,9 +73,17 @@ def load_raw(
                     [f.brand_id, f.funnel_id, n, step.event_name, len(step.filters)],
                 )
                 for prop, value in step.filters:
+                    where = where_value(value)
                     con.execute(
-                        "INSERT INTO raw.funnel_step_filters VALUES (?, ?, ?, ?, ?)",
-                        [f.brand_id, f.funnel_id, n, prop, value],
+                        "INSERT INTO raw.funnel_step_filters VALUES (?, ?, ?, ?, ?, ?)",
+                        [
+                            f.brand_id,
+                            f.funnel_id,
+                            n,
+                            prop,
+                            where["value_text"],
+                            where["value_type"],
+                        ],
                     )
             for x in f.exclusions:
                 con.execute(

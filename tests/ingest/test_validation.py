@@ -6,6 +6,7 @@ import gzip
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from brandpulse import db
@@ -282,7 +283,10 @@ def test_invalid_definitions_are_reported_by_id_and_others_load(con, landing: Pa
                 "funnel_id": "ok",
                 "brand_id": "b1",
                 "name": "Buy",
-                "steps": [{"event_name": "a"}, {"event_name": "b"}],
+                "steps": [
+                    {"event_name": "a"},
+                    {"event_name": "b", "where": {"plan": "pro", "n": 2, "x": 2.5, "vip": True}},
+                ],
             },
             {"funnel_id": "one_step", "brand_id": "b1", "steps": [{"event_name": "a"}]},
             {
@@ -346,6 +350,15 @@ def test_invalid_definitions_are_reported_by_id_and_others_load(con, landing: Pa
     for source in ("funnels", "segments", "cohorts"):
         load_snapshot(con, source, landing)
     assert con.execute("SELECT funnel_id FROM raw.funnels").fetchall() == [("ok",)]
+    # `where` values keep their JSON type (matched as the same type and value)
+    assert con.execute(
+        "SELECT property, value_text, value_type FROM raw.funnel_step_filters ORDER BY 1"
+    ).fetchall() == [
+        ("n", "2", "number"),
+        ("plan", "pro", "string"),
+        ("vip", "true", "boolean"),
+        ("x", "2.5", "number"),
+    ]
     assert sorted(r[0] for r in con.execute("SELECT segment_id FROM raw.segments").fetchall()) == [
         "ok",
         "sql",
@@ -368,3 +381,21 @@ def test_invalid_definitions_are_reported_by_id_and_others_load(con, landing: Pa
     assert "unknown feature" in ids[("segments", "unknown_feature")]
     assert "unknown operator" in ids[("segments", "unknown_op")]
     assert "periods" in ids[("cohorts", "too_long")]
+
+
+def test_an_older_warehouse_gets_the_raw_columns_added_since() -> None:
+    """A raw table created before a column existed gains it (NULL in its old rows)."""
+    from brandpulse.raw_schema import ensure_raw_schema
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    con.execute(
+        "CREATE TABLE raw.funnel_step_filters (brand_id VARCHAR NOT NULL, funnel_id VARCHAR NOT NULL,"
+        " step_number INTEGER NOT NULL, property VARCHAR NOT NULL, value_text VARCHAR)"
+    )
+    con.execute("INSERT INTO raw.funnel_step_filters VALUES ('b1', 'f', 2, 'plan', 'pro')")
+    ensure_raw_schema(con)
+    ensure_raw_schema(con)  # idempotent
+    assert con.execute("SELECT * FROM raw.funnel_step_filters").fetchall() == [
+        ("b1", "f", 2, "plan", "pro", None)
+    ]

@@ -2,19 +2,32 @@
     (Spark-flavoured) default beside a DuckDB fast path. Prefixed `funnel_` so they
     never clash with another team's macros. -#}
 
-{#- Text of the top-level key named by the column `key_col` of a JSON column (the
-    contract's `properties ->> property`: strings unquoted, other scalars as text).
-    The key is quoted into a JSON path, so keys such as "$x" or "a.b" stay keys. -#}
-{% macro funnel_json_text(json_col, key_col) -%}
-    {{ return(adapter.dispatch('funnel_json_text', 'brandpulse')(json_col, key_col)) }}
+{#- Whether the top-level key named by the column `key_col` of a JSON column holds the
+    `where` value (`text_col`, of JSON type `type_col`: string, number or boolean): same
+    JSON type and value, numbers compared as numbers (2 = 2.0; the string "2" is not the
+    number 2). A NULL type (definitions loaded before types were recorded) compares the
+    rendered text. The key is quoted into a JSON path, so keys such as "$x" or "a.b" stay
+    keys. -#}
+{% macro funnel_where_value_matches(json_col, key_col, type_col, text_col) -%}
+    {{ return(adapter.dispatch('funnel_where_value_matches', 'brandpulse')(json_col, key_col, type_col, text_col)) }}
 {%- endmacro %}
 
-{% macro default__funnel_json_text(json_col, key_col) -%}
-    get_json_object({{ json_col }}, concat('$.', {{ key_col }}))
+{#- Portable fallback: the rendered text only. -#}
+{% macro default__funnel_where_value_matches(json_col, key_col, type_col, text_col) -%}
+    get_json_object({{ json_col }}, concat('$.', {{ key_col }})) = {{ text_col }}
 {%- endmacro %}
 
-{% macro duckdb__funnel_json_text(json_col, key_col) -%}
-    json_extract_string({{ json_col }}, '$."' || replace({{ key_col }}, '"', '\"') || '"')
+{% macro duckdb__funnel_where_value_matches(json_col, key_col, type_col, text_col) -%}
+    {%- set path = "'$.\"' || replace(" ~ key_col ~ ", '\"', '\\\"') || '\"'" -%}
+    {%- set value = 'json_extract_string(' ~ json_col ~ ', ' ~ path ~ ')' -%}
+    {%- set kind = 'json_type(' ~ json_col ~ ', ' ~ path ~ ')' -%}
+    case {{ type_col }}
+        when 'string' then {{ kind }} = 'VARCHAR' and {{ value }} = {{ text_col }}
+        when 'number' then {{ kind }} in ('BIGINT', 'UBIGINT', 'DOUBLE')
+            and try_cast({{ value }} as double) = try_cast({{ text_col }} as double)
+        when 'boolean' then {{ kind }} = 'BOOLEAN' and {{ value }} = {{ text_col }}
+        else {{ value }} = {{ text_col }}
+    end
 {%- endmacro %}
 
 

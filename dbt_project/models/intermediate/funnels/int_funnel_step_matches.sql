@@ -1,5 +1,5 @@
 -- One row per (funnel step, event) where the event matches the step: same event name
--- (or an any-event step) and every `where` filter equal. Ephemeral: inlined into
+-- (or an any-event step) and every `where` filter equal (same JSON type and value). Ephemeral: inlined into
 -- int_funnel_counted_steps (through int_funnel_attempt_steps), which reads it once into
 -- a materialized CTE; it is never written to disk and costs no dbt node of its own.
 -- Every match carries the event's position in the person's event order (occurred_at,
@@ -212,7 +212,7 @@ filter_hits as (
         and f.funnel_id = c.funnel_id
         and f.step_number = c.step_number
     where c.filter_count > 0
-        and {{ funnel_json_text('c.properties', 'f.property') }} = f.value_text
+        and {{ funnel_where_value_matches('c.properties', 'f.property', 'f.value_type', 'f.value_text') }}
     group by c.funnel_key, c.step_number, c.event_id
 ),
 
