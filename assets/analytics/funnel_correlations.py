@@ -4,7 +4,8 @@ success = a person who completed the funnel (marts.funnel_persons.converted), fa
 entered but did not. For each person the events counted are those strictly between the
 counted attempt's step-1 time (entered_at) and its last step (completed_at) for a
 success, or the end of its window (window_end_at) for a failure, excluding the funnel's
-own step event names. Per event name: success_count / failure_count = persons who did
+own step events: every event named like one of its steps, and the events that filled the
+attempt's steps (an any-event step has no name to exclude by). Per event name: success_count / failure_count = persons who did
 it at least once. Odds ratio with a +1 prior on each of the four counts, Fisher's exact
 test on the 2x2 table. Counting runs in DuckDB (one query per brand, bound parameters);
 the statistics in Python.
@@ -47,6 +48,11 @@ step_names as (
     from raw.funnel_steps
     where brand_id = $brand_id and event_name is not null
 ),
+own_steps as (
+    select funnel_id, person_id, event_id
+    from marts.funnel_person_steps
+    where brand_id = $brand_id
+),
 done as (
     select distinct p.funnel_id, p.person_id, p.converted, e.event_name
     from people as p
@@ -58,6 +64,10 @@ done as (
     where not exists (
         select 1 from step_names as s
         where s.funnel_id = p.funnel_id and s.event_name = e.event_name
+    )
+    and not exists (
+        select 1 from own_steps as o
+        where o.funnel_id = p.funnel_id and o.person_id = p.person_id and o.event_id = e.event_id
     )
 )
 select

@@ -42,6 +42,7 @@ OWNERS = ["team:analytics"]
 DAILY_METRICS = AssetKey(["marts", "daily_brand_metrics"])
 INT_BRANDS = AssetKey(["intermediate", "int_brands"])
 FUNNEL_PERSONS = AssetKey(["marts", "funnel_persons"])
+FUNNEL_PERSON_STEPS = AssetKey(["marts", "funnel_person_steps"])
 RAW_FUNNELS = AssetKey(["raw", "funnels"])  # raw.funnel_steps is written by this asset
 EVENTS_RESOLVED = AssetKey(["intermediate", "int_events_resolved"])
 
@@ -223,7 +224,7 @@ class FunnelCorrelationConfig(Config):
 
 @asset(
     key=AssetKey(["ml", "funnel_correlations"]),
-    deps=[FUNNEL_PERSONS, RAW_FUNNELS, EVENTS_RESOLVED],
+    deps=[FUNNEL_PERSONS, FUNNEL_PERSON_STEPS, RAW_FUNNELS, EVENTS_RESOLVED],
     group_name=GROUP,
     owners=OWNERS,
     kinds={"python", "duckdb", "scipy"},

@@ -47,6 +47,10 @@ def build_warehouse(path: Path, daily: pd.DataFrame, brands: pd.DataFrame) -> No
                window_end_at timestamp)"""
         )
         con.execute(
+            """create table marts.funnel_person_steps (brand_id varchar, funnel_id varchar,
+               person_id varchar, step_number integer, event_id varchar)"""
+        )
+        con.execute(
             """create table raw.funnel_steps (brand_id varchar, funnel_id varchar,
                step_number integer, event_name varchar, filter_count integer)"""
         )
@@ -65,6 +69,16 @@ FUNNEL_PERSONS = [
     ("b000", "f1", "p3", 1, "2025-01-10 10:00", "2025-01-10 10:00", False, "2025-01-10 12:00"),
     # another brand with the same person ids: must never leak into b000's counts
     ("b001", "f1", "p1", 1, "2025-01-10 10:00", "2025-01-10 10:00", False, "2025-01-10 12:00"),
+    # f2 = [signup, any event, purchase]: p1's any-event step was filled by view_pricing (e2)
+    ("b000", "f2", "p1", 3, "2025-01-10 10:00", "2025-01-10 11:00", True, "2025-01-10 12:00"),
+    ("b000", "f2", "p2", 1, "2025-01-10 10:00", "2025-01-10 10:00", False, "2025-01-10 12:00"),
+]
+FUNNEL_PERSON_STEPS = [  # brand, funnel, person, step, event_id (indexes into EVENTS)
+    ("b000", "f1", "p1", 1, "e0"),
+    ("b000", "f1", "p1", 2, "e5"),
+    ("b000", "f2", "p1", 1, "e0"),
+    ("b000", "f2", "p1", 2, "e2"),
+    ("b000", "f2", "p1", 3, "e5"),
 ]
 EVENTS = [
     ("b000", "p1", "signup", "2025-01-10 10:00"),  # step 1 itself
@@ -91,12 +105,19 @@ def add_funnel_data(path: Path) -> None:
                 "insert into marts.funnel_persons values (?, ?, ?, ?, ?, ?, null, ?, ?)",
                 [b, f, p, steps, ent, comp, conv, wend],
             )
+        con.executemany(
+            "insert into marts.funnel_person_steps values (?, ?, ?, ?, ?)", FUNNEL_PERSON_STEPS
+        )
         for brand in ("b000", "b001"):
             con.execute(
                 "insert into raw.funnel_steps values (?, 'f1', 1, 'signup', 0), "
                 "(?, 'f1', 2, 'purchase', 0)",
                 [brand, brand],
             )
+        con.execute(
+            "insert into raw.funnel_steps values ('b000', 'f2', 1, 'signup', 0), "
+            "('b000', 'f2', 2, null, 0), ('b000', 'f2', 3, 'purchase', 0)"
+        )
         for i, (b, p, name, ts) in enumerate(EVENTS):
             con.execute(
                 "insert into intermediate.int_events_resolved values (?, ?, ?, ?, ?)",
