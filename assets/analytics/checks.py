@@ -1,7 +1,7 @@
 """Asset checks on the ml.* tables: the promises a reader of the forecasts relies on."""
 
 import duckdb
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
+from dagster import AssetCheckResult, AssetKey, asset_check
 
 from assets.analytics.anomalies import MIN_HISTORY_DAYS
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
@@ -114,10 +114,7 @@ def anomalies_cover_every_brand_with_history(warehouse: WarehouseResource) -> As
             ) as b
             where b.brand_id not in (select brand_id from ml.metric_anomalies)""",  # noqa: S608
     )
-    result = _result(missing, error, "brands_with_history_not_scored")
-    return AssetCheckResult(
-        passed=result.passed, severity=AssetCheckSeverity.ERROR, metadata=result.metadata
-    )
+    return _result(missing, error, "brands_with_history_not_scored")  # severity: ERROR (default)
 
 
 analytics_checks = [

@@ -5,10 +5,10 @@ entered but did not. For each person the events counted are those strictly betwe
 counted attempt's step-1 time (entered_at) and its last step (completed_at) for a
 success, or the end of its window (window_end_at) for a failure, excluding the funnel's
 own step events: every event named like one of its steps, and the events that filled the
-attempt's steps (an any-event step has no name to exclude by). Per event name: success_count / failure_count = persons who did
-it at least once. Odds ratio with a +1 prior on each of the four counts, Fisher's exact
-test on the 2x2 table. Counting runs in DuckDB (one query per brand, bound parameters);
-the statistics in Python.
+attempt's steps (an any-event step has no name to exclude by). Per event name:
+success_count / failure_count = persons who did it at least once. Odds ratio with a +1
+prior on each of the four counts, Fisher's exact test on the 2x2 table. Counting runs in
+DuckDB (one query per brand, bound parameters); the statistics in Python.
 """
 
 from __future__ import annotations
