@@ -49,6 +49,12 @@ class Settings:
     ai_max_attempts: int
     duckdb_threads: int
     duckdb_memory_limit: str
+    pool_wait_seconds: float
+    """How long a step waits for the single-writer pool before it fails naming the holder."""
+    lock_wait_seconds: float
+    """How long a writer waits for another process's lock on the warehouse file (a reader)."""
+    max_line_bytes: int
+    """Longest landing line read; a longer one is rejected (line_too_long), not stored."""
 
     def env(self) -> dict[str, str]:
         """The settings as environment variables, for subprocesses such as dbt."""
@@ -102,4 +108,7 @@ def get_settings() -> Settings:
         ai_max_attempts=int(os.environ.get("BRANDPULSE_AI_MAX_ATTEMPTS", "5")),
         duckdb_threads=int(os.environ.get("BRANDPULSE_DUCKDB_THREADS", str(os.cpu_count() or 2))),
         duckdb_memory_limit=os.environ.get("BRANDPULSE_DUCKDB_MEMORY_LIMIT", "6GB"),
+        pool_wait_seconds=float(os.environ.get("BRANDPULSE_POOL_WAIT_SECONDS", "1800")),
+        lock_wait_seconds=float(os.environ.get("BRANDPULSE_WAREHOUSE_LOCK_WAIT_SECONDS", "120")),
+        max_line_bytes=int(os.environ.get("BRANDPULSE_MAX_LINE_BYTES", str(1024 * 1024))),
     )

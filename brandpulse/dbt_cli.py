@@ -11,6 +11,8 @@ so that file has to be written with the same warehouse path the Dagster runs use
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,6 +43,28 @@ def manifest_is_stale(project_dir: Path, manifest: Path) -> bool:
         if any(f.is_file() and f.stat().st_mtime > parsed_at for f in files):
             return True
     return False
+
+
+RUN_TARGET = re.compile(r"^[A-Za-z0-9_]+-[0-9a-f]{7}-[0-9a-f]{7}$")
+"""dagster-dbt's per-invocation target folder: `<op name>-<run id[:7]>-<uuid[:7]>`."""
+KEEP_RUN_TARGETS = 6
+
+
+def prune_run_targets(project_dir: Path = DBT_PROJECT_DIR, keep: int = KEEP_RUN_TARGETS) -> int:
+    """Remove all but the newest `keep` per-invocation target folders (~16 MB each, one per
+    dbt step of every run); the project's own target files are left alone. Returns how many
+    were removed. dbt's own log rotates by itself (dbt.log, 10 MB x 5 backups)."""
+    target = project_dir / "target"
+    if not target.is_dir():
+        return 0
+    runs = sorted(
+        (p for p in target.iterdir() if p.is_dir() and RUN_TARGET.match(p.name)),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in runs[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return len(runs[keep:])
 
 
 def parse_project() -> None:

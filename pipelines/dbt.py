@@ -28,7 +28,12 @@ from dagster_dbt import (
 )
 
 from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, DBT_PROJECT_DIR
-from brandpulse.dbt_cli import dbt_executable, manifest_is_stale, parse_project
+from brandpulse.dbt_cli import (
+    dbt_executable,
+    manifest_is_stale,
+    parse_project,
+    prune_run_targets,
+)
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 
@@ -92,6 +97,7 @@ def stream_dbt(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        prune_run_targets()
 
 
 @contextmanager
@@ -156,6 +162,7 @@ def incremental_dbt_assets(
         "--vars",
         json.dumps(dbt_vars(context)),
     ]
+    warehouse.wait_until_writable()
     with dbt_env(warehouse):
         yield from stream_dbt(dbt, args, context)
 
@@ -179,6 +186,7 @@ def warehouse_dbt_assets(
     they last ran (a watermark kept in their own tables); the rest are full tables.
     (Partitioning them would also make Dagster log one planned event per model per day.)
     """
+    warehouse.wait_until_writable()
     with dbt_env(warehouse):
         yield from stream_dbt(dbt, ["build", *DBT_PRODUCTION_BUILD_FLAGS], context)
 

@@ -9,10 +9,11 @@ from assets.publish.assets import published_snapshot_asset, upstream_of_publicat
 from assets.report import report_assets
 from pipelines.checks import mart_freshness_checks
 from pipelines.dbt import dbt_resource, incremental_dbt_assets, warehouse_dbt_assets
+from pipelines.executor import warehouse_executor
 from pipelines.jobs import ingest_job, warehouse_job
 from pipelines.resources import WarehouseResource
 from pipelines.schedules import daily_warehouse_schedule
-from pipelines.sensors import landing_zone_sensor
+from pipelines.sensors import dead_run_sensor, landing_zone_sensor
 
 generation_attempts_spec = AssetSpec(
     key=["ai", "generation_attempts"],
@@ -38,6 +39,8 @@ defs = Definitions(
     asset_checks=[*mart_freshness_checks, *ai_checks, *analytics_checks],
     jobs=[warehouse_job, ingest_job],
     schedules=[daily_warehouse_schedule],
-    sensors=[landing_zone_sensor, *ai_sensors],
+    sensors=[landing_zone_sensor, dead_run_sensor, *ai_sensors],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
+    # also the executor of the implicit jobs behind `dagster asset materialize` and the UI
+    executor=warehouse_executor,
 )

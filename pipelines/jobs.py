@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from dagster import (
-    AssetSelection,
-    Backoff,
-    Jitter,
-    RetryPolicy,
-    define_asset_job,
-    in_process_executor,
-)
+from dagster import AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job
 
+from pipelines.executor import warehouse_executor
 from pipelines.partitions import daily_partitions
 
 # The warehouse chain is one writer at a time anyway: the in-process executor saves the
 # 1.5–1.8 s process start (plus imports) that the multiprocess executor pays per step.
+# warehouse_executor adds crash recovery and a bounded pool wait (pipelines/executor.py).
 # Step retries for transient errors (a provider outage, a dbt adapter hiccup): every step is
 # idempotent (partitions are replaced, AI work is journaled), so a retry is always safe.
-# Crashed runs are retried by the instance (run_retries in dagster_home/dagster.yaml).
+# A run whose process died is failed (and its pool slot freed) before the next run starts;
+# under the daemon, run_retries in dagster_home/dagster.yaml then re-launches it.
 transient_step_retries = RetryPolicy(
     max_retries=2, delay=10, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
 )
@@ -26,7 +22,7 @@ warehouse_job = define_asset_job(
     name="warehouse_job",
     selection=AssetSelection.all(),
     partitions_def=daily_partitions,
-    executor_def=in_process_executor,
+    executor_def=warehouse_executor,
     op_retry_policy=transient_step_retries,
     description="Ingest the landing zone, build the dbt warehouse, run analytics and AI jobs, publish.",
 )
@@ -35,7 +31,7 @@ ingest_job = define_asset_job(
     name="ingest_job",
     selection=AssetSelection.groups("ingest"),
     partitions_def=daily_partitions,
-    executor_def=in_process_executor,
+    executor_def=warehouse_executor,
     op_retry_policy=transient_step_retries,
     description="Load landing partitions into raw.* only.",
 )

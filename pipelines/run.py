@@ -49,31 +49,43 @@ def main() -> int:
 
     import warnings
 
-    from dagster import DagsterInstance
+    from dagster import DagsterInstance, execute_job
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
 
     warnings.filterwarnings("ignore", category=Warning, module="dagster")
 
-    from pipelines.definitions import defs
+    from brandpulse.config import REPO_ROOT
+    from pipelines.recovery import recover
+    from pipelines.resources import WAREHOUSE_POOL
 
-    job = defs.resolve_job_def("warehouse_job")
     print(f"Running warehouse_job for {days[0]}..{days[-1]} ({len(days)} landing days) as one run")
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
+        # a run killed earlier (OOM, reboot, kill -9) is failed and its pool slot freed first
+        recover(instance, WAREHOUSE_POOL)
+        # execute_job (not execute_in_process) runs the job with its own executor: crash
+        # recovery and a bounded pool wait (pipelines/executor.py)
+        job = ReconstructableRepository.for_module(
+            "pipelines.definitions", "defs", working_directory=str(REPO_ROOT)
+        ).get_reconstructable_job("warehouse_job")
+        with execute_job(
+            job,
             instance=instance,
             tags={
                 "dagster/asset_partition_range_start": days[0],
                 "dagster/asset_partition_range_end": days[-1],
             },
-            raise_on_error=False,
-        )
+        ) as result:
+            success, run_id = result.success, result.run_id
     from brandpulse.summary import render
 
-    print()
-    print(render(get_settings().warehouse_path))
+    warehouse = get_settings().warehouse_path
+    if warehouse.exists():
+        print()
+        print(render(warehouse))
     print(
-        f"\nrun {result.run_id} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - started:.0f}s"
+        f"\nrun {run_id} {'succeeded' if success else 'FAILED'} in {time.perf_counter() - started:.0f}s"
     )
-    return 0 if result.success else 1
+    return 0 if success else 1
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""The landing-zone sensor: launch the partitions whose files appeared or changed.
+"""Sensors of the instance: the landing zone, and recovery from dead runs.
 
-The run key is a hash of the partition's file set (names, sizes, modification times), so
-the same files never launch twice and a changed file launches exactly one new run.
+The landing sensor's run key is a hash of the partition's file set (names, sizes,
+modification times), so the same files never launch twice and a changed file launches
+exactly one new run. The dead-run sensor is the daemon's side of pipelines/recovery.py.
 """
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
@@ -11,6 +12,8 @@ from brandpulse.ingest import PARTITIONED_SOURCES
 from brandpulse.ingest.load import landing_fingerprints
 from pipelines.jobs import warehouse_job
 from pipelines.partitions import daily_partitions
+from pipelines.recovery import recover
+from pipelines.resources import WAREHOUSE_POOL
 
 
 @sensor(
@@ -35,3 +38,17 @@ def landing_zone_sensor(context: SensorEvaluationContext):
         if day in valid
     ]
     return requests or SkipReason("no landing partitions")
+
+
+@sensor(
+    name="dead_run_sensor",
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Fails the runs whose process is gone (OOM, reboot, kill -9) and frees their "
+    "slots of the single-writer pool, so later runs never wait on a dead run.",
+)
+def dead_run_sensor(context: SensorEvaluationContext):
+    freed = recover(context.instance, WAREHOUSE_POOL, log=context.log.warning)
+    return SkipReason(
+        f"recovered {len(freed)} run(s): {', '.join(freed)}" if freed else "no dead runs"
+    )

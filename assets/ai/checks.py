@@ -5,11 +5,12 @@ from __future__ import annotations
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
 
 from assets.ai.assets import GENERATIONS_KEY
-from pipelines.resources import WarehouseResource
+from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 
 
 @asset_check(
     asset=GENERATIONS_KEY,
+    pool=WAREHOUSE_POOL,
     description="Every request was finished: nothing left pending/processing.",
 )
 def ai_no_unfinished_generations(warehouse: WarehouseResource) -> AssetCheckResult:
@@ -24,7 +25,11 @@ def ai_no_unfinished_generations(warehouse: WarehouseResource) -> AssetCheckResu
     )
 
 
-@asset_check(asset=GENERATIONS_KEY, description="One generation per (brand_id, request_id).")
+@asset_check(
+    asset=GENERATIONS_KEY,
+    pool=WAREHOUSE_POOL,
+    description="One generation per (brand_id, request_id).",
+)
 def ai_one_generation_per_request(warehouse: WarehouseResource) -> AssetCheckResult:
     with warehouse.connect(read_only=True) as con:
         n = con.execute(
@@ -35,6 +40,7 @@ def ai_one_generation_per_request(warehouse: WarehouseResource) -> AssetCheckRes
 
 @asset_check(
     asset=GENERATIONS_KEY,
+    pool=WAREHOUSE_POOL,
     description="ai.generations.attempts equals its rows in ai.generation_attempts.",
 )
 def ai_attempts_recorded(warehouse: WarehouseResource) -> AssetCheckResult:
@@ -51,6 +57,7 @@ def ai_attempts_recorded(warehouse: WarehouseResource) -> AssetCheckResult:
 
 @asset_check(
     asset=GENERATIONS_KEY,
+    pool=WAREHOUSE_POOL,
     description="No brand spent more than its monthly AI budget (brand-local month).",
 )
 def ai_budgets_respected(warehouse: WarehouseResource) -> AssetCheckResult:

@@ -18,9 +18,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from brandpulse.config import get_settings
 from brandpulse.db import transaction
 from brandpulse.ingest.definitions import PARSERS, DefinitionError
-from brandpulse.ingest.reader import UnreadableFile, list_files, read_lines
+from brandpulse.ingest.reader import UnreadableFile, landing_name, list_files, read_lines
 from brandpulse.ingest.sources import SOURCES, Source
 from brandpulse.ingest.validate import validation_sql
 from brandpulse.raw_schema import ensure_ai_schema, ensure_raw_schema
@@ -203,6 +204,7 @@ def _write(
     days: list[date],
     unreadable: list[UnreadableFile],
     definition_tables: dict[str, pa.Table],
+    files_read: list[tuple[str, date | None]],
 ) -> int:
     """The one write transaction: replace this load's partitions (or the snapshot) everywhere."""
     name = source.name
@@ -275,6 +277,13 @@ def _write(
                 "INSERT INTO raw.load_audit VALUES (?, ?, ?, 1, 0, 0, 1, now())",
                 [(name, u.partition, u.file) for u in unreadable],
             )
+        # a file without rows (empty, or blank lines only) gets its audit row too: 0 = 0 + 0 + 0
+        con.executemany(
+            """INSERT INTO raw.load_audit SELECT $source, $day, $file, 0, 0, 0, 0, now()
+               WHERE NOT EXISTS (SELECT 1 FROM raw.load_audit
+                                 WHERE source = $source AND file = $file)""",
+            [{"source": name, "day": day, "file": file} for file, day in files_read],
+        )
         _before_commit(con)
     return replaced
 
@@ -316,7 +325,7 @@ def _load(
     started = time.perf_counter()
     ensure_raw_schema(con)
     ensure_ai_schema(con)
-    lines, unreadable = read_lines(files, landing_dir)
+    lines, unreadable = read_lines(files, landing_dir, get_settings().max_line_bytes)
     _validate(con, source, lines)
     del lines
     definition_tables = _apply_definitions(con, source) if source.definition else {}
@@ -332,7 +341,8 @@ def _load(
                 )
             ]
             definition_tables[source.name] = main.filter(pa.array(mask))
-    replaced = _write(con, source, days, unreadable, definition_tables)
+    files_read = [(landing_name(path, landing_dir), day) for path, day in files]
+    replaced = _write(con, source, days, unreadable, definition_tables, files_read)
     for temp in ("_validated", "_fresh"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
     return _report(con, source, days, replaced, started)

@@ -104,9 +104,9 @@ def _json_type(f: Field, json_type: str, text: str) -> str:
 
 
 def validation_sql(source: Source) -> str:
-    """SQL over table `lines` (file, line, raw, _partition_date) giving typed columns and `reason`.
+    """SQL over table `lines` (reader.LINES_SCHEMA) giving typed columns and `reason`.
 
-    `reason` is NULL for a good row; `_partition_date` (the arrival day) is carried along.
+    `reason` is NULL for a good row; a line the reader rejected keeps the reader's reason; `_partition_date` (the arrival day) is carried along.
     Each line is parsed a fixed number of times whatever the field count: the JSON types
     and the text of every field come out of one list-path call each.
     Brand existence is checked against `raw.brands` unless the source is brands itself.
@@ -134,12 +134,12 @@ def validation_sql(source: Source) -> str:
     )
     return f"""
 WITH parsed AS (
-    SELECT file, line, raw, _partition_date,
-        CASE WHEN json_valid(raw) THEN json_type(raw) END AS doc_type
+    SELECT file, line, raw, _partition_date, reader_reason,
+        CASE WHEN reader_reason IS NULL AND json_valid(raw) THEN json_type(raw) END AS doc_type
     FROM lines
     -- blank lines are not rows; a line starting with '{{' never is one, and DuckDB's
     -- trim() reads the whole line (1.3 s of a million events for nothing)
-    WHERE prefix(raw, '{{') OR trim(raw) <> ''
+    WHERE prefix(raw, '{{') OR reader_reason IS NOT NULL OR trim(raw) <> ''
 ),
 extracted AS (
     SELECT *,
@@ -150,6 +150,7 @@ extracted AS (
 checked AS (
     SELECT file, line, raw, _partition_date, s,
         CASE
+            WHEN reader_reason IS NOT NULL THEN reader_reason
             WHEN doc_type IS NULL THEN 'invalid_json: line is not valid JSON'
             WHEN doc_type <> 'OBJECT' THEN 'invalid_json: line is not a JSON object'
             {field_case}
