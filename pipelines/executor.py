@@ -53,13 +53,13 @@ class BoundedPoolWait(InstanceConcurrencyContext):
         self,
         instance: DagsterInstance,
         dagster_run: DagsterRun,
-        log: PlanExecutionContext,
+        job_context: PlanExecutionContext,
         wait_seconds: float,
         report_every: float = 30.0,
     ):
         super().__init__(instance, dagster_run)
         self._run = dagster_run
-        self._log = log.log
+        self._log = job_context.log
         self._wait_seconds = wait_seconds
         self._report_every = report_every
         self._blocked_since: dict[str, float] = {}
