@@ -278,12 +278,13 @@ def _write(
                 [(name, u.partition, u.file) for u in unreadable],
             )
         # a file without rows (empty, or blank lines only) gets its audit row too: 0 = 0 + 0 + 0
-        con.executemany(
-            """INSERT INTO raw.load_audit SELECT $source, $day, $file, 0, 0, 0, 0, now()
-               WHERE NOT EXISTS (SELECT 1 FROM raw.load_audit
-                                 WHERE source = $source AND file = $file)""",
-            [{"source": name, "day": day, "file": file} for file, day in files_read],
-        )
+        if files_read:
+            con.executemany(
+                """INSERT INTO raw.load_audit SELECT $source, $day, $file, 0, 0, 0, 0, now()
+                   WHERE NOT EXISTS (SELECT 1 FROM raw.load_audit
+                                     WHERE source = $source AND file = $file)""",
+                [{"source": name, "day": day, "file": file} for file, day in files_read],
+            )
         _before_commit(con)
     return replaced
 

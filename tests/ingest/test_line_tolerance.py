@@ -99,3 +99,12 @@ def test_a_file_of_only_invalid_bytes_loses_only_its_lines(tmp_path: Path) -> No
         report = load_partition(con, "events", date.fromisoformat(DAY), landing)
         assert con.execute("SELECT event_id FROM raw.events").fetchall() == [("ok",)]
         assert report.total("rows_rejected") == 1 and report.balanced
+
+
+def test_a_day_without_files_loads_nothing_and_fails_nothing(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write_brands(landing)
+    with db.connect(tmp_path / "w.duckdb") as con:
+        load_snapshot(con, "brands", landing)
+        report = load_partition(con, "events", date.fromisoformat(DAY), landing)
+        assert report.files == [] and report.balanced
