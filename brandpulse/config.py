@@ -49,6 +49,13 @@ class Settings:
     ai_max_attempts: int
     duckdb_threads: int
     duckdb_memory_limit: str
+    app_database_url: str | None = None
+    """The app's PostgreSQL (libpq URL); None = the app database is not read."""
+    app_statement_timeout_ms: int = 60_000
+    app_batch_rows: int = 100_000
+    app_overlap_seconds: int = 600
+    """How far before its cursor each extraction re-reads, for rows committed late."""
+    app_connect_attempts: int = 4
 
     def env(self) -> dict[str, str]:
         """The settings as environment variables, for subprocesses such as dbt."""
@@ -102,4 +109,11 @@ def get_settings() -> Settings:
         ai_max_attempts=int(os.environ.get("BRANDPULSE_AI_MAX_ATTEMPTS", "5")),
         duckdb_threads=int(os.environ.get("BRANDPULSE_DUCKDB_THREADS", str(os.cpu_count() or 2))),
         duckdb_memory_limit=os.environ.get("BRANDPULSE_DUCKDB_MEMORY_LIMIT", "6GB"),
+        app_database_url=os.environ.get("BRANDPULSE_APP_DATABASE_URL") or None,
+        app_statement_timeout_ms=int(
+            os.environ.get("BRANDPULSE_APP_STATEMENT_TIMEOUT_MS", "60000")
+        ),
+        app_batch_rows=int(os.environ.get("BRANDPULSE_APP_BATCH_ROWS", "100000")),
+        app_overlap_seconds=int(os.environ.get("BRANDPULSE_APP_OVERLAP_SECONDS", "600")),
+        app_connect_attempts=int(os.environ.get("BRANDPULSE_APP_CONNECT_ATTEMPTS", "4")),
     )
