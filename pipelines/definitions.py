@@ -4,13 +4,14 @@ from dagster import AssetSpec, Definitions
 
 from assets.ai import ai_assets, ai_checks, ai_sensors
 from assets.analytics import analytics_assets, analytics_checks
+from assets.app import app_assets
 from assets.ingest.assets import ingest_assets, rejected_rows_spec
 from assets.publish.assets import published_snapshot_asset, upstream_of_publication
 from assets.report import report_assets
 from pipelines.checks import mart_freshness_checks
 from pipelines.dbt import dbt_resource, incremental_dbt_assets, warehouse_dbt_assets
-from pipelines.jobs import ingest_job, warehouse_job
-from pipelines.resources import WarehouseResource
+from pipelines.jobs import app_sync_job, ingest_job, warehouse_job
+from pipelines.resources import AppDatabaseResource, WarehouseResource
 from pipelines.schedules import daily_warehouse_schedule
 from pipelines.sensors import landing_zone_sensor
 
@@ -25,6 +26,7 @@ generation_attempts_spec = AssetSpec(
 )
 
 _built = [
+    *app_assets,
     *ingest_assets,
     incremental_dbt_assets,
     warehouse_dbt_assets,
@@ -36,8 +38,12 @@ _published = published_snapshot_asset(upstream_of_publication([k for a in _built
 defs = Definitions(
     assets=[*_built, rejected_rows_spec, generation_attempts_spec, _published, *report_assets],
     asset_checks=[*mart_freshness_checks, *ai_checks, *analytics_checks],
-    jobs=[warehouse_job, ingest_job],
+    jobs=[warehouse_job, ingest_job, app_sync_job],
     schedules=[daily_warehouse_schedule],
     sensors=[landing_zone_sensor, *ai_sensors],
-    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
+    resources={
+        "warehouse": WarehouseResource(),
+        "dbt": dbt_resource(),
+        "app_database": AppDatabaseResource(),
+    },
 )

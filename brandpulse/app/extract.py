@@ -25,7 +25,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from brandpulse.app.connection import read_snapshot
+from brandpulse.app.connection import AppDatabaseUnavailable, read_snapshot
 from brandpulse.app.load import TableRun, load_batch, load_memberships
 from brandpulse.app.tables import APP_TABLES, AppTable
 from brandpulse.raw_schema import ensure_ai_schema, ensure_raw_schema
@@ -165,12 +165,22 @@ def extract_table(
     ensure_raw_schema(con)
     ensure_ai_schema(con)
     run = TableRun(table.name, table.raw_table, f"{table.origin}@{run_stamp}")
-    with read_snapshot(pg, options.statement_timeout_ms):
-        types = column_types(pg, table)
-        if table.kind in ("snapshot", "membership"):
-            _extract_whole(pg, con, table, types, options, run)
-        else:
-            _extract_incremental(pg, con, table, types, options, run, log)
+    where = f"{pg.info.host}:{pg.info.port}/{pg.info.dbname}"
+    try:
+        with read_snapshot(pg, options.statement_timeout_ms):
+            types = column_types(pg, table)
+            if table.kind in ("snapshot", "membership"):
+                _extract_whole(pg, con, table, types, options, run)
+            else:
+                _extract_incremental(pg, con, table, types, options, run, log)
+    except psycopg.OperationalError as exc:
+        # the server went away mid-read (or a statement timed out): batches committed so
+        # far stand with their cursor; the rerun resumes there
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise AppDatabaseUnavailable(
+            f"app database {where} failed while reading "
+            f'"{table.name}" after {run.batches} committed batch(es): {first}'
+        ) from None
     return run
 
 
