@@ -27,7 +27,9 @@ BATCH = 500
 
 
 def _prediction_id(brand_id: str, metric: str, trained_through, day, model: str) -> str:
-    digest = hashlib.sha256(f"{brand_id}\x1f{metric}\x1f{trained_through}\x1f{day}\x1f{model}")
+    digest = hashlib.sha256(
+        f"{brand_id}\x1f{metric}\x1f{trained_through}\x1f{day}\x1f{model}".encode()
+    )
     return "pred_" + digest.hexdigest()[:24]
 
 
@@ -74,6 +76,10 @@ def write_predictions(pg: psycopg.Connection, con: duckdb.DuckDBPyConnection) ->
             )
     written = sum(1 for r in rows if r[0] in known)
     return {"runs": len(runs), "rows_written": written, "rows_replaced": deleted}
+
+
+def _before_commit(pg: psycopg.Connection) -> None:
+    """Hook called inside each write-back transaction before COMMIT (tests inject crashes)."""
 
 
 @dataclass
@@ -149,4 +155,5 @@ def write_generation_results(
                         ],
                     )
                     report.versions_inserted += cur.rowcount
+            _before_commit(pg)
     return report
