@@ -79,20 +79,27 @@ def _row_id(table: AppTable) -> str:
 
 def stage_lines(con: duckdb.DuckDBPyConnection, table: AppTable, batch: pa.Table) -> None:
     """Temp table `_app_lines`: each app row as a landing line (file, line, raw) plus its id,
-    the app row as JSON text, an enum reason and whether it is soft-deleted."""
+    an enum reason and whether it is soft-deleted. The batch stays registered as
+    `_app_batch` (with its line number in `_line`) for the rejected rows' app JSON."""
     doc = ", ".join(f"'{name}', {expr}" for name, expr in table.doc)
     day = f'CAST("{table.partition_day}" AS DATE)' if table.partition_day else "CAST(NULL AS DATE)"
     deleted = f'"{table.deleted}" IS NOT NULL' if table.deleted else "false"
-    con.register("_app_batch", batch)
+    numbered = batch.append_column("_line", pa.array(range(1, batch.num_rows + 1), pa.int64()))
+    con.register("_app_batch", numbered)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _app_lines AS
-            SELECT '{table.origin}' AS file, row_number() OVER () AS line,
+            SELECT '{table.origin}' AS file, _line AS line,
                    CAST(json_object({doc}) AS VARCHAR) AS raw, {day} AS _partition_date,
-                   {_row_id(table)} AS row_id, CAST(to_json(b) AS VARCHAR) AS app_raw,
+                   {_row_id(table)} AS row_id,
                    {_enum_reason(table)} AS enum_reason, {deleted} AS is_deleted
             FROM _app_batch b"""
     )
-    con.unregister("_app_batch")
+
+
+def _app_row_json(table: AppTable) -> str:
+    """SQL: an `_app_batch` row as JSON text with the app's column names."""
+    fields = ", ".join(f'"{c}" := b."{c}"' for c in table.columns)
+    return f"CAST(to_json(struct_pack({fields})) AS VARCHAR)"
 
 
 def _validate(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
@@ -177,11 +184,12 @@ def _write_rejected(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
         [table.raw_table, table.origin],
     )
     con.execute(
-        """INSERT INTO raw.rejected_rows
+        f"""INSERT INTO raw.rejected_rows
                (source, file, line, reason, raw, rejected_at, brand_id, _partition_date, row_id)
-           SELECT ?, v.file, NULL, v.reason, l.app_raw, now(),
+           SELECT ?, v.file, NULL, v.reason, {_app_row_json(table)}, now(),
                   json_extract_string(l.raw, '$.brand_id'), v._partition_date, l.row_id
            FROM _validated v JOIN _app_lines l ON l.line = v.line
+           JOIN _app_batch b ON b._line = v.line
            WHERE v.reason IS NOT NULL""",
         [table.raw_table],
     )
@@ -286,6 +294,7 @@ def load_batch(
         _write_audit(con, run)
         _write_cursor(con, table, cursor)
         _before_commit(con)
+    con.unregister("_app_batch")
     for temp in ("_app_lines", "_validated", "_fresh"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
 
@@ -350,7 +359,12 @@ def load_memberships(
     removals are records the warehouse derives, counted apart (`rows_removed`).
     """
     changes, unchanged = membership_changes(con, table, keys, seen_at)
-    as_records = replace(table, doc=MEMBERSHIP_DOC, key=("collectionId", "generationId", "action"))
+    as_records = replace(
+        table,
+        doc=MEMBERSHIP_DOC,
+        key=("collectionId", "generationId", "action"),
+        columns=("collectionId", "generationId", "brandId", "action", "occurredAt"),
+    )
     removed = sum(1 for a in changes.column("action").to_pylist() if a == "remove")
     before = run.rows_read
     load_batch(con, as_records, changes, run, cursor=None)
