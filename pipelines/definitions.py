@@ -8,6 +8,7 @@ from assets.app import app_assets
 from assets.ingest.assets import ingest_assets, rejected_rows_spec
 from assets.publish.assets import published_snapshot_asset, upstream_of_publication
 from assets.report import report_assets
+from pipelines.app_sensor import app_requests_sensor
 from pipelines.checks import mart_freshness_checks
 from pipelines.dbt import dbt_resource, incremental_dbt_assets, warehouse_dbt_assets
 from pipelines.jobs import app_sync_job, ingest_job, warehouse_job
@@ -40,7 +41,7 @@ defs = Definitions(
     asset_checks=[*mart_freshness_checks, *ai_checks, *analytics_checks],
     jobs=[warehouse_job, ingest_job, app_sync_job],
     schedules=[daily_warehouse_schedule],
-    sensors=[landing_zone_sensor, *ai_sensors],
+    sensors=[landing_zone_sensor, *ai_sensors, app_requests_sensor],
     resources={
         "warehouse": WarehouseResource(),
         "dbt": dbt_resource(),

@@ -42,3 +42,14 @@ def sync(
             return [extract_table(pg, con, t, options, stamp, log) for t in tables]
     finally:
         pg.close()
+
+
+def pending_request_days(pg) -> list[tuple[str, int, str]]:
+    """(UTC day of createdAt, PENDING generations, newest updatedAt) per day: the AI job's
+    partitions that have work waiting in the app."""
+    rows = pg.execute(
+        """SELECT CAST("createdAt" AS date), count(*), max("updatedAt") FROM "AIGeneration"
+           WHERE "status" = 'PENDING' GROUP BY 1 ORDER BY 1"""
+    ).fetchall()
+    pg.rollback()
+    return [(day.isoformat(), int(n), str(newest)) for day, n, newest in rows]

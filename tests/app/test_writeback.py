@@ -149,3 +149,24 @@ def test_forecast_rerun_replaces_its_run(app_url: str, tmp_path, reruns: int) ->
         (d, date(2026, 9, 4), 13.0, "REVENUE"),
         (date(2026, 9, 2), date(2026, 9, 3), 20.0, "REVENUE"),
     ]
+
+
+def test_app_requests_sensor_requests_each_pending_day_once(app_url: str) -> None:
+    from dagster import build_sensor_context
+
+    from pipelines.app_sensor import app_requests_sensor
+
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        brand(pg)
+        generation(pg, "k1", "local-text-small")
+        generation(pg, "k2", "local-text-small", createdAt=T0.replace(day=3))
+        generation(pg, "k3", "local-text-small", status="COMPLETED")
+    resources = {"app_database": AppDatabaseResource(url=app_url)}
+    first = app_requests_sensor(build_sensor_context(resources=resources))
+    assert [r.partition_key for r in first] == ["2026-08-01", "2026-08-03"]
+    again = app_requests_sensor(build_sensor_context(resources=resources))
+    assert [r.run_key for r in again] == [r.run_key for r in first]  # same work, same keys
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        generation(pg, "k4", "local-text-small")
+    changed = app_requests_sensor(build_sensor_context(resources=resources))
+    assert changed[0].run_key != first[0].run_key and changed[1].run_key == first[1].run_key
