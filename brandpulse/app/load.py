@@ -18,7 +18,8 @@ import pyarrow as pa
 from brandpulse.app.tables import AppTable, source_for
 from brandpulse.db import transaction
 from brandpulse.ingest.load import CHILD_TABLES, _apply_definitions, _columns
-from brandpulse.ingest.validate import validation_sql
+from brandpulse.ingest.sources import Field
+from brandpulse.ingest.validate import typed_validation_sql, validation_sql
 
 
 @dataclass
@@ -77,20 +78,49 @@ def _row_id(table: AppTable) -> str:
     return " || '/' || ".join(f'CAST("{k}" AS VARCHAR)' for k in table.key)
 
 
+_SQL_TYPES = {
+    "string": "VARCHAR",
+    "timestamp": "TIMESTAMP",
+    "number": "DOUBLE",
+    "integer": "BIGINT",
+    "boolean": "BOOLEAN",
+    "object": "JSON",
+    "array": "JSON",
+}
+
+
+def _as_landing_json(f: Field, expr: str) -> str:
+    """A field's value as the landing document holds it (timestamps: ISO-8601 text with Z)."""
+    if f.kind == "timestamp":
+        return f"strftime(CAST({expr} AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%gZ')"
+    return expr
+
+
 def stage_lines(con: duckdb.DuckDBPyConnection, table: AppTable, batch: pa.Table) -> None:
-    """Temp table `_app_lines`: each app row as a landing line (file, line, raw) plus its id,
-    an enum reason and whether it is soft-deleted. The batch stays registered as
-    `_app_batch` (with its line number in `_line`) for the rejected rows' app JSON."""
-    doc = ", ".join(f"'{name}', {expr}" for name, expr in table.doc)
+    """Temp table `_app_lines`: each app row with its line number, id, an enum reason,
+    whether it is soft-deleted, and its landing form: the fields as typed columns, or, for
+    definitions (parsed by the landing's Python grammar), the landing JSON document in `raw`.
+    The batch stays registered as `_app_batch` (line number in `_line`) for rejected rows."""
+    source = source_for(table.raw_table)
+    fields = {f.name: f for f in source.fields}
     day = f'CAST("{table.partition_day}" AS DATE)' if table.partition_day else "CAST(NULL AS DATE)"
     deleted = f'"{table.deleted}" IS NOT NULL' if table.deleted else "false"
+    if source.definition:
+        doc = ", ".join(
+            f"'{name}', {_as_landing_json(fields[name], expr) if name in fields else expr}"
+            for name, expr in table.doc
+        )
+        landing = f"CAST(json_object({doc}) AS VARCHAR) AS raw"
+    else:
+        landing = ", ".join(
+            f"CAST({expr} AS {_SQL_TYPES[fields[name].kind]}) AS {name}" for name, expr in table.doc
+        )
     numbered = batch.append_column("_line", pa.array(range(1, batch.num_rows + 1), pa.int64()))
     con.register("_app_batch", numbered)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _app_lines AS
-            SELECT '{table.origin}' AS file, _line AS line,
-                   CAST(json_object({doc}) AS VARCHAR) AS raw, {day} AS _partition_date,
-                   {_row_id(table)} AS row_id,
+            SELECT '{table.origin}' AS file, _line AS line, {landing},
+                   {day} AS _partition_date, {_row_id(table)} AS row_id,
                    {_enum_reason(table)} AS enum_reason, {deleted} AS is_deleted
             FROM _app_batch b"""
     )
@@ -103,19 +133,27 @@ def _app_row_json(table: AppTable) -> str:
 
 
 def _validate(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
-    """`_validated` (the landing validation SQL) over the rows that carry a state to load."""
+    """`_validated`: the landing validation over the rows that carry a state to load (the
+    JSON-document SQL for definitions, its typed-column form for everything else)."""
     source = source_for(table.raw_table)
     live = "true" if table.keep_deleted else "NOT is_deleted"
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW lines AS SELECT file, line, raw, _partition_date "
-        f"FROM _app_lines WHERE {live}"
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _validated AS {validation_sql(source)}")
+    if source.definition:
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW lines AS SELECT file, line, raw, _partition_date "
+            f"FROM _app_lines WHERE {live}"
+        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _validated AS {validation_sql(source)}")
+        con.execute("DROP VIEW lines")
+    else:
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW typed_lines AS SELECT * FROM _app_lines WHERE {live}"
+        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _validated AS {typed_validation_sql(source)}")
+        con.execute("DROP VIEW typed_lines")
     con.execute(
         """UPDATE _validated v SET reason = l.enum_reason
            FROM _app_lines l WHERE l.line = v.line AND l.enum_reason IS NOT NULL"""
     )
-    con.execute("DROP VIEW lines")
 
 
 def _fresh_append(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
@@ -187,7 +225,7 @@ def _write_rejected(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
         f"""INSERT INTO raw.rejected_rows
                (source, file, line, reason, raw, rejected_at, brand_id, _partition_date, row_id)
            SELECT ?, v.file, NULL, v.reason, {_app_row_json(table)}, now(),
-                  json_extract_string(l.raw, '$.brand_id'), v._partition_date, l.row_id
+                  v.brand_id, v._partition_date, l.row_id
            FROM _validated v JOIN _app_lines l ON l.line = v.line
            JOIN _app_batch b ON b._line = v.line
            WHERE v.reason IS NOT NULL""",
@@ -304,7 +342,7 @@ MEMBERSHIP_DOC = (
     ("generation_id", '"generationId"'),
     ("brand_id", '"brandId"'),
     ("action", '"action"'),
-    ("occurred_at", "strftime(\"occurredAt\", '%Y-%m-%dT%H:%M:%S.%gZ')"),
+    ("occurred_at", '"occurredAt"'),
 )
 
 

@@ -82,11 +82,6 @@ def source_for(name: str) -> Source:
     return SOURCES.get(name) or APP_ONLY_SOURCES[name]
 
 
-def _ts(column: str) -> str:
-    """An app timestamp(3) (UTC, no zone) as the ISO-8601 text with `Z` the landing holds."""
-    return f"strftime(\"{column}\", '%Y-%m-%dT%H:%M:%S.%gZ')"
-
-
 def _lower(column: str) -> str:
     return f'lower("{column}")'
 
@@ -104,7 +99,8 @@ class AppTable:
     kind: Kind
     columns: tuple[str, ...]
     doc: tuple[tuple[str, str], ...]
-    """(landing field, DuckDB expression over the batch's app columns)."""
+    """(landing field, DuckDB expression over the batch's app columns); a timestamp field's
+    expression is the app's timestamp itself (brandpulse.app.load renders or types it)."""
     cursor: str | None = None
     key: tuple[str, ...] = ("id",)
     partition_day: str | None = None
@@ -161,7 +157,7 @@ APP_TABLES: tuple[AppTable, ...] = (
             ("plan", '"plan"'),
             ("ai_monthly_budget_usd", 'TRY_CAST("aiMonthlyBudgetUsd" AS DOUBLE)'),
             ("ai_daily_generation_quota", '"aiDailyGenerationQuota"'),
-            ("created_at", _ts("createdAt")),
+            ("created_at", '"createdAt"'),
         ),
     ),
     AppTable(
@@ -173,7 +169,7 @@ APP_TABLES: tuple[AppTable, ...] = (
             ("team_id", '"id"'),
             ("brand_id", '"brandId"'),
             ("name", '"name"'),
-            ("created_at", _ts("createdAt")),
+            ("created_at", '"createdAt"'),
         ),
     ),
     AppTable(
@@ -190,8 +186,8 @@ APP_TABLES: tuple[AppTable, ...] = (
             ("brand_id", '"brandId"'),
             ("user_id", '"userId"'),
             ("role", _lower("role")),
-            ("created_at", _ts("createdAt")),
-            ("deleted_at", _ts("deletedAt")),
+            ("created_at", '"createdAt"'),
+            ("deleted_at", '"deletedAt"'),
         ),
         enums={"role": ("OWNER", "MEMBER")},
     ),
@@ -219,7 +215,7 @@ APP_TABLES: tuple[AppTable, ...] = (
             ("event_id", '"id"'),
             ("brand_id", '"brandId"'),
             ("event_name", '"eventName"'),
-            ("occurred_at", _ts("occurredAt")),
+            ("occurred_at", '"occurredAt"'),
             ("anonymous_id", '"anonymousId"'),
             ("user_id", '"userId"'),
             ("session_id", '"sessionId"'),
@@ -349,7 +345,7 @@ APP_TABLES: tuple[AppTable, ...] = (
             ("collection_id", '"collectionId"'),
             ("parent_generation_id", '"parentKey"'),
             ("optimize_prompt", '"optimizePrompt"'),
-            ("requested_at", _ts("createdAt")),
+            ("requested_at", '"createdAt"'),
         ),
         enums={"type": ("TEXT", "IMAGE")},
     ),
@@ -366,9 +362,9 @@ APP_TABLES: tuple[AppTable, ...] = (
             ("brand_id", '"brandId"'),
             ("name", '"name"'),
             ("owner_id", '"ownerId"'),
-            ("created_at", _ts("createdAt")),
-            ("updated_at", _ts("updatedAt")),
-            ("deleted_at", _ts("deletedAt")),
+            ("created_at", '"createdAt"'),
+            ("updated_at", '"updatedAt"'),
+            ("deleted_at", '"deletedAt"'),
         ),
     ),
     AppTable(
@@ -413,8 +409,8 @@ APP_TABLES: tuple[AppTable, ...] = (
                 "CASE WHEN \"sharedWithType\" = 'PUBLIC' THEN 'public' ELSE \"sharedWithId\" END",
             ),
             ("permission", _lower("permission")),
-            ("created_at", _ts("createdAt")),
-            ("revoked_at", _ts("revokedAt")),
+            ("created_at", '"createdAt"'),
+            ("revoked_at", '"revokedAt"'),
         ),
         enums={
             "sharedWithType": ("USER", "TEAM", "PUBLIC"),
@@ -448,9 +444,9 @@ APP_TABLES: tuple[AppTable, ...] = (
             ("author_id", '"authorId"'),
             ("parent_comment_id", '"parentId"'),
             ("body", '"body"'),
-            ("created_at", _ts("createdAt")),
-            ("edited_at", _ts("editedAt")),
-            ("deleted_at", _ts("deletedAt")),
+            ("created_at", '"createdAt"'),
+            ("edited_at", '"editedAt"'),
+            ("deleted_at", '"deletedAt"'),
         ),
     ),
 )
