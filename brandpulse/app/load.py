@@ -216,11 +216,16 @@ def _remove_current(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
 
 def _write_rejected(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
     """Replace the rejections of these row ids: the row as the app holds it, its id, why."""
-    con.execute(
-        """DELETE FROM raw.rejected_rows WHERE source = ? AND file = ?
-           AND row_id IN (SELECT row_id FROM _app_lines)""",
+    held = con.execute(
+        "SELECT count(*) FROM raw.rejected_rows WHERE source = ? AND file = ?",
         [table.raw_table, table.origin],
-    )
+    ).fetchone()[0]
+    if held:
+        con.execute(
+            """DELETE FROM raw.rejected_rows WHERE source = ? AND file = ?
+               AND row_id IN (SELECT row_id FROM _app_lines)""",
+            [table.raw_table, table.origin],
+        )
     con.execute(
         f"""INSERT INTO raw.rejected_rows
                (source, file, line, reason, raw, rejected_at, brand_id, _partition_date, row_id)
@@ -324,9 +329,10 @@ def load_batch(
         if table.raw_table == "events":
             # int_events_resolved treats a partition with newly loaded rows as reloaded:
             # every row of a day that gained events carries the new load time.
+            # (rows inserted by this transaction already carry now(): not rewritten)
             con.execute(
-                """UPDATE raw.events SET _loaded_at = now() WHERE _partition_date IN
-                   (SELECT DISTINCT _partition_date FROM _fresh)"""
+                """UPDATE raw.events SET _loaded_at = now() WHERE _loaded_at < now()
+                   AND _partition_date IN (SELECT DISTINCT _partition_date FROM _fresh)"""
             )
         _write_rejected(con, table)
         _write_audit(con, run)
