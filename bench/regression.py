@@ -63,6 +63,19 @@ RATIOS: tuple[RatioSpec, ...] = (
         "%",
     ),
     RatioSpec("dagster_vs_direct", "Dagster run / same work called directly (wall)", False, None),
+    RatioSpec(
+        "app_extract_vs_psql",
+        "app extraction: ours / psql \\copy of AnalyticsEvent (rows/s)",
+        True,
+        0.5,
+    ),
+    RatioSpec(
+        "app_incremental_vs_full",
+        "app extraction after 1% new rows / full extraction (wall)",
+        False,
+        0.05,
+        "%",
+    ),
 )
 SPECS = {s.key: s for s in RATIOS}
 
@@ -125,6 +138,12 @@ def compute_ratios(stages: dict) -> dict[str, float | None]:
         ),
         "dagster_vs_direct": safe_ratio(
             m("orchestration", "dagster_seconds"), m("orchestration", "direct_seconds")
+        ),
+        "app_extract_vs_psql": safe_ratio(
+            m("app_extract", "full_rows_per_second"), m("app_extract", "psql_rows_per_second")
+        ),
+        "app_incremental_vs_full": safe_ratio(
+            m("app_extract", "incremental_seconds"), m("app_extract", "full_seconds")
         ),
     }
 

@@ -10,6 +10,10 @@ import sys
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("brandpulse.generator.cli", "Generate a deterministic demo landing zone."),
     "ingest": ("brandpulse.ingest.cli", "Load landing partitions into raw.* without Dagster."),
+    "app-sync": (
+        "brandpulse.app.cli",
+        "Extract the app database into raw.* (incremental; --full re-syncs).",
+    ),
     "query": ("brandpulse.query", "Run SQL on the published snapshot (optionally brand-scoped)."),
     "publish": ("brandpulse.publish", "Publish a read-only snapshot of marts and ml."),
     "report": ("brandpulse.report", "Write a static HTML report for a brand."),

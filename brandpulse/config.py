@@ -55,6 +55,13 @@ class Settings:
     """How long a writer waits for another process's lock on the warehouse file (a reader)."""
     max_line_bytes: int
     """Longest landing line read; a longer one is rejected (line_too_long), not stored."""
+    app_database_url: str | None = None
+    """The app's PostgreSQL (libpq URL); None = the app database is not read."""
+    app_statement_timeout_ms: int = 60_000
+    app_batch_rows: int = 100_000
+    app_overlap_seconds: int = 600
+    """How far before its cursor each extraction re-reads, for rows committed late."""
+    app_connect_attempts: int = 4
 
     def env(self) -> dict[str, str]:
         """The settings as environment variables, for subprocesses such as dbt."""
@@ -111,4 +118,11 @@ def get_settings() -> Settings:
         pool_wait_seconds=float(os.environ.get("BRANDPULSE_POOL_WAIT_SECONDS", "1800")),
         lock_wait_seconds=float(os.environ.get("BRANDPULSE_WAREHOUSE_LOCK_WAIT_SECONDS", "120")),
         max_line_bytes=int(os.environ.get("BRANDPULSE_MAX_LINE_BYTES", str(1024 * 1024))),
+        app_database_url=os.environ.get("BRANDPULSE_APP_DATABASE_URL") or None,
+        app_statement_timeout_ms=int(
+            os.environ.get("BRANDPULSE_APP_STATEMENT_TIMEOUT_MS", "60000")
+        ),
+        app_batch_rows=int(os.environ.get("BRANDPULSE_APP_BATCH_ROWS", "100000")),
+        app_overlap_seconds=int(os.environ.get("BRANDPULSE_APP_OVERLAP_SECONDS", "600")),
+        app_connect_attempts=int(os.environ.get("BRANDPULSE_APP_CONNECT_ATTEMPTS", "4")),
     )

@@ -61,9 +61,30 @@ RAW_TABLES: dict[str, str] = {
         parent_node_id INTEGER, depth INTEGER NOT NULL, node_type VARCHAR NOT NULL,
         feature VARCHAR, feature_param VARCHAR, op VARCHAR, value_number DOUBLE, value_text VARCHAR,
         value_list VARCHAR[]""",
+    # From the app database (brandpulse/app): teams, memberships, AI collections.
+    "teams": f"""
+        team_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, name VARCHAR, created_at TIMESTAMP,
+        {LINEAGE}""",
+    "team_members": f"""
+        team_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL,
+        role VARCHAR NOT NULL, created_at TIMESTAMP, deleted_at TIMESTAMP, {LINEAGE}""",
+    "ai_collections": f"""
+        collection_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, name VARCHAR, owner_id VARCHAR,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, deleted_at TIMESTAMP, {LINEAGE}""",
+    # One record per generation added to or removed from a collection (the app hard-deletes
+    # its join rows, so a removal is the moment extraction saw the key gone).
+    "ai_collection_memberships": f"""
+        collection_id VARCHAR NOT NULL, generation_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL,
+        action VARCHAR NOT NULL, occurred_at TIMESTAMP NOT NULL, {LINEAGE}""",
+    # Extraction cursor per app table: the last (cursor value, id) committed to raw.*.
+    "app_cursors": """
+        app_table VARCHAR NOT NULL, cursor_at TIMESTAMP, cursor_id VARCHAR,
+        extracted_at TIMESTAMP NOT NULL""",
+    # `row_id`: the app row's id (its key columns joined by '/') of a rejected app row.
     "rejected_rows": """
         source VARCHAR NOT NULL, file VARCHAR NOT NULL, line BIGINT, reason VARCHAR NOT NULL,
-        raw VARCHAR, rejected_at TIMESTAMP NOT NULL, brand_id VARCHAR, _partition_date DATE""",
+        raw VARCHAR, rejected_at TIMESTAMP NOT NULL, brand_id VARCHAR, _partition_date DATE,
+        row_id VARCHAR""",
     "load_audit": """
         source VARCHAR NOT NULL, _partition_date DATE, file VARCHAR NOT NULL, rows_read BIGINT NOT NULL,
         rows_loaded BIGINT NOT NULL, rows_duplicate BIGINT NOT NULL, rows_rejected BIGINT NOT NULL,

@@ -4,14 +4,16 @@ from dagster import AssetSpec, Definitions
 
 from assets.ai import ai_assets, ai_checks, ai_sensors
 from assets.analytics import analytics_assets, analytics_checks
+from assets.app import app_assets
 from assets.ingest.assets import ingest_assets, rejected_rows_spec
 from assets.publish.assets import published_snapshot_asset, upstream_of_publication
 from assets.report import report_assets
+from pipelines.app_sensor import app_requests_sensor
 from pipelines.checks import mart_freshness_checks
 from pipelines.dbt import dbt_resource, incremental_dbt_assets, warehouse_dbt_assets
 from pipelines.executor import warehouse_executor
-from pipelines.jobs import ingest_job, warehouse_job
-from pipelines.resources import WarehouseResource
+from pipelines.jobs import app_sync_job, ingest_job, warehouse_job
+from pipelines.resources import AppDatabaseResource, WarehouseResource
 from pipelines.schedules import daily_warehouse_schedule
 from pipelines.sensors import dead_run_sensor, landing_zone_sensor
 
@@ -26,6 +28,7 @@ generation_attempts_spec = AssetSpec(
 )
 
 _built = [
+    *app_assets,
     *ingest_assets,
     incremental_dbt_assets,
     warehouse_dbt_assets,
@@ -37,10 +40,14 @@ _published = published_snapshot_asset(upstream_of_publication([k for a in _built
 defs = Definitions(
     assets=[*_built, rejected_rows_spec, generation_attempts_spec, _published, *report_assets],
     asset_checks=[*mart_freshness_checks, *ai_checks, *analytics_checks],
-    jobs=[warehouse_job, ingest_job],
+    jobs=[warehouse_job, ingest_job, app_sync_job],
     schedules=[daily_warehouse_schedule],
-    sensors=[landing_zone_sensor, dead_run_sensor, *ai_sensors],
-    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
+    sensors=[landing_zone_sensor, dead_run_sensor, *ai_sensors, app_requests_sensor],
+    resources={
+        "warehouse": WarehouseResource(),
+        "dbt": dbt_resource(),
+        "app_database": AppDatabaseResource(),
+    },
     # also the executor of the implicit jobs behind `dagster asset materialize` and the UI
     executor=warehouse_executor,
 )

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from dagster import AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job
 
+from brandpulse.config import get_settings
 from pipelines.executor import warehouse_executor
 from pipelines.partitions import daily_partitions
+
+APP_GROUP = AssetSelection.groups("app")
+_app_configured = bool(get_settings().app_database_url)
+"""The app database's assets run only when BRANDPULSE_APP_DATABASE_URL is set (read from
+the environment, no I/O): unset, the warehouse is built from the landing zone alone."""
 
 # The warehouse chain is one writer at a time anyway: the in-process executor saves the
 # 1.5–1.8 s process start (plus imports) that the multiprocess executor pays per step.
@@ -20,11 +26,12 @@ transient_step_retries = RetryPolicy(
 
 warehouse_job = define_asset_job(
     name="warehouse_job",
-    selection=AssetSelection.all(),
+    selection=AssetSelection.all() if _app_configured else AssetSelection.all() - APP_GROUP,
     partitions_def=daily_partitions,
     executor_def=warehouse_executor,
     op_retry_policy=transient_step_retries,
-    description="Ingest the landing zone, build the dbt warehouse, run analytics and AI jobs, publish.",
+    description="Ingest the landing zone (and the app database when configured), build the dbt "
+    "warehouse, run analytics and AI jobs, write results back to the app, publish.",
 )
 
 ingest_job = define_asset_job(
@@ -34,4 +41,13 @@ ingest_job = define_asset_job(
     executor_def=warehouse_executor,
     op_retry_policy=transient_step_retries,
     description="Load landing partitions into raw.* only.",
+)
+
+app_sync_job = define_asset_job(
+    name="app_sync_job",
+    selection=APP_GROUP
+    - AssetSelection.keys(["app", "analytics_prediction"], ["app", "ai_generation_results"]),
+    executor_def=warehouse_executor,
+    op_retry_policy=transient_step_retries,
+    description="Extract the app database into raw.* only (every table from its cursor).",
 )

@@ -1,7 +1,11 @@
 """`make run`: generate demo data if needed, then run the main job over every landing day.
 
 With BRANDPULSE_LANDING pointing at an existing landing zone nothing is generated: the
-warehouse is built from those files, every arrival day that has files.
+warehouse is built from those files, every arrival day that has files. With
+BRANDPULSE_APP_DATABASE_URL set nothing is generated either: the app database is
+extracted first (incrementally), and the job runs over every arrival day of the app's
+rows and of the landing files (an empty or absent landing zone is fine); it also writes
+forecasts and generation results back to the app.
 """
 
 from __future__ import annotations
@@ -25,9 +29,41 @@ def landing_days() -> list[str]:
     return sorted(d.isoformat() for d in days)
 
 
+def app_days() -> list[str]:
+    """Extract the app database, then the arrival days its rows fill in the warehouse."""
+    from brandpulse import db
+    from brandpulse.app.connection import describe
+    from brandpulse.app.sync import sync
+
+    settings = get_settings()
+    print(f"Extracting the app database {describe(settings.app_database_url)}")
+    for run in sync(log=lambda _: None):
+        print(f"  {run.table:<24} read {run.rows_read:>9,}  loaded {run.rows_loaded:>9,}")
+    with db.connect(settings.warehouse_path, read_only=True) as con:
+        rows = con.execute(
+            """SELECT DISTINCT _partition_date FROM raw.events WHERE _partition_date IS NOT NULL
+               UNION SELECT DISTINCT _partition_date FROM raw.ai_generation_requests
+               WHERE _partition_date IS NOT NULL"""
+        ).fetchall()
+    return sorted(d.isoformat() for (d,) in rows)
+
+
 def ensure_landing_zone() -> list[str]:
     """The landing days to build, after generating the demo zone when there is none."""
     settings = get_settings()
+    if settings.app_database_url:
+        from brandpulse.app.connection import AppDatabaseUnavailable
+        from brandpulse.app.extract import AppSchemaError
+
+        try:
+            days = sorted(set(landing_days()) | set(app_days()))
+        except (AppDatabaseUnavailable, AppSchemaError) as exc:
+            sys.exit(f"error: {exc}")
+        if not days:
+            sys.exit("The app database and the landing zone hold no events yet.")
+        # the daily partitions start at the first day with data (read at definitions import)
+        os.environ.setdefault("BRANDPULSE_START_DATE", days[0])
+        return days
     days = landing_days()
     if days:
         print(f"Using the landing zone at {settings.landing_dir}")

@@ -18,6 +18,7 @@ from dagster import (
     multi_asset,
 )
 
+from assets.app import APP_KEYS_BY_RAW_TABLE
 from assets.ingest.checks import raw_check_results, raw_check_specs
 from brandpulse.config import get_settings
 from brandpulse.ingest import (
@@ -63,7 +64,8 @@ def _partitioned_asset(source_name: str) -> AssetsDefinition:
         partitions_def=daily_partitions,
         backfill_policy=single_run_backfill,
         pool=WAREHOUSE_POOL,
-        deps=[BRANDS_KEY],
+        # lineage: rows of raw.<source> also come from the app database when it is configured
+        deps=[BRANDS_KEY, *APP_KEYS_BY_RAW_TABLE.get(source_name, [])],
         check_specs=raw_check_specs(
             AssetKey(["raw", source_name]), source_name, SOURCES[source_name].dedup_key
         ),
@@ -112,7 +114,11 @@ def _snapshot_asset(source_name: str) -> AssetsDefinition:
             else f"Rows derived from the valid {source_name} definitions.",
             owners=OWNERS,
             kinds={"python", "duckdb"},
-            deps=[] if source_name == "brands" or table != source_name else [BRANDS_KEY],
+            deps=(
+                APP_KEYS_BY_RAW_TABLE.get(table, [])
+                if source_name == "brands" or table != source_name
+                else [BRANDS_KEY, *APP_KEYS_BY_RAW_TABLE.get(table, [])]
+            ),
         )
         for table in (source_name, *children)
     ]

@@ -45,6 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="no late, duplicate or malformed events and no truncated file",
     )
     parser.add_argument("--force", action="store_true", help="replace an existing landing zone")
+    parser.add_argument(
+        "--app-database",
+        metavar="URL",
+        default=None,
+        help="also fill this (empty) app PostgreSQL database with the same demo world "
+        "(schema created if missing; docs/app_database.md)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,4 +94,12 @@ def run(args: argparse.Namespace) -> int:
         f"{ev['malformed_total']} malformed, {manifest['anomalies']['count']} anomalies) in {seconds:.1f}s"
     )
     print(f"manifest: {landing / '_generator' / 'manifest.json'}")
+    if args.app_database:
+        from brandpulse.app.connection import describe
+        from brandpulse.app.demo import fill_app_database
+
+        print(f"filling the app database {describe(args.app_database)}")
+        fill_app_database(
+            args.app_database, landing, progress=lambda msg: print(f"  {msg}", flush=True)
+        )
     return 0

@@ -159,11 +159,17 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     ]
 
 
-def _in_scope(source: Source, alias: str) -> str:
+APP_ORIGIN_PREFIX = "app:"
+"""`_source_file` / `file` prefix of rows extracted from the app database (brandpulse/app):
+a landing load never replaces them, nor does an extraction replace landing rows."""
+
+
+def _in_scope(source: Source, alias: str, file_column: str = "_source_file") -> str:
     """SQL condition: the row of `alias` belongs to the partitions this load replaces."""
+    from_landing = f"NOT starts_with(coalesce({alias}.{file_column}, ''), '{APP_ORIGIN_PREFIX}')"
     if source.partitioned:
-        return f"list_contains($days, {alias}._partition_date)"
-    return f"{alias}._partition_date IS NULL"
+        return f"(list_contains($days, {alias}._partition_date) AND {from_landing})"
+    return f"({alias}._partition_date IS NULL AND {from_landing})"
 
 
 def _dedupe(con: duckdb.DuckDBPyConnection, source: Source, days: list[date]) -> None:
@@ -220,10 +226,14 @@ def _write(
                 {"days": days},
             ).fetchone()[0]
         else:
-            con.execute(f"DELETE FROM raw.{name}")
+            con.execute(f"DELETE FROM raw.{name} t WHERE {_in_scope(source, 't')}")
         if source.definition:
-            for table in CHILD_TABLES.get(name, ()):
-                con.execute(f"DELETE FROM raw.{table}")
+            id_col = source.dedup_key[1]
+            for table in CHILD_TABLES.get(name, ()):  # the rows of definitions now gone
+                con.execute(
+                    f"""DELETE FROM raw.{table} c WHERE NOT EXISTS (SELECT 1 FROM raw.{name} p
+                        WHERE p.brand_id = c.brand_id AND p.{id_col} = c.{id_col})"""
+                )
             for table, rows in definition_tables.items():
                 con.register("_defs", rows)
                 cols = ", ".join(c for c in _columns(con, table) if c in rows.column_names)
@@ -238,7 +248,7 @@ def _write(
                 f"""INSERT INTO raw.{name} ({cols}, _partition_date, _source_file, _line, _loaded_at)
                     SELECT {cols}, _partition_date, file, line, now() FROM _fresh"""
             )
-        scope = _in_scope(source, "t")
+        scope = _in_scope(source, "t", "file")
         scope_params = params if source.partitioned else {"source": name}
         con.execute(
             f"DELETE FROM raw.rejected_rows t WHERE source = $source AND {scope}", scope_params
@@ -270,7 +280,8 @@ def _write(
         )
         if unreadable:
             con.executemany(
-                "INSERT INTO raw.rejected_rows VALUES (?, ?, NULL, ?, NULL, now(), NULL, ?)",
+                "INSERT INTO raw.rejected_rows (source, file, line, reason, raw, rejected_at, brand_id, "
+                "_partition_date) VALUES (?, ?, NULL, ?, NULL, now(), NULL, ?)",
                 [(name, u.file, u.reason, u.partition) for u in unreadable],
             )
             con.executemany(
@@ -292,7 +303,7 @@ def _write(
 def _report(
     con: duckdb.DuckDBPyConnection, source: Source, days: list[date], replaced: int, started: float
 ) -> LoadReport:
-    scope = _in_scope(source, "t")
+    scope = _in_scope(source, "t", "file")
     params = (
         {"days": days, "source": source.name} if source.partitioned else {"source": source.name}
     )

@@ -170,3 +170,73 @@ SELECT *,
     END AS reason
 FROM typed
 """
+
+
+def _typed_field_rules(f: Field) -> list[tuple[str, str]]:
+    """The rules of `_field_rules` over an already typed column (rows from a typed source,
+    the app database): same conditions where they apply, same reasons."""
+    col = f.name
+    rules: list[tuple[str, str]] = []
+    if f.required:
+        empty = f" OR trim({col}) = ''" if f.kind == "string" else ""
+        rules.append((f"({col} IS NULL{empty})", f"missing_field: {f.name} is required"))
+    if f.kind in ("object", "array"):
+        expected = "OBJECT" if f.kind == "object" else "ARRAY"
+        rules.append(
+            (
+                f"({col} IS NOT NULL AND json_type({col}) NOT IN ('{expected}', 'NULL'))",
+                f"invalid_field: {f.name} must be {_KIND_NAMES[f.kind]}",
+            )
+        )
+    if f.max_length:
+        rules.append(
+            (
+                f"length({col}) > {f.max_length}",
+                f"invalid_field: {f.name} is longer than {f.max_length} characters",
+            )
+        )
+    if f.allowed:
+        values = ", ".join(f"'{v}'" for v in f.allowed)
+        rules.append(
+            (
+                f"({col} IS NOT NULL AND {col} NOT IN ({values}))",
+                f"invalid_field: {f.name} must be one of {', '.join(f.allowed)}",
+            )
+        )
+    return rules
+
+
+def typed_validation_sql(source: Source) -> str:
+    """The validation of `validation_sql` over table `typed_lines` (file, line,
+    _partition_date and every field as a typed column), for sources whose rows arrive
+    typed: no JSON text to parse, the same field rules, extra rules, brand rule and
+    reasons. Output columns match `validation_sql` (`raw` is NULL)."""
+    rules: list[tuple[str, str]] = []
+    for f in source.fields:
+        rules += _typed_field_rules(f)
+    field_case = "\n            ".join(f"WHEN {cond} THEN '{reason}'" for cond, reason in rules)
+    extra_case = "\n            ".join(
+        f"WHEN {cond} THEN '{reason}'" for cond, reason in source.extra_rules
+    )
+    brand_rule = (
+        "WHEN brand_id NOT IN (SELECT brand_id FROM raw.brands) "
+        "THEN 'unknown_brand: brand_id is not in the brands snapshot'"
+        if source.check_brand
+        else ""
+    )
+    cols = ", ".join(f.name for f in source.fields)
+    field_reason = f"CASE {field_case} END" if rules else "CAST(NULL AS VARCHAR)"
+    return f"""
+WITH checked AS (
+    SELECT file, line, CAST(NULL AS VARCHAR) AS raw, _partition_date, {cols},
+        {field_reason} AS field_reason
+    FROM typed_lines
+)
+SELECT *,
+    CASE
+        WHEN field_reason IS NOT NULL THEN field_reason
+        {extra_case}
+        {brand_rule}
+    END AS reason
+FROM checked
+"""

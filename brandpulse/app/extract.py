@@ -1,0 +1,233 @@
+"""Incremental extraction of the app tables into `raw.*`.
+
+Per table, one read-only REPEATABLE READ transaction walks the table's (cursor, id)
+index in keyset order from the stored cursor minus an overlap window (rows committed
+late carry an earlier cursor value), `batch_rows` rows per query, each streamed with
+`COPY ... TO STDOUT` as CSV straight into Arrow. Each batch is written with the cursor it
+reached in one warehouse transaction (brandpulse.app.load), so memory stays one batch
+and a crash loses nothing: the rerun re-reads from the last committed cursor, and the
+rows it reads again are duplicates by key.
+
+Small tables without `updatedAt` (Team, TeamMember) are read whole and replaced; the
+hard-deleted join table AICollectionGeneration is read as its key set (two ids and a
+time per row) and diffed against the warehouse into add/remove records.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from brandpulse.app.connection import AppDatabaseUnavailable, read_snapshot
+from brandpulse.app.load import TableRun, load_batch, load_memberships
+from brandpulse.app.tables import APP_TABLES, AppTable
+from brandpulse.raw_schema import ensure_ai_schema, ensure_raw_schema
+
+EPOCH = datetime(1970, 1, 1)
+
+
+class AppSchemaError(RuntimeError):
+    """The app database does not have a table or column the contract describes."""
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    batch_rows: int = 100_000
+    statement_timeout_ms: int = 60_000
+    overlap: timedelta = timedelta(minutes=10)
+    full: bool = False
+    """Ignore the stored cursor: re-read the whole table (a full re-sync)."""
+
+
+_ARROW_TYPES = {
+    "timestamp without time zone": pa.timestamp("ms"),
+    "integer": pa.int64(),
+    "bigint": pa.int64(),
+    "smallint": pa.int64(),
+    "boolean": pa.bool_(),
+    "double precision": pa.float64(),
+    "date": pa.date32(),
+}
+
+
+def column_types(pg: psycopg.Connection, table: AppTable) -> dict[str, str]:
+    """The app table's column types; AppSchemaError naming the table and any missing column."""
+    rows = pg.execute(
+        """SELECT column_name, data_type FROM information_schema.columns
+           WHERE table_schema = current_schema() AND table_name = %s""",
+        [table.name],
+    ).fetchall()
+    if not rows:
+        raise AppSchemaError(f'app table "{table.name}" does not exist (CONTRACTS.md section 5)')
+    types = dict(rows)
+    missing = [c for c in table.own_columns if c not in types]
+    if missing:
+        raise AppSchemaError(
+            f'app table "{table.name}" has no column '
+            + ", ".join(f'"{c}"' for c in missing)
+            + " (renamed or dropped? CONTRACTS.md section 5 lists it); nothing was extracted"
+        )
+    if table.cursor and types[table.cursor] != "timestamp without time zone":
+        raise AppSchemaError(
+            f'app table "{table.name}" column "{table.cursor}" is {types[table.cursor]}, '
+            "not timestamp(3)"
+        )
+    return types
+
+
+def _select(table: AppTable, after: bool) -> str:
+    """The batch query (code-defined names; cursor values and the limit are parameters)."""
+    cols = ", ".join(f'"{c}"' for c in table.columns)
+    source = table.select_sql or f'"{table.name}"'
+    conditions = [table.where] if table.where else []
+    if table.cursor:
+        if after:
+            conditions.append(f'("{table.cursor}", "id") > (%s, %s)')
+        order = f'"{table.cursor}", "id"'
+    else:
+        if after:
+            keys = ", ".join(f'"{k}"' for k in table.key)
+            conditions.append(f"({keys}) > ({', '.join(['%s'] * len(table.key))})")
+        order = ", ".join(f'"{k}"' for k in table.key)
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return f"SELECT {cols} FROM {source}{where} ORDER BY {order} LIMIT %s"  # noqa: S608
+
+
+def fetch_batch(
+    pg: psycopg.Connection, table: AppTable, types: dict[str, str], after: tuple | None, limit: int
+) -> pa.Table:
+    """One keyset batch via COPY (CSV: NULL unquoted-empty, '' quoted) into typed Arrow."""
+    params = [*(after or ()), limit]
+    sql = _select(table, after is not None)
+    buffer = io.BytesIO()
+    with (
+        pg.cursor() as cur,
+        cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", params) as copy,
+    ):
+        for chunk in copy:
+            buffer.write(chunk)
+    if buffer.tell() == 0:
+        return pa.table({c: pa.array([], pa.string()) for c in table.columns})
+    buffer.seek(0)
+    convert = pacsv.ConvertOptions(
+        column_types={
+            c: _ARROW_TYPES.get(types.get(c, "text"), pa.string()) for c in table.columns
+        },
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=False,
+        true_values=["t"],
+        false_values=["f"],
+        timestamp_parsers=["%Y-%m-%d %H:%M:%S", pacsv.ISO8601],
+    )
+    return pacsv.read_csv(
+        buffer,
+        read_options=pacsv.ReadOptions(block_size=64 << 20),
+        convert_options=convert,
+    )
+
+
+def _typed_empty(table: AppTable, types: dict[str, str]) -> pa.Table:
+    return pa.table(
+        {
+            c: pa.array([], _ARROW_TYPES.get(types.get(c, "text"), pa.string()))
+            for c in table.columns
+        }
+    )
+
+
+def stored_cursor(con: duckdb.DuckDBPyConnection, table: AppTable) -> tuple[datetime, str] | None:
+    row = con.execute(
+        "SELECT cursor_at, cursor_id FROM raw.app_cursors WHERE app_table = ?", [table.name]
+    ).fetchone()
+    return (row[0], row[1]) if row and row[0] is not None else None
+
+
+def _last_key(batch: pa.Table, columns: Iterable[str]) -> tuple:
+    return tuple(batch.column(c)[batch.num_rows - 1].as_py() for c in columns)
+
+
+def extract_table(
+    pg: psycopg.Connection,
+    con: duckdb.DuckDBPyConnection,
+    table: AppTable,
+    options: ExtractOptions,
+    run_stamp: str,
+    log: Callable[[str], None] = lambda _: None,
+) -> TableRun:
+    """Extract one table (incrementally unless `options.full`) into raw.*; its accounting."""
+    ensure_raw_schema(con)
+    ensure_ai_schema(con)
+    run = TableRun(table.name, table.raw_table, f"{table.origin}@{run_stamp}")
+    where = f"{pg.info.host}:{pg.info.port}/{pg.info.dbname}"
+    try:
+        with read_snapshot(pg, options.statement_timeout_ms):
+            types = column_types(pg, table)
+            if table.kind in ("snapshot", "membership"):
+                _extract_whole(pg, con, table, types, options, run)
+            else:
+                _extract_incremental(pg, con, table, types, options, run, log)
+    except psycopg.OperationalError as exc:
+        # the server went away mid-read (or a statement timed out): batches committed so
+        # far stand with their cursor; the rerun resumes there
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise AppDatabaseUnavailable(
+            f"app database {where} failed while reading "
+            f'"{table.name}" after {run.batches} committed batch(es): {first}'
+        ) from None
+    return run
+
+
+def _extract_whole(pg, con, table, types, options, run) -> None:
+    batches, after = [], None
+    while True:
+        batch = fetch_batch(pg, table, types, after, options.batch_rows)
+        if batch.num_rows == 0:
+            break
+        batches.append(batch)
+        after = _last_key(batch, table.key)
+    whole = pa.concat_tables(batches) if batches else _typed_empty(table, types)
+    if table.kind == "membership":
+        seen_at = datetime.now(UTC).replace(tzinfo=None)
+        load_memberships(con, table, whole, run, seen_at)
+    else:
+        load_batch(con, table, whole, run, cursor=None, replace_all=True)
+
+
+def _extract_incremental(pg, con, table, types, options, run, log) -> None:
+    cursor = None if options.full else stored_cursor(con, table)
+    after = (cursor[0] - options.overlap, "") if cursor else None
+    while True:
+        batch = fetch_batch(pg, table, types, after, options.batch_rows)
+        if batch.num_rows == 0:
+            if run.batches == 0:  # the run's accounting row exists even when nothing changed
+                load_batch(con, table, _typed_empty(table, types), run, cursor=None)
+            break
+        after = _last_key(batch, (table.cursor, "id"))
+        reached = after if cursor is None or after > cursor else cursor
+        load_batch(con, table, batch, run, cursor=reached)
+        cursor = reached
+        log(
+            f"{table.name}: batch {run.batches}, read {run.rows_read:,}, loaded {run.rows_loaded:,}, "
+            f"duplicates {run.rows_duplicate:,}, rejected {run.rows_rejected:,}"
+        )
+        if batch.num_rows < options.batch_rows:
+            break
+
+
+def extract_all(
+    pg: psycopg.Connection,
+    con: duckdb.DuckDBPyConnection,
+    options: ExtractOptions,
+    tables: Iterable[AppTable] = APP_TABLES,
+    log: Callable[[str], None] = lambda _: None,
+) -> list[TableRun]:
+    """Extract every app table in dependency order (brands first: rows check their brand)."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return [extract_table(pg, con, t, options, stamp, log) for t in tables]

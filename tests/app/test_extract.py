@@ -1,0 +1,205 @@
+"""Extraction semantics against a real PostgreSQL, from small hand-made app rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import psycopg
+import pytest
+
+from brandpulse.app.connection import AppDatabaseUnavailable, connect
+from brandpulse.app.extract import AppSchemaError
+from tests.app.appdb import T0, brand, event, extract, insert, query
+
+STEPS = [{"event_name": "signup"}, {"event_name": "purchase"}]
+
+
+def funnel(pg, funnel_id: str, updated, **extra) -> None:
+    values = {
+        "id": funnel_id,
+        "brandId": "b1",
+        "name": funnel_id,
+        "steps": STEPS,
+        "order": "ORDERED",
+        "conversionWindowValue": 7,
+        "conversionWindowUnit": "DAY",
+        "updatedAt": updated,
+        **extra,
+    }
+    insert(pg, "AnalyticsFunnel", **values)
+
+
+def test_events_incremental_overlap_and_late_events(app_url: str, tmp_path) -> None:
+    wh = tmp_path / "w.duckdb"
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        brand(pg)
+        for i in range(5):
+            event(pg, f"e{i}", T0 + timedelta(minutes=i))
+    first = extract(app_url, wh, batch_rows=2)["AnalyticsEvent"]
+    assert (first.rows_read, first.rows_loaded, first.batches) == (5, 5, 3)
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        # committed late: stored 2 minutes before the cursor (inside the 10-minute overlap)
+        event(pg, "late_commit", T0 + timedelta(minutes=2, seconds=30))
+        # an offline client: happened 3 days before the app stored it
+        event(pg, "offline", T0 + timedelta(days=1), occurredAt=T0 - timedelta(days=2))
+    second = extract(app_url, wh, batch_rows=2)["AnalyticsEvent"]
+    # re-read from cursor - overlap: e0..e4 (5) again as duplicates, plus the two new rows
+    assert (second.rows_read, second.rows_loaded, second.rows_duplicate) == (7, 2, 5)
+    assert second.balanced
+    rows = query(
+        wh,
+        "SELECT event_id, CAST(occurred_at AS DATE), _partition_date FROM raw.events "
+        "WHERE event_id IN ('late_commit', 'offline') ORDER BY 1",
+    )
+    assert [(r[0], str(r[1]), str(r[2])) for r in rows] == [
+        ("late_commit", "2026-08-01", "2026-08-01"),
+        ("offline", "2026-07-30", "2026-08-02"),
+    ]
+    assert query(wh, "SELECT count(*), count(DISTINCT event_id) FROM raw.events") == [(7, 7)]
+    audit = query(
+        wh,
+        "SELECT rows_read, rows_loaded, rows_duplicate, rows_rejected FROM raw.load_audit "
+        "WHERE source = 'events' AND starts_with(file, 'app:AnalyticsEvent@') ORDER BY loaded_at",
+    )
+    assert audit == [(5, 5, 0, 0), (7, 2, 5, 0)]
+
+
+def test_updates_and_soft_deletes_of_definitions_propagate(app_url: str, tmp_path) -> None:
+    wh = tmp_path / "w.duckdb"
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        brand(pg)
+        funnel(pg, "f1", T0)
+        funnel(pg, "f2", T0)
+    extract(app_url, wh)
+    assert query(wh, "SELECT funnel_id, step_count FROM raw.funnels ORDER BY 1") == [
+        ("f1", 2),
+        ("f2", 2),
+    ]
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        three = [*STEPS, {"event_name": "renew"}]
+        pg.execute(
+            """UPDATE "AnalyticsFunnel" SET "steps" = %s, "order" = 'STRICT', "updatedAt" = %s
+               WHERE id = 'f1'""",
+            [json.dumps(three), T0 + timedelta(days=1)],
+        )
+        pg.execute(
+            """UPDATE "AnalyticsFunnel" SET "deletedAt" = %s, "updatedAt" = %s WHERE id = 'f2'""",
+            [T0 + timedelta(days=1), T0 + timedelta(days=1)],
+        )
+    run = extract(app_url, wh)["AnalyticsFunnel"]
+    assert run.rows_deleted == 1 and run.balanced
+    assert query(wh, "SELECT funnel_id, funnel_order, step_count FROM raw.funnels") == [
+        ("f1", "strict", 3)
+    ]
+    assert query(wh, "SELECT funnel_id, count(*) FROM raw.funnel_steps GROUP BY 1 ORDER BY 1") == [
+        ("f1", 3)
+    ]
+
+
+def test_join_table_deletes_become_remove_records(app_url: str, tmp_path) -> None:
+    wh = tmp_path / "w.duckdb"
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        brand(pg)
+        insert(pg, "AICollection", id="c1", brandId="b1", name="C", ownerId="u1", updatedAt=T0)
+        for g in ("g1", "g2"):
+            insert(
+                pg,
+                "AIGeneration",
+                id=g,
+                brandId="b1",
+                type="TEXT",
+                model="m",
+                prompt="p",
+                status="COMPLETED",
+                idempotencyKey=f"k{g}",
+                updatedAt=T0,
+            )
+            insert(pg, "AICollectionGeneration", collectionId="c1", generationId=g, addedAt=T0)
+    extract(app_url, wh)
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        pg.execute("""DELETE FROM "AICollectionGeneration" WHERE "generationId" = 'g1'""")
+        pg.execute("""UPDATE "AICollection" SET "deletedAt" = %s, "updatedAt" = %s""", [T0, T0])
+    run = extract(app_url, wh)["AICollectionGeneration"]
+    assert (run.rows_read, run.rows_duplicate, run.rows_removed, run.balanced) == (1, 1, 1, True)
+    records = query(
+        wh,
+        "SELECT generation_id, action FROM raw.ai_collection_memberships ORDER BY 1, occurred_at",
+    )
+    assert records == [("g1", "add"), ("g1", "remove"), ("g2", "add")]
+    # a third run with nothing changed adds no record
+    extract(app_url, wh)
+    assert len(query(wh, "SELECT * FROM raw.ai_collection_memberships")) == 3
+    assert query(wh, "SELECT collection_id, deleted_at IS NOT NULL FROM raw.ai_collections") == [
+        ("c1", True)
+    ]
+
+
+def test_bad_rows_are_quarantined_with_table_row_id_and_app_row(app_url: str, tmp_path) -> None:
+    wh = tmp_path / "w.duckdb"
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        brand(pg)
+        event(pg, "ok", T0)
+        event(pg, "neg", T0, revenue=-5, currency="USD")
+        event(pg, "noid", T0, anonymousId=None)
+        event(pg, "nocur", T0, revenue=3)
+        event(pg, "future", T0, occurredAt=T0 + timedelta(days=5))
+        event(pg, "arr", T0, properties=[1, 2])
+        funnel(pg, "bad_funnel", T0, steps=[{"event_name": "only_one"}])
+        pg.execute("""ALTER TYPE "FunnelOrder" ADD VALUE 'REVERSED'""")
+        funnel(pg, "new_enum", T0, order="REVERSED")
+    runs = extract(app_url, wh)
+    ev = runs["AnalyticsEvent"]
+    assert (ev.rows_read, ev.rows_loaded, ev.rows_rejected, ev.balanced) == (6, 1, 5, True)
+    rejected = {
+        r[0]: (r[1], r[2], r[3])
+        for r in query(
+            wh,
+            "SELECT row_id, source, file, split_part(reason, ':', 1) FROM raw.rejected_rows",
+        )
+    }
+    assert rejected == {
+        "neg": ("events", "app:AnalyticsEvent", "negative_revenue"),
+        "noid": ("events", "app:AnalyticsEvent", "missing_field"),
+        "nocur": ("events", "app:AnalyticsEvent", "revenue_without_currency"),
+        "future": ("events", "app:AnalyticsEvent", "future_timestamp"),
+        "arr": ("events", "app:AnalyticsEvent", "invalid_field"),
+        "bad_funnel": ("funnels", "app:AnalyticsFunnel", "invalid_definition"),
+        "new_enum": ("funnels", "app:AnalyticsFunnel", "unknown_enum"),
+    }
+    raw = json.loads(query(wh, "SELECT raw FROM raw.rejected_rows WHERE row_id = 'neg'")[0][0])
+    assert raw["id"] == "neg" and raw["brandId"] == "b1"  # the row as the app holds it
+    reason = query(wh, "SELECT reason FROM raw.rejected_rows WHERE row_id = 'new_enum'")[0][0]
+    assert "AnalyticsFunnel.order" in reason
+    assert query(wh, "SELECT count(*) FROM raw.funnels") == [(0,)]
+    # re-reading the same rows replaces their rejections, never piles them up
+    extract(app_url, wh, full=True)
+    assert query(wh, "SELECT count(*) FROM raw.rejected_rows") == [(7,)]
+
+
+def test_renamed_column_is_a_clear_error_and_changes_nothing(app_url: str, tmp_path) -> None:
+    wh = tmp_path / "w.duckdb"
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        brand(pg)
+        event(pg, "e1", T0)
+    extract(app_url, wh)
+    before = query(wh, "SELECT * FROM raw.events")
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        pg.execute("""ALTER TABLE "AnalyticsEvent" RENAME COLUMN "eventName" TO "name" """)
+    with pytest.raises(AppSchemaError, match=r'"AnalyticsEvent" has no column "eventName"'):
+        extract(app_url, wh)
+    assert query(wh, "SELECT * FROM raw.events") == before
+
+
+def test_unreachable_database_is_one_line_naming_the_host_not_the_password() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"postgresql://reader:s3cret-pw@127.0.0.1:{port}/app"
+    with pytest.raises(AppDatabaseUnavailable) as failure:
+        connect(url, attempts=3, base_delay_s=0.01)
+    message = str(failure.value)
+    assert f"127.0.0.1:{port}/app" in message and "3 attempts" in message
+    assert "s3cret" not in message and "\n" not in message
