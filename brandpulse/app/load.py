@@ -139,8 +139,8 @@ def _validate(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
     live = "true" if table.keep_deleted else "NOT is_deleted"
     if source.definition:
         con.execute(
-            f"CREATE OR REPLACE TEMP VIEW lines AS SELECT file, line, raw, _partition_date "
-            f"FROM _app_lines WHERE {live}"
+            "CREATE OR REPLACE TEMP VIEW lines AS SELECT file, line, raw, "
+            f"NULL::VARCHAR AS reader_reason, _partition_date FROM _app_lines WHERE {live}"
         )
         con.execute(f"CREATE OR REPLACE TEMP TABLE _validated AS {validation_sql(source)}")
         con.execute("DROP VIEW lines")

@@ -45,6 +45,7 @@ def test_typed_and_json_validation_agree_on_every_rule() -> None:
             "file": ["f"] * len(docs),
             "line": list(range(len(docs))),
             "raw": [json.dumps(d) for d in docs.values()],
+            "reader_reason": pa.nulls(len(docs), pa.string()),
             "_partition_date": [day] * len(docs),
         }
     )
