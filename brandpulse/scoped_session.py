@@ -6,7 +6,8 @@ replacement scans, configuration locked. A brand-scoped session goes further: it
 copies only that brand's rows (`brand_id = ?`) of every table into memory and detaches
 the snapshot before locking, so no other brand's data, and no path to it, exists in
 the session at all, whatever SQL arrives later. Tables without `brand_id` are not
-copied: nothing says whose rows they are.
+copied (nothing says whose rows they are), except the catalogs every brand shares and
+may read whole (SHARED_TABLES: the AI model catalog with its prices and limits).
 
 A fresh in-memory database per session also avoids DuckDB's per-process cache of
 file databases, which refuses a second connection with different settings.
@@ -28,6 +29,8 @@ from brandpulse.publish import read_manifest
 from brandpulse.sql_text import ident, literal, qualified
 
 SNAPSHOT_ALIAS = "snapshot"
+# Tables without brand_id that hold no brand's data: copied whole into scoped sessions.
+SHARED_TABLES: frozenset[tuple[str, str]] = frozenset({("marts", "ai_models")})
 _ENUM = re.compile(r"ENUM\((?:\s*'(?:[^']|'')*'\s*,?)*\)")
 
 LOCKDOWN = (
@@ -124,21 +127,39 @@ def _copy_brand(con: duckdb.DuckDBPyConnection, brand: str) -> None:
         if schema != "main":
             con.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{ident(schema)}")
     for schema, table in _brand_tables(con):
-        columns = con.execute(
-            """
-            SELECT column_name, data_type FROM duckdb_columns()
-            WHERE database_name = ? AND schema_name = ? AND table_name = ?
-            ORDER BY column_index
-            """,
-            [SNAPSHOT_ALIAS, schema, table],
-        ).fetchall()
-        select = ", ".join(_column_expr(name, data_type) for name, data_type in columns)
-        con.execute(
-            f"CREATE TABLE {qualified('memory', schema, table)} AS "  # noqa: S608 - catalog names
-            f"SELECT {select} FROM {qualified(SNAPSHOT_ALIAS, schema, table)} "
-            "WHERE CAST(brand_id AS VARCHAR) = ?",
-            [brand],
-        )
+        _copy_table(con, schema, table, brand)
+    for schema, table in _shared_tables(con):
+        _copy_table(con, schema, table, None)
+
+
+def _shared_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(schema, table) of the SHARED_TABLES the snapshot holds (an older one may lack them)."""
+    rows = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?",
+        [SNAPSHOT_ALIAS],
+    ).fetchall()
+    return sorted(r for r in rows if (r[0], r[1]) in SHARED_TABLES)
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, brand: str | None) -> None:
+    """Copy one snapshot table into memory: the brand's rows, or every row (brand None)."""
+    columns = con.execute(
+        """
+        SELECT column_name, data_type FROM duckdb_columns()
+        WHERE database_name = ? AND schema_name = ? AND table_name = ?
+        ORDER BY column_index
+        """,
+        [SNAPSHOT_ALIAS, schema, table],
+    ).fetchall()
+    select = ", ".join(_column_expr(name, data_type) for name, data_type in columns)
+    sql = (
+        f"CREATE TABLE {qualified('memory', schema, table)} AS "  # noqa: S608 - catalog names
+        f"SELECT {select} FROM {qualified(SNAPSHOT_ALIAS, schema, table)}"
+    )
+    if brand is None:
+        con.execute(sql)
+    else:
+        con.execute(sql + " WHERE CAST(brand_id AS VARCHAR) = ?", [brand])
 
 
 def _column_expr(name: str, data_type: str) -> str:

@@ -119,7 +119,14 @@ ACME_EVENTS = [
         ctx={"country": "FR"},
     ),
     # a2: never linked, its own person.
-    event("acme", "e6", "page_view", "2026-08-04 12:00:00", anon="a2"),
+    event(
+        "acme",
+        "e6",
+        "page_view",
+        "2026-08-04 12:00:00",
+        anon="a2",
+        ctx={"referrer": "https://news.example.com/story/1"},
+    ),
     event("acme", "e7", "page_view", "2026-08-06 12:00:00", anon="a2"),
     # a3: seen with u3 (earliest link, arrives late) and u2; its anonymous event -> u3.
     event("acme", "e8", "page_view", "2026-08-05 08:00:00", anon="a3", arrival="2026-08-12"),
@@ -471,6 +478,15 @@ GENERATIONS = [
 
 REJECTED = [
     {
+        "source": "funnels",
+        "file": "funnels/x.jsonl",
+        "line": 2,
+        "brand_id": "acme",
+        "reason": "invalid_definition: a funnel needs 2 to 20 steps",
+        "raw": '{"funnel_id": "bad_f", "brand_id": "acme", "name": "Broken funnel", "steps": []}',
+        "rejected_at": ts("2026-08-10 00:00:00"),
+    },
+    {
         "source": "cohorts",
         "file": "cohorts/x.jsonl",
         "line": 3,
@@ -548,6 +564,7 @@ def funnel(
     window_seconds: int,
     steps: list[Step],
     exclusions: Sequence[tuple[str, int, int]] = (),
+    definition: dict[str, Any] | None = None,
 ) -> dict[str, list[Row]]:
     """The raw rows of one funnel definition, by table."""
     return {
@@ -559,7 +576,7 @@ def funnel(
                 "funnel_order": order,
                 "window_seconds": window_seconds,
                 "step_count": len(steps),
-                "definition": {},
+                "definition": definition or {},
             }
         ],
         "raw.funnel_steps": [
@@ -609,7 +626,15 @@ HOUR, DAY = 3600, 86400
 # steps, `where` filters and exclusions, so the funnel tables are not trivial.
 FUNNELS = [
     funnel("acme", "acme_views_to_login", "ordered", 3 * DAY, [("page_view", {}), ("login", {})]),
-    funnel("acme", "acme_two_views", "strict", HOUR, [("page_view", {}), ("page_view", {})]),
+    # soft-deleted in the app (still built; marts.funnels marks it)
+    funnel(
+        "acme",
+        "acme_two_views",
+        "strict",
+        HOUR,
+        [("page_view", {}), ("page_view", {})],
+        definition={"deletedAt": "2026-08-09T02:00:00+02:00"},
+    ),
     funnel(
         "inc",
         "inc_view_to_purchase",

@@ -404,6 +404,7 @@ def test_definition_errors(core_warehouse: Warehouse) -> None:
     )
     assert rows == [
         ("cohorts", "ret", "bad1", "Broken cohort", "invalid_definition"),
+        ("funnels", "acme", "bad_f", "Broken funnel", "invalid_definition"),
         ("segments", None, None, None, "invalid_json"),
     ]
 

@@ -37,6 +37,7 @@ def test_publish_copies_marts_ml_ai_as_tables(published: Path, snapshot: Path) -
     assert (published / "current.duckdb").resolve() == snapshot
     assert _tables(snapshot) == {
         "ai.generations": "table",
+        "marts.ai_models": "table",
         "marts.daily_brand_metrics": "table",
         "marts.funnel_conversion": "table",
         "marts.metric_catalog": "table",
@@ -54,6 +55,7 @@ def test_manifest_lists_tables_rows_and_brands(warehouse: Path, snapshot: Path) 
     rows = {f"{t['schema']}.{t['table']}": t["rows"] for t in manifest["tables"]}
     assert rows == {
         "ai.generations": 2,
+        "marts.ai_models": 2,
         "marts.daily_brand_metrics": 3,
         "marts.funnel_conversion": 3,
         "marts.metric_catalog": 1,

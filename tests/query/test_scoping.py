@@ -60,6 +60,13 @@ def test_tables_without_brand_id_do_not_exist_in_a_scoped_session(published: Pat
         query_df("FROM marts.metric_catalog", brand=BRAND_A, published_dir=published)
 
 
+def test_shared_catalogs_are_whole_in_a_scoped_session(published: Path) -> None:
+    models = query_df(
+        "SELECT model FROM marts.ai_models ORDER BY model", brand=BRAND_A, published_dir=published
+    )
+    assert models["model"].tolist() == ["gpt-image-1", "local-image"]
+
+
 def test_bound_parameters(published: Path) -> None:
     df = query_df(
         "SELECT events FROM marts.daily_brand_metrics WHERE day = ?::DATE",
@@ -100,6 +107,7 @@ def test_nothing_of_another_brand_exists_in_a_scoped_session(snapshot: Path) -> 
             "SELECT database_name, schema_name, table_name FROM duckdb_tables()"
         ).fetchall()
         assert {(s, t) for _, s, t in tables} == {
+            ("marts", "ai_models"),  # shared by every brand, holds no brand's data
             ("marts", "daily_brand_metrics"),
             ("marts", "funnel_conversion"),
             ("marts", "v_daily_totals"),
