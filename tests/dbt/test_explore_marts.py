@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from conftest import Warehouse
 
 D = date.fromisoformat
@@ -302,4 +303,37 @@ def test_ai_model_catalog_has_todays_price(core_warehouse: Warehouse) -> None:
     assert rows == [
         ("local-image", "image", 0.0, 0.0, D("2026-01-01")),
         ("local-text-large", "text", 0.0004, 0.0012, D("2026-08-20")),
+    ]
+
+
+def test_revenue_paid_in_another_currency_is_converted_with_the_rate_of_its_day(
+    core_warehouse: Warehouse,
+) -> None:
+    rows = core_warehouse.rows(
+        "select event_id, revenue, currency, original_revenue, original_currency, fx_rate "
+        "from marts.events where brand_id='fx' order by 1"
+    )
+    expected = [
+        ("y1", 1000.0, "JPY", 1000.0, "JPY", 1.0),
+        ("y2", 10 / 0.0068, "JPY", 10.0, "USD", 1 / 0.0068),
+        ("y3", 10 / 0.0067, "JPY", 10.0, "USD", 1 / 0.0067),  # September's rate
+        ("y4", 2 * 1.17 / 0.0068, "JPY", 2.0, "EUR", 1.17 / 0.0068),
+        ("y5", None, "JPY", 5.0, "XTS", None),  # no rate: unknown, not guessed
+    ]
+    assert [r[0] for r in rows] == [e[0] for e in expected]
+    for got, want in zip(rows, expected, strict=True):
+        assert got[2:5] == want[2:5]
+        for g, w in ((got[1], want[1]), (got[5], want[5])):
+            assert g == (None if w is None else pytest.approx(w))
+    # per-brand sums are in one currency: 08-03 = 1000 JPY + 10 USD + 2 EUR in JPY
+    (day,) = core_warehouse.rows(
+        "select revenue, currency from marts.daily_brand_metrics where brand_id='fx' and day='2026-08-03'"
+    )
+    assert day == (pytest.approx(1000 + 10 / 0.0068 + 2 * 1.17 / 0.0068), "JPY")
+    persons = core_warehouse.rows(
+        "select person_id, revenue, currency from marts.persons where brand_id='fx' order by 1"
+    )
+    assert persons == [
+        ("k1", pytest.approx(1000 + 10 / 0.0068), "JPY"),
+        ("k2", pytest.approx(10 / 0.0067 + 2 * 1.17 / 0.0068), "JPY"),
     ]

@@ -1,14 +1,11 @@
 -- One row per event, as analysts ask about it: the resolved person, the session, the
--- brand-local time and day, name, properties, context and revenue with its currency.
+-- brand-local time and day, name, properties, context and revenue in the brand's
+-- currency (converted with dated rates when paid in another; the original kept).
 -- A view: the published snapshot materialises it; the warehouse keeps one copy.
 {{ config(materialized='view', contract={'enforced': true}) }}
 
 with events as (
     select * from {{ ref('int_events_resolved') }}
-),
-
-brands as (
-    select brand_id, currency from {{ ref('int_brands') }}
 )
 
 select
@@ -34,7 +31,8 @@ select
     cast(e.os as varchar) as os,
     cast(e.browser as varchar) as browser,
     cast(e.revenue as double) as revenue,
-    cast(case when e.revenue is not null then coalesce(e.currency, b.currency) end as varchar)
-        as currency
+    cast(e.currency as varchar) as currency,
+    cast(e.original_revenue as double) as original_revenue,
+    cast(e.original_currency as varchar) as original_currency,
+    cast(e.fx_rate as double) as fx_rate
 from events as e
-left join brands as b on b.brand_id = e.brand_id
