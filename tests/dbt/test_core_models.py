@@ -196,7 +196,7 @@ def test_recurring_weekly_cohorts_start_monday(core_warehouse: Warehouse) -> Non
         (D("2026-08-10"), 2, 1, 1),
         (D("2026-08-24"), 0, 1, 1),
         (D("2026-08-24"), 1, 1, 1),
-        # the brand's last day is 08-31 (a Monday): weeks from 09-07 on are unobserved
+        # the brand's last day is 09-02: weeks from 09-07 on are unobserved
         (D("2026-08-24"), 2, 1, None),
         (D("2026-08-31"), 0, 1, 1),
         (D("2026-08-31"), 1, 1, None),

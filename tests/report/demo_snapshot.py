@@ -497,11 +497,24 @@ def _ml(daily: pd.DataFrame, rng: np.random.Generator, model: str) -> dict[str, 
     }
 
 
+def _event_daily(daily: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """marts.event_daily: a few event names sharing each day's events."""
+    names = ["page_view", "product_view", "add_to_cart", "purchase", "signup"]
+    weights = np.array([0.55, 0.25, 0.1, 0.05, 0.05])
+    rows = []
+    for day, events, persons in daily[["day", "events", "active_persons"]].itertuples(index=False):
+        for name, count in zip(names, rng.multinomial(int(events), weights), strict=True):
+            if count:
+                rows.append((day, name, int(count), int(min(count, persons))))
+    return pd.DataFrame(rows, columns=["day", "event_name", "events", "persons"])
+
+
 def brand_tables(brand: str, index: int) -> dict[str, pd.DataFrame]:
     """Every table of one brand, without the brand_id column."""
     rng = np.random.default_rng(1000 + index)
     daily = _daily(rng, index)
     tables: dict[str, pd.DataFrame] = {"marts.daily_brand_metrics": daily}
+    tables["marts.event_daily"] = _event_daily(daily, rng)
     tables.update(_funnels(rng))
     tables.update(_cohorts(rng))
     tables["marts.lifecycle"] = _lifecycle(daily, rng)

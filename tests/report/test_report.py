@@ -25,7 +25,7 @@ from tests.report.demo_snapshot import BRANDS, FUNNELS, build_demo_snapshot
 
 # <img> tags each section must hold on the demo snapshot (2 funnels, 2 cohort definitions)
 MIN_CHARTS = {
-    "overview": 1,
+    "overview": 2,  # growth and top events (marts.event_daily)
     "funnels": 4 * len(FUNNELS),
     "retention": 3,
     "segments": 3,
@@ -120,7 +120,7 @@ def test_page_shows_only_its_brand(reports: Path, published: Path, brand: str) -
         last28 = daily[daily["day"] > daily["day"].max() - pd.Timedelta(days=28)]
         total = f"{last28['revenue'].sum():,.2f}"
         assert (total in text) == (other == brand)
-    assert "not available (marts.event_daily" in text  # optional table absent in the demo
+    assert "not available (marts.event_daily" not in text  # Top events is drawn
 
 
 def test_period_growth_hand_worked() -> None:
