@@ -33,6 +33,7 @@ import duckdb
 
 from brandpulse import db
 from brandpulse.config import get_settings
+from brandpulse.snapshot_macros import create_macros
 from brandpulse.sql_text import ident, literal, qualified
 
 DEFAULT_SCHEMAS: tuple[str, ...] = ("marts", "ml", "ai")
@@ -127,6 +128,7 @@ def _build_snapshot(warehouse: Path, target: Path, schemas: list[str]) -> dict[s
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}")
         for schema, table, kind in relations:
             tables.append(_copy_relation(con, source, schema, table, kind))
+        macros = create_macros(con, target.stem)
         brands = _brands(con, source, tables)
         con.execute(f"DETACH {ident(source)}")
         con.execute("CHECKPOINT")
@@ -138,6 +140,7 @@ def _build_snapshot(warehouse: Path, target: Path, schemas: list[str]) -> dict[s
         "source_warehouse": str(warehouse),
         "schemas": schemas,
         "tables": tables,
+        "macros": macros,
         "brands": brands,
     }
 

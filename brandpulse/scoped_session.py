@@ -26,6 +26,7 @@ import duckdb
 
 from brandpulse.config import get_settings
 from brandpulse.publish import read_manifest
+from brandpulse.snapshot_macros import create_macros
 from brandpulse.sql_text import ident, literal, qualified
 
 SNAPSHOT_ALIAS = "snapshot"
@@ -76,6 +77,8 @@ def open_session(snapshot: Path, brand: str | None = None) -> Iterator[duckdb.Du
             _check_brand(con, snapshot, brand)
             _copy_brand(con, brand)
             con.execute(f"DETACH {ident(SNAPSHOT_ALIAS)}")
+            # the snapshot's table macros, over this session's copies of the brand's rows
+            create_macros(con, "memory")
         for statement in LOCKDOWN:
             con.execute(statement)
         yield con
