@@ -64,7 +64,6 @@ def main() -> int:
     warnings.filterwarnings("ignore", category=Warning, module="dagster")
 
     from pipelines.definitions import defs
-
     from pipelines.run_progress import StepProgress, log_file, quiet_output
 
     job = defs.resolve_job_def("warehouse_job")
@@ -72,17 +71,20 @@ def main() -> int:
     run_id = str(uuid.uuid4())
     print(f"Running warehouse_job for {days[0]}..{days[-1]} ({len(days)} landing days) as one run")
     print(f"Full log: {log_path}")
-    with DagsterInstance.get() as instance, quiet_output(log_path) as terminal:
-        with StepProgress(instance, run_id, terminal):
-            result = job.execute_in_process(
-                instance=instance,
-                run_id=run_id,
-                tags={
-                    "dagster/asset_partition_range_start": days[0],
-                    "dagster/asset_partition_range_end": days[-1],
-                },
-                raise_on_error=False,
-            )
+    with (
+        DagsterInstance.get() as instance,
+        quiet_output(log_path) as terminal,
+        StepProgress(instance, run_id, terminal),
+    ):
+        result = job.execute_in_process(
+            instance=instance,
+            run_id=run_id,
+            tags={
+                "dagster/asset_partition_range_start": days[0],
+                "dagster/asset_partition_range_end": days[-1],
+            },
+            raise_on_error=False,
+        )
     from brandpulse.summary import render
 
     print()
