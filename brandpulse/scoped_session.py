@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from brandpulse.config import get_settings
-from brandpulse.publish import read_manifest
+from brandpulse.publish import copy_comments, read_manifest
 from brandpulse.snapshot_macros import create_macros
 from brandpulse.sql_text import ident, literal, qualified
 
@@ -163,6 +163,7 @@ def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, brand: 
         con.execute(sql)
     else:
         con.execute(sql + " WHERE CAST(brand_id AS VARCHAR) = ?", [brand])
+    copy_comments(con, SNAPSHOT_ALIAS, "memory", schema, table)  # the data dictionary
 
 
 def _column_expr(name: str, data_type: str) -> str:

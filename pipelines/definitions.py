@@ -5,7 +5,11 @@ from dagster import AssetSpec, Definitions
 from assets.ai import ai_assets, ai_checks, ai_sensors
 from assets.analytics import analytics_assets, analytics_checks
 from assets.ingest.assets import ingest_assets, rejected_rows_spec
-from assets.publish.assets import published_snapshot_asset, upstream_of_publication
+from assets.publish.assets import (
+    published_descriptions,
+    published_snapshot_asset,
+    upstream_of_publication,
+)
 from assets.report import report_assets
 from pipelines.checks import mart_freshness_checks
 from pipelines.dbt import dbt_resource, incremental_dbt_assets, warehouse_dbt_assets
@@ -31,7 +35,9 @@ _built = [
     *ai_assets,
     *analytics_assets,
 ]
-_published = published_snapshot_asset(upstream_of_publication([k for a in _built for k in a.keys]))
+_published = published_snapshot_asset(
+    upstream_of_publication([k for a in _built for k in a.keys]), published_descriptions(_built)
+)
 
 defs = Definitions(
     assets=[*_built, rejected_rows_spec, generation_attempts_spec, _published, *report_assets],

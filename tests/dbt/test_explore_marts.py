@@ -337,3 +337,26 @@ def test_revenue_paid_in_another_currency_is_converted_with_the_rate_of_its_day(
         ("k1", pytest.approx(1000 + 10 / 0.0068), "JPY"),
         ("k2", pytest.approx(10 / 0.0067 + 2 * 1.17 / 0.0068), "JPY"),
     ]
+
+
+def test_every_mart_and_column_carries_its_description(core_warehouse: Warehouse) -> None:
+    """dbt writes the model docs as DuckDB comments (persist_docs): the data dictionary
+    is readable with duckdb_tables() / duckdb_columns() in any client."""
+    relations = core_warehouse.rows(
+        "select table_name, comment from duckdb_tables() where schema_name = 'marts' "
+        "union all select view_name, comment from duckdb_views() where schema_name = 'marts'"
+    )
+    assert len(relations) > 20
+    assert [name for name, comment in relations if not comment] == []
+    bare = core_warehouse.rows(
+        "select table_name || '.' || column_name from duckdb_columns() "
+        "where schema_name = 'marts' and coalesce(comment, '') = '' order by 1"
+    )
+    # ai_generations_priced documents only its derived columns (the AI marts' YAML is
+    # being reworked on another branch): every other mart column has its description
+    assert [c for (c,) in bare if not c.startswith("ai_generations_priced.")] == []
+    (brands,) = core_warehouse.rows(
+        "select comment from duckdb_columns() where schema_name = 'marts' "
+        "and table_name = 'brands' and column_name = 'currency'"
+    )
+    assert brands == ("ISO-4217 currency of the brand's revenue.",)

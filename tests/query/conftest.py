@@ -48,6 +48,10 @@ def build_warehouse(path: Path, extra_revenue: float = 0.0) -> Path:
         "(?, DATE '2026-08-01', 99, 999.0, ?)",
         [BRAND_A, extra_revenue, BRAND_A, BRAND_B, SECRET],
     )
+    con.execute("COMMENT ON TABLE marts.daily_brand_metrics IS 'One row per brand and day.'")
+    con.execute(
+        "COMMENT ON COLUMN marts.daily_brand_metrics.revenue IS 'Revenue, in the brand''s currency.'"
+    )
     con.execute(
         "CREATE TABLE marts.funnel_conversion (brand_id VARCHAR, funnel_id VARCHAR, step_number INTEGER, persons BIGINT)"
     )
