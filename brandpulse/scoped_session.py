@@ -48,25 +48,41 @@ class UnknownBrand(LookupError):
     """The brand has no rows in the snapshot and is not in its brand list."""
 
 
+DEFAULT_MAX_TEMP_SIZE = "4GB"
+"""Spill space a query may use (a runaway sort fails instead of filling the disk)."""
+
+
 @contextmanager
-def open_session(snapshot: Path, brand: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_session(
+    snapshot: Path,
+    brand: str | None = None,
+    memory_limit: str | None = None,
+    max_temp_size: str | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A locked-down connection on `snapshot`; with `brand`, holding that brand's rows only.
 
-    Queries see the snapshot's names (marts.x, ml.x, ai.x) either way.
+    Queries see the snapshot's names (marts.x, ml.x, ai.x) either way. Memory is capped
+    at `memory_limit` (default: the settings'), spill files at `max_temp_size` in a
+    private directory that is removed when the session closes, whatever happened.
     """
     spill = Path(tempfile.mkdtemp(prefix="brandpulse-query-"))
     settings = get_settings()
-    con = duckdb.connect(
-        ":memory:",
-        config={
-            "threads": settings.duckdb_threads,
-            "memory_limit": settings.duckdb_memory_limit,
-            # spill files go to a private dir: the only one a locked session may touch
-            "temp_directory": str(spill),
-            # never let `FROM some_name` read a Python variable of the caller
-            "python_enable_replacements": False,
-        },
-    )
+    try:
+        con = duckdb.connect(
+            ":memory:",
+            config={
+                "threads": settings.duckdb_threads,
+                "memory_limit": memory_limit or settings.duckdb_memory_limit,
+                "max_temp_directory_size": max_temp_size or DEFAULT_MAX_TEMP_SIZE,
+                # spill files go to a private dir: the only one a locked session may touch
+                "temp_directory": str(spill),
+                # never let `FROM some_name` read a Python variable of the caller
+                "python_enable_replacements": False,
+            },
+        )
+    except BaseException:
+        shutil.rmtree(spill, ignore_errors=True)
+        raise
     try:
         # TimeZone in the config of an in-memory database fails before ICU is loaded
         con.execute("SET TimeZone = 'UTC'")
