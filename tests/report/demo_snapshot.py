@@ -32,6 +32,8 @@ FUNNELS = {
     "signup_purchase": ["signup", "add_to_cart", "purchase"],
     "onboarding": ["signup", "complete_profile"],
 }
+FUNNEL_NAMES = {"signup_purchase": "Signup to purchase", "onboarding": "Onboarding"}
+CURRENCIES = ("EUR", "JPY")  # per brand, in BRANDS order
 COHORTS = {"weekly_any": ("week", 6), "monthly_purchase": ("month", 3)}
 MODELS = ("gpt-4o-mini", "image-1")
 COUNTRIES = ("US", "DE", "FR", "BR")
@@ -515,6 +517,10 @@ def brand_tables(brand: str, index: int) -> dict[str, pd.DataFrame]:
     daily = _daily(rng, index)
     tables: dict[str, pd.DataFrame] = {"marts.daily_brand_metrics": daily}
     tables["marts.event_daily"] = _event_daily(daily, rng)
+    tables["marts.brands"] = pd.DataFrame({"currency": [CURRENCIES[index]]})
+    tables["marts.funnels"] = pd.DataFrame(
+        {"funnel_id": list(FUNNELS), "funnel_name": [FUNNEL_NAMES[f] for f in FUNNELS]}
+    )
     tables.update(_funnels(rng))
     tables.update(_cohorts(rng))
     tables["marts.lifecycle"] = _lifecycle(daily, rng)
