@@ -40,7 +40,7 @@ from brandpulse.config import get_settings
 from brandpulse.publish import current_snapshot
 from brandpulse.query_output import FORMATS, write_csv, write_json, write_parquet, write_table
 from brandpulse.scoped_session import DEFAULT_MAX_TEMP_SIZE, UnknownBrand, open_session
-from brandpulse.sql_guard import QueryRejected, validate_query
+from brandpulse.sql_guard import QueryRejected, referenced_tables, validate_query
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,8 +92,10 @@ def execute(
     timeout covers running the query and fetching its result inside the block.
     """
     cap = parse_size(max_temp_size or DEFAULT_MAX_TEMP_SIZE)
+    # one query: a scoped session copies the brand's rows of the tables it names only
+    tables = referenced_tables(sql) if brand is not None else None
     with (
-        session(brand, published_dir, memory_limit, max_temp_size) as s,
+        session(brand, published_dir, memory_limit, max_temp_size, tables) as s,
         deadline(s.connection, timeout, s.spill_dir, cap),
     ):
         yield s.run(sql, params)
@@ -212,10 +214,11 @@ def session(
     published_dir: Path | str | None = None,
     memory_limit: str | None = None,
     max_temp_size: str | None = None,
+    tables: set[tuple[str, str]] | None = None,
 ) -> Iterator[QuerySession]:
     """A QuerySession on the current snapshot (resolved once, when it opens)."""
     snapshot = resolve_snapshot(published_dir)
-    with open_session(snapshot, brand, memory_limit, max_temp_size) as con:
+    with open_session(snapshot, brand, memory_limit, max_temp_size, tables) as con:
         yield QuerySession(con)
 
 
@@ -227,9 +230,11 @@ def query_df(
 ) -> pd.DataFrame:
     """Run one read-only query on the published snapshot and return a DataFrame.
 
-    With `brand`, the query sees that brand's rows only, in every table.
+    With `brand`, the query sees that brand's rows only, in every table (only the tables
+    it names are copied for it).
     """
-    with session(brand, published_dir) as s:
+    tables = referenced_tables(sql) if brand is not None else None
+    with session(brand, published_dir, tables=tables) as s:
         return s.df(sql, params)
 
 

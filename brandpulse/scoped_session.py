@@ -58,9 +58,14 @@ def open_session(
     brand: str | None = None,
     memory_limit: str | None = None,
     max_temp_size: str | None = None,
+    tables: set[tuple[str, str]] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A locked-down connection on `snapshot`; with `brand`, holding that brand's rows only.
 
+    `tables` (brand-scoped sessions): the (schema, table) a one-shot query names ('' =
+    any schema); only those get the brand's rows, every other table exists empty (its
+    columns and comments still readable). None copies every table: a session for many
+    queries.
     Queries see the snapshot's names (marts.x, ml.x, ai.x) either way. Memory is capped
     at `memory_limit` (default: the settings'), spill files at `max_temp_size` in a
     private directory that is removed when the session closes, whatever happened.
@@ -91,7 +96,7 @@ def open_session(
             con.execute(f"USE {ident(SNAPSHOT_ALIAS)}")
         else:
             _check_brand(con, snapshot, brand)
-            _copy_brand(con, brand)
+            _copy_brand(con, brand, tables)
             con.execute(f"DETACH {ident(SNAPSHOT_ALIAS)}")
             # the snapshot's table macros, over this session's copies of the brand's rows
             create_macros(con, "memory")
@@ -133,8 +138,11 @@ def _check_brand(con: duckdb.DuckDBPyConnection, snapshot: Path, brand: str) -> 
     raise UnknownBrand(f"unknown brand {brand!r}: it has no data in the published snapshot")
 
 
-def _copy_brand(con: duckdb.DuckDBPyConnection, brand: str) -> None:
-    """Copy the brand's rows of every table into memory under the same schema.table names.
+def _copy_brand(
+    con: duckdb.DuckDBPyConnection, brand: str, wanted: set[tuple[str, str]] | None = None
+) -> None:
+    """Copy the brand's rows of every table (of the `wanted` ones; the others empty) into
+    memory under the same schema.table names.
 
     ENUM columns become VARCHAR: an ENUM type would carry every brand's values.
     """
@@ -146,7 +154,10 @@ def _copy_brand(con: duckdb.DuckDBPyConnection, brand: str) -> None:
         if schema != "main":
             con.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{ident(schema)}")
     for schema, table in _brand_tables(con):
-        _copy_table(con, schema, table, brand)
+        named = wanted is None or bool(
+            {(schema.lower(), table.lower()), ("", table.lower())} & wanted
+        )
+        _copy_table(con, schema, table, brand, rows=named)
     for schema, table in _shared_tables(con):
         _copy_table(con, schema, table, None)
 
@@ -160,8 +171,11 @@ def _shared_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return sorted(r for r in rows if (r[0], r[1]) in SHARED_TABLES)
 
 
-def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, brand: str | None) -> None:
-    """Copy one snapshot table into memory: the brand's rows, or every row (brand None)."""
+def _copy_table(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, brand: str | None, rows: bool = True
+) -> None:
+    """Copy one snapshot table into memory: the brand's rows, or every row (brand None);
+    with `rows` False only its columns (an empty table)."""
     columns = con.execute(
         """
         SELECT column_name, data_type FROM duckdb_columns()
@@ -175,7 +189,9 @@ def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, brand: 
         f"CREATE TABLE {qualified('memory', schema, table)} AS "  # noqa: S608 - catalog names
         f"SELECT {select} FROM {qualified(SNAPSHOT_ALIAS, schema, table)}"
     )
-    if brand is None:
+    if not rows:
+        con.execute(sql + " WHERE false")
+    elif brand is None:
         con.execute(sql)
     else:
         con.execute(sql + " WHERE CAST(brand_id AS VARCHAR) = ?", [brand])

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from brandpulse.query import NoSnapshot, query_df
+from brandpulse.query import NoSnapshot, execute, query_df
 from brandpulse.scoped_session import UnknownBrand, open_session
 from brandpulse.sql_guard import QueryRejected
 
@@ -65,6 +65,31 @@ def test_shared_catalogs_are_whole_in_a_scoped_session(published: Path) -> None:
         "SELECT model FROM marts.ai_models ORDER BY model", brand=BRAND_A, published_dir=published
     )
     assert models["model"].tolist() == ["gpt-image-1", "local-image"]
+
+
+def test_one_shot_scoped_query_copies_only_the_tables_it_names(published: Path) -> None:
+    """Tables the query does not name exist empty (columns and comments readable), so a
+    query never pays for copying the brand's whole history; the named ones are whole."""
+    sizes = query_df(
+        "SELECT schema_name || '.' || table_name AS t, estimated_size AS n FROM duckdb_tables() ORDER BY 1",
+        brand=BRAND_A,
+        published_dir=published,
+    )
+    assert set(sizes["t"]) >= {"marts.daily_brand_metrics", "ml.revenue_forecast"}
+    named = dict(zip(sizes["t"], sizes["n"], strict=True))
+    assert named["marts.daily_brand_metrics"] == 0 and named["ml.revenue_forecast"] == 0
+    assert named["marts.ai_models"] == 2  # shared catalogs are always whole
+    rows = query_df(
+        "SELECT d.day, f.yhat FROM marts.daily_brand_metrics AS d "
+        "LEFT JOIN ml.revenue_forecast AS f USING (brand_id, day) ORDER BY d.day",
+        brand=BRAND_A,
+        published_dir=published,
+    )
+    assert len(rows) == 2 and rows["yhat"].notna().sum() == 0  # 08-01/02 vs a forecast of 08-03
+    with execute(
+        "SELECT count(*) FROM ml.revenue_forecast", brand=BRAND_A, published_dir=published
+    ) as r:
+        assert r.fetchone() == (1,)
 
 
 def test_bound_parameters(published: Path) -> None:
