@@ -63,9 +63,9 @@ def open_session(
     """A locked-down connection on `snapshot`; with `brand`, holding that brand's rows only.
 
     `tables` (brand-scoped sessions): the (schema, table) a one-shot query names ('' =
-    any schema); only those get the brand's rows, every other table exists empty (its
-    columns and comments still readable). None copies every table: a session for many
-    queries.
+    any schema); only those are copied (a table it does not name cannot be read, so a
+    missed name is an error, never an empty answer). None copies every table: a session
+    for many queries, or a query of the catalog.
     Queries see the snapshot's names (marts.x, ml.x, ai.x) either way. Memory is capped
     at `memory_limit` (default: the settings'), spill files at `max_temp_size` in a
     private directory that is removed when the session closes, whatever happened.
@@ -141,7 +141,7 @@ def _check_brand(con: duckdb.DuckDBPyConnection, snapshot: Path, brand: str) -> 
 def _copy_brand(
     con: duckdb.DuckDBPyConnection, brand: str, wanted: set[tuple[str, str]] | None = None
 ) -> None:
-    """Copy the brand's rows of every table (of the `wanted` ones; the others empty) into
+    """Copy the brand's rows of every table (of the `wanted` ones only, when given) into
     memory under the same schema.table names.
 
     ENUM columns become VARCHAR: an ENUM type would carry every brand's values.
@@ -157,7 +157,8 @@ def _copy_brand(
         named = wanted is None or bool(
             {(schema.lower(), table.lower()), ("", table.lower())} & wanted
         )
-        _copy_table(con, schema, table, brand, rows=named)
+        if named:
+            _copy_table(con, schema, table, brand)
     for schema, table in _shared_tables(con):
         _copy_table(con, schema, table, None)
 
@@ -171,11 +172,8 @@ def _shared_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return sorted(r for r in rows if (r[0], r[1]) in SHARED_TABLES)
 
 
-def _copy_table(
-    con: duckdb.DuckDBPyConnection, schema: str, table: str, brand: str | None, rows: bool = True
-) -> None:
-    """Copy one snapshot table into memory: the brand's rows, or every row (brand None);
-    with `rows` False only its columns (an empty table)."""
+def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, brand: str | None) -> None:
+    """Copy one snapshot table into memory: the brand's rows, or every row (brand None)."""
     columns = con.execute(
         """
         SELECT column_name, data_type FROM duckdb_columns()
@@ -189,9 +187,7 @@ def _copy_table(
         f"CREATE TABLE {qualified('memory', schema, table)} AS "  # noqa: S608 - catalog names
         f"SELECT {select} FROM {qualified(SNAPSHOT_ALIAS, schema, table)}"
     )
-    if not rows:
-        con.execute(sql + " WHERE false")
-    elif brand is None:
+    if brand is None:
         con.execute(sql)
     else:
         con.execute(sql + " WHERE CAST(brand_id AS VARCHAR) = ?", [brand])

@@ -130,9 +130,13 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+CATALOG_SCHEMAS = frozenset({"information_schema", "pg_catalog"})
+
+
 def referenced_tables(sql: str) -> set[tuple[str, str]] | None:
     """(schema, table) of every table `sql` names ('' when unqualified), or None when that
-    cannot be told (not one plain SELECT): the caller then assumes every table.
+    cannot be told (not one plain SELECT) or the query reads the catalog (duckdb_*()
+    functions, information_schema): the caller then copies every table, with comments.
 
     Parsed on a fresh, locked in-memory connection: the parser never touches a file.
     Table macros count as naming the tables they read.
@@ -156,7 +160,12 @@ def referenced_tables(sql: str) -> set[tuple[str, str]] | None:
         return None
     tables: set[tuple[str, str]] = set()
     _collect_tables(tree, tables)
-    if any(name.lower() == "funnel_between" for name in _function_names(tree)):
+    functions = {name.lower() for name in _function_names(tree)}
+    if any(f.startswith(("duckdb_", "pragma_")) for f in functions) or any(
+        schema in CATALOG_SCHEMAS for schema, _ in tables
+    ):
+        return None
+    if "funnel_between" in functions:
         tables |= set(REQUIRED_TABLES)
     return tables
 
