@@ -14,7 +14,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup run test ui lint format bench notebooks report manifest clean help
+.PHONY: setup run test ui lint format bench notebooks report docs manifest clean help
 
 help:
 	@echo "make run    build the warehouse (demo data unless BRANDPULSE_LANDING is set)"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench  run the benchmark harness (see bench/README.md)"
 	@echo "make notebooks  execute the notebooks on the published snapshot (.ipynb next to them)"
 	@echo "make report     write the static HTML report of every brand under data/reports/"
+	@echo "make docs       build dbt's static docs site (the data dictionary) under data/docs/"
 
 # Install uv with pip if missing, then the locked environment (never a downloaded Python).
 # --compile-bytecode: uv installs no .pyc files, and where PYTHONDONTWRITEBYTECODE is set
@@ -68,6 +69,9 @@ notebooks: setup
 
 report: setup
 	$(BIN)/brandpulse report
+
+docs: setup
+	$(BIN)/python -m brandpulse.dbt_docs
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

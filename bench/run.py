@@ -40,6 +40,7 @@ STAGES = (
     "dbt_build",
     "funnel_reference",
     "analytics",
+    "query",
     "incremental",
     "orchestration",
     "app_extract",

@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
             sp.description = module.__doc__
             module.add_arguments(sp)
             sp.set_defaults(_run=module.run)
+            # a sub-command may say which of its arguments are never options (query's SQL)
+            prepare = getattr(module, "prepare_argv", None)
+            if prepare is not None:
+                at = argv.index(name) + 1
+                argv = [*argv[:at], *prepare(argv[at:])]
     args = parser.parse_args(argv)
     return int(args._run(args) or 0)
 

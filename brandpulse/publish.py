@@ -23,7 +23,7 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +33,7 @@ import duckdb
 
 from brandpulse import db
 from brandpulse.config import get_settings
+from brandpulse.snapshot_macros import create_macros
 from brandpulse.sql_text import ident, literal, qualified
 
 DEFAULT_SCHEMAS: tuple[str, ...] = ("marts", "ml", "ai")
@@ -52,11 +53,15 @@ def publish_snapshot(
     published_dir: Path | str | None = None,
     schemas: tuple[str, ...] | list[str] = DEFAULT_SCHEMAS,
     keep: int = KEEP_SNAPSHOTS,
+    descriptions: Mapping[str, str] | None = None,
 ) -> Path:
     """Copy `schemas` of the warehouse into a new snapshot file and make it current.
 
-    Returns the path of the new snapshot. Raises PublishError (or the underlying
-    error) with `CURRENT` untouched when anything fails before the switch.
+    Every table keeps its comments (dbt writes them from the model docs); a table without
+    one gets `descriptions["schema.table"]` (the Python assets' descriptions), so the data
+    dictionary travels with the snapshot. Returns the path of the new snapshot. Raises
+    PublishError (or the underlying error) with `CURRENT` untouched when anything fails
+    before the switch.
     """
     settings = get_settings()
     warehouse = Path(warehouse_path or settings.warehouse_path).resolve()
@@ -72,7 +77,7 @@ def publish_snapshot(
         target = snapshots / f"{name}.duckdb"
         manifest_path = snapshots / f"{name}.json"
         try:
-            manifest = _build_snapshot(warehouse, target, list(schemas))
+            manifest = _build_snapshot(warehouse, target, list(schemas), descriptions or {})
             manifest["snapshot"] = target.name
             _write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
             _switch_current(published, target)
@@ -109,7 +114,9 @@ def read_manifest(snapshot: Path) -> dict[str, Any] | None:
         return None
 
 
-def _build_snapshot(warehouse: Path, target: Path, schemas: list[str]) -> dict[str, Any]:
+def _build_snapshot(
+    warehouse: Path, target: Path, schemas: list[str], descriptions: Mapping[str, str]
+) -> dict[str, Any]:
     """Write the snapshot file: every table and view of `schemas` as a table.
 
     The warehouse is attached READ_ONLY under its own catalog name (the file stem),
@@ -127,6 +134,10 @@ def _build_snapshot(warehouse: Path, target: Path, schemas: list[str]) -> dict[s
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}")
         for schema, table, kind in relations:
             tables.append(_copy_relation(con, source, schema, table, kind))
+            copy_comments(
+                con, source, target.stem, schema, table, descriptions.get(f"{schema}.{table}")
+            )
+        macros = create_macros(con, target.stem)
         brands = _brands(con, source, tables)
         con.execute(f"DETACH {ident(source)}")
         con.execute("CHECKPOINT")
@@ -138,6 +149,7 @@ def _build_snapshot(warehouse: Path, target: Path, schemas: list[str]) -> dict[s
         "source_warehouse": str(warehouse),
         "schemas": schemas,
         "tables": tables,
+        "macros": macros,
         "brands": brands,
     }
 
@@ -191,6 +203,35 @@ def _copy_relation(
         "has_brand_id": "brand_id" in columns,
         "columns": columns,
     }
+
+
+def copy_comments(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    target: str,
+    schema: str,
+    table: str,
+    fallback: str | None = None,
+) -> None:
+    """Copy the table (or view) comment and the column comments of source.schema.table
+    onto target.schema.table; `fallback` when the source has no table comment."""
+    row = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ? UNION ALL SELECT comment FROM duckdb_views() "
+        "WHERE database_name = ? AND schema_name = ? AND view_name = ?",
+        [source, schema, table] * 2,
+    ).fetchone()
+    comment = (row[0] if row else None) or fallback
+    name = qualified(target, schema, table)
+    if comment:
+        con.execute(f"COMMENT ON TABLE {name} IS {literal(comment)}")
+    columns = con.execute(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = ? "
+        "AND schema_name = ? AND table_name = ? AND comment IS NOT NULL AND comment <> ''",
+        [source, schema, table],
+    ).fetchall()
+    for column, text in columns:
+        con.execute(f"COMMENT ON COLUMN {name}.{ident(column)} IS {literal(text)}")
 
 
 def _brands(con: duckdb.DuckDBPyConnection, source: str, tables: list[dict[str, Any]]) -> list[str]:

@@ -14,12 +14,15 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import duckdb
 
 BATCH = 10_000
 FORMATS = ("table", "csv", "json", "parquet")
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
+# such text cells get a leading apostrophe unless --raw. Numbers are never touched.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _batches(result: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[Any, ...]]]:
@@ -77,15 +80,23 @@ def write_table(
     return total
 
 
-def write_csv(result: duckdb.DuckDBPyConnection, out: TextIO) -> int:
-    """CSV with a header row; NULL is an empty field."""
+def write_csv(result: duckdb.DuckDBPyConnection, out: TextIO, raw: bool = False) -> int:
+    """CSV with a header row; NULL is an empty field. Text cells (and column names) that a
+    spreadsheet would run as a formula are prefixed with an apostrophe unless `raw`."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns_of(result))
+    escape = (lambda v: v) if raw else _defuse_formula
+    writer.writerow([escape(c) for c in columns_of(result)])
     total = 0
     for batch in _batches(result):
-        writer.writerows([_csv_value(v) for v in row] for row in batch)
+        writer.writerows([escape(_csv_value(v)) for v in row] for row in batch)
         total += len(batch)
     return total
+
+
+def _defuse_formula(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
 
 
 def write_json(result: duckdb.DuckDBPyConnection, out: TextIO) -> int:
@@ -104,13 +115,15 @@ def write_json(result: duckdb.DuckDBPyConnection, out: TextIO) -> int:
     return total
 
 
-def write_parquet(result: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """Stream the result into a Parquet file through Arrow record batches."""
+def write_parquet(result: duckdb.DuckDBPyConnection, path: Path | BinaryIO) -> int:
+    """Stream the result into a Parquet file (a path or an open binary file) through Arrow
+    record batches."""
     import pyarrow.parquet as pq
 
     reader = result.fetch_record_batch(BATCH)
     total = 0
-    with pq.ParquetWriter(str(path), reader.schema) as writer:
+    where = str(path) if isinstance(path, Path) else path
+    with pq.ParquetWriter(where, reader.schema) as writer:
         for batch in reader:
             writer.write_batch(batch)
             total += batch.num_rows

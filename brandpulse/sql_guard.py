@@ -128,3 +128,54 @@ def _function_names(node: Any) -> Iterator[str]:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+CATALOG_SCHEMAS = frozenset({"information_schema", "pg_catalog"})
+
+
+def referenced_tables(sql: str) -> set[tuple[str, str]] | None:
+    """(schema, table) of every table `sql` names ('' when unqualified), or None when that
+    cannot be told (not one plain SELECT) or the query reads the catalog (duckdb_*()
+    functions, information_schema): the caller then copies every table, with comments.
+
+    Parsed on a fresh, locked in-memory connection: the parser never touches a file.
+    Table macros count as naming the tables they read.
+    """
+    from brandpulse.scoped_session import LOCKDOWN
+    from brandpulse.snapshot_macros import REQUIRED_TABLES
+
+    con = duckdb.connect(":memory:")
+    try:
+        for statement in LOCKDOWN:
+            con.execute(statement)
+        statements = con.extract_statements(sql)
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            return None
+        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    if tree.get("error"):
+        return None
+    tables: set[tuple[str, str]] = set()
+    _collect_tables(tree, tables)
+    functions = {name.lower() for name in _function_names(tree)}
+    if any(f.startswith(("duckdb_", "pragma_")) for f in functions) or any(
+        schema in CATALOG_SCHEMAS for schema, _ in tables
+    ):
+        return None
+    if "funnel_between" in functions:
+        tables |= set(REQUIRED_TABLES)
+    return tables
+
+
+def _collect_tables(node: Any, out: set[tuple[str, str]]) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "BASE_TABLE" and isinstance(node.get("table_name"), str):
+            out.add(((node.get("schema_name") or "").lower(), node["table_name"].lower()))
+        for value in node.values():
+            _collect_tables(value, out)
+    elif isinstance(node, list):
+        for item in node:
+            _collect_tables(item, out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 
 import duckdb
@@ -11,10 +12,37 @@ from brandpulse import db
 from brandpulse.config import get_settings
 from brandpulse.sql_text import qualified
 
+BRANDPULSE = ".venv/bin/brandpulse"
+
 EXAMPLE_QUERY = (
-    "SELECT brand_id, step_number, event_name, persons, round(conversion_from_start, 3) AS conv "
-    "FROM marts.funnel_conversion ORDER BY brand_id, funnel_id, step_number LIMIT 10"
+    "SELECT f.funnel_name, c.step_number, c.event_name, c.persons, "
+    "round(c.conversion_from_start, 3) AS conv "
+    "FROM marts.funnel_conversion AS c JOIN marts.funnels AS f USING (brand_id, funnel_id) "
+    "ORDER BY f.funnel_name, c.step_number LIMIT 10"
 )
+
+
+def example_command(con: duckdb.DuckDBPyConnection) -> str:
+    """A `brandpulse query` command that runs when pasted into a shell from the repository
+    root: a real brand id (shell-quoted), never a placeholder like <brand_id>."""
+    brand = _first_brand(con)
+    scope = f"--brand {shlex.quote(brand)} " if brand else ""
+    return f"{BRANDPULSE} query {scope}{shlex.quote(EXAMPLE_QUERY)}"
+
+
+def _first_brand(con: duckdb.DuckDBPyConnection) -> str | None:
+    for schema, table in (("marts", "brands"), ("raw", "brands")):
+        exists = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+        if exists:
+            row = con.execute(
+                f"SELECT min(brand_id) FROM {qualified(schema, table)}"  # noqa: S608 - fixed names
+            ).fetchone()
+            if row and row[0] is not None:
+                return str(row[0])
+    return None
 
 
 def load_totals(con: duckdb.DuckDBPyConnection) -> list[tuple]:
@@ -74,9 +102,10 @@ def render(warehouse: Path) -> str:
                 f"  {s}.{t:<40}{n:>10,}{'  (view)' if kind == 'view' else ''}"
                 for s, t, n, kind in relations
             ]
+        command = example_command(con)
     lines.append(f"\nwarehouse: {warehouse}")
-    lines.append("example query (published snapshot, one brand only):")
-    lines.append(f'  .venv/bin/brandpulse query --brand <brand_id> "{EXAMPLE_QUERY}"')
+    lines.append("example query (published snapshot, one brand only; paste it as it is):")
+    lines.append(f"  {command}")
     return "\n".join(lines)
 
 

@@ -42,11 +42,13 @@ if available(retention, "marts.cohort_retention"):
 
 # %% [markdown]
 # ## Average retention curve per cohort definition
-# Weighted by cohort size, over the cohorts old enough to have reached each period.
+# Weighted by cohort size, over the cohorts old enough to have reached each period (a
+# period that has not happened yet is NULL in the mart: unobserved, not 0 %).
 
 # %%
 if available(retention, "marts.cohort_retention"):
-    curve = retention.groupby(["cohort_id", "period_number"])[
+    observed = retention.dropna(subset=["retained_persons"])
+    curve = observed.groupby(["cohort_id", "period_number"])[
         ["retained_persons", "cohort_size"]
     ].sum()
     curve["retention_rate"] = curve["retained_persons"] / curve["cohort_size"]

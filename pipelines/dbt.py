@@ -34,6 +34,7 @@ from brandpulse.dbt_cli import (
     parse_project,
     prune_run_targets,
 )
+from pipelines.dbt_row_counts import with_row_counts
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 
@@ -76,18 +77,27 @@ translator = BrandpulseTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 
 
 def stream_dbt(
-    dbt: DbtCliResource, args: list[str], context: AssetExecutionContext
+    dbt: DbtCliResource,
+    args: list[str],
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource | None = None,
 ) -> Iterator[Any]:
     """dagster-dbt's event stream of `dbt <args>`, stopping dbt when the stream fails.
 
     dagster-dbt forwards only an interrupt to dbt: on any other error while reading its
     events the dbt process would run on and keep the warehouse's write lock, so the step's
     retry could not open it. dbt gets SIGINT (it cancels its queries and closes the
-    connection), then is killed if it does not exit in time.
+    connection), then is killed if it does not exit in time. With `warehouse`, table
+    models get their row counts once dbt has exited (pipelines/dbt_row_counts.py).
     """
     invocation = dbt.cli(args, context=context)
     try:
-        yield from invocation.stream()
+        if warehouse is None:
+            yield from invocation.stream()
+        else:
+            yield from with_row_counts(
+                invocation.stream(), invocation.manifest, warehouse.resolved_path
+            )
     finally:
         process = invocation.process
         if process.poll() is None:
@@ -164,7 +174,7 @@ def incremental_dbt_assets(
     ]
     warehouse.wait_until_writable()
     with dbt_env(warehouse):
-        yield from stream_dbt(dbt, args, context)
+        yield from stream_dbt(dbt, args, context, warehouse)
 
 
 @dbt_assets(
@@ -188,7 +198,7 @@ def warehouse_dbt_assets(
     """
     warehouse.wait_until_writable()
     with dbt_env(warehouse):
-        yield from stream_dbt(dbt, ["build", *DBT_PRODUCTION_BUILD_FLAGS], context)
+        yield from stream_dbt(dbt, ["build", *DBT_PRODUCTION_BUILD_FLAGS], context, warehouse)
 
 
 def dbt_resource() -> DbtCliResource:

@@ -6,7 +6,11 @@ from assets.ai import ai_assets, ai_checks, ai_sensors
 from assets.analytics import analytics_assets, analytics_checks
 from assets.app import app_assets
 from assets.ingest.assets import ingest_assets, rejected_rows_spec
-from assets.publish.assets import published_snapshot_asset, upstream_of_publication
+from assets.publish.assets import (
+    published_descriptions,
+    published_snapshot_asset,
+    upstream_of_publication,
+)
 from assets.report import report_assets
 from pipelines.app_sensor import app_requests_sensor
 from pipelines.checks import mart_freshness_checks
@@ -35,7 +39,9 @@ _built = [
     *ai_assets,
     *analytics_assets,
 ]
-_published = published_snapshot_asset(upstream_of_publication([k for a in _built for k in a.keys]))
+_published = published_snapshot_asset(
+    upstream_of_publication([k for a in _built for k in a.keys]), published_descriptions(_built)
+)
 
 defs = Definitions(
     assets=[*_built, rejected_rows_spec, generation_attempts_spec, _published, *report_assets],

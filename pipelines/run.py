@@ -13,11 +13,21 @@ from __future__ import annotations
 import os
 import sys
 import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
 
 from brandpulse.config import get_settings
 
 DEMO_SIZE = {"seed": 7, "brands": 8, "persons": 8000, "days": 90}
 """About 210k events: the whole demo run finishes in a few minutes on 2 cores."""
+
+
+def demo_start_date(today: date | None = None) -> date:
+    """The first demo day, so that the demo data ends yesterday (UTC): every daily
+    partition up to today then has data and the UI shows none missing. (The generator's
+    own default start stays fixed: tests pin their dates.)"""
+    today = today or datetime.now(UTC).date()
+    return today - timedelta(days=DEMO_SIZE["days"])
 
 
 def landing_days() -> list[str]:
@@ -75,7 +85,7 @@ def ensure_landing_zone() -> list[str]:
     from brandpulse.generator import generate
 
     print(f"No landing zone yet: generating demo data into {settings.landing_dir}")
-    generate(settings.landing_dir, **DEMO_SIZE, progress=print)
+    generate(settings.landing_dir, **DEMO_SIZE, start_date=demo_start_date(), progress=print)
     return landing_days()
 
 
@@ -93,9 +103,17 @@ def main() -> int:
     from brandpulse.config import REPO_ROOT
     from pipelines.recovery import recover
     from pipelines.resources import WAREHOUSE_POOL
+    from pipelines.run_progress import LAUNCH_TAG, StepProgress, log_file, quiet_output
 
+    log_path = log_file(get_settings().data_dir)
+    launch_id = str(uuid.uuid4())
     print(f"Running warehouse_job for {days[0]}..{days[-1]} ({len(days)} landing days) as one run")
-    with DagsterInstance.get() as instance:
+    print(f"Full log: {log_path}")
+    with (
+        DagsterInstance.get() as instance,
+        quiet_output(log_path) as terminal,
+        StepProgress(instance, launch_id, terminal),
+    ):
         # a run killed earlier (OOM, reboot, kill -9) is failed and its pool slot freed first
         recover(instance, WAREHOUSE_POOL)
         # execute_job (not execute_in_process) runs the job with its own executor: crash
@@ -109,6 +127,7 @@ def main() -> int:
             tags={
                 "dagster/asset_partition_range_start": days[0],
                 "dagster/asset_partition_range_end": days[-1],
+                LAUNCH_TAG: launch_id,
             },
         ) as result:
             success, run_id = result.success, result.run_id
@@ -120,6 +139,7 @@ def main() -> int:
         print(render(warehouse))
     print(
         f"\nrun {run_id} {'succeeded' if success else 'FAILED'} in {time.perf_counter() - started:.0f}s"
+        f" (full log: {log_path})"
     )
     return 0 if success else 1
 

@@ -4,7 +4,16 @@ It is an asset downstream of every mart and ml table, so it runs last, and only 
 everything upstream in the run succeeded: a failed run publishes nothing.
 """
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from collections.abc import Iterable, Mapping
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from brandpulse.config import get_settings
 from brandpulse.publish import publish_snapshot
@@ -13,7 +22,9 @@ from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 PUBLISHED_SCHEMAS = ("marts", "ml", "ai")
 
 
-def published_snapshot_asset(upstream: list[AssetKey]):
+def published_snapshot_asset(
+    upstream: list[AssetKey], descriptions: Mapping[str, str] | None = None
+):
     @asset(
         key=["published", "snapshot"],
         group_name="publish",
@@ -31,6 +42,7 @@ def published_snapshot_asset(upstream: list[AssetKey]):
             warehouse_path=warehouse.resolved_path,
             published_dir=get_settings().published_dir,
             schemas=PUBLISHED_SCHEMAS,
+            descriptions=descriptions,
         )
         context.log.info(f"published {path}")
         return MaterializeResult(metadata={"snapshot": MetadataValue.path(str(path))})
@@ -41,3 +53,14 @@ def published_snapshot_asset(upstream: list[AssetKey]):
 def upstream_of_publication(asset_keys: list[AssetKey]) -> list[AssetKey]:
     """Every asset whose table is published (schemas marts, ml, ai)."""
     return [k for k in asset_keys if k.path[0] in PUBLISHED_SCHEMAS]
+
+
+def published_descriptions(assets_defs: Iterable[AssetsDefinition]) -> dict[str, str]:
+    """{"schema.table": description} of every published asset: the table comment of a
+    table that has none of its own (Python assets; dbt writes the models' comments)."""
+    out: dict[str, str] = {}
+    for assets_def in assets_defs:
+        for key, text in assets_def.descriptions_by_key.items():
+            if len(key.path) == 2 and key.path[0] in PUBLISHED_SCHEMAS and text:
+                out[".".join(key.path)] = " ".join(text.split())
+    return out

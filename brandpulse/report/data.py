@@ -310,7 +310,32 @@ def top_events(src: BrandData, limit: int = 15) -> pd.DataFrame | None:
     )
 
 
+def brand_currency(src: BrandData) -> str | None:
+    """The brand's currency (marts.brands, optional): every revenue number is in it."""
+    df = src.read("marts.brands", "SELECT currency FROM marts.brands WHERE currency IS NOT NULL")
+    return None if df is None or df.empty else str(df["currency"].iloc[0])
+
+
 # --- funnels ----------------------------------------------------------------------
+
+
+def funnel_labels(src: BrandData) -> dict[str, str]:
+    """funnel_id -> 'Name (funnel_id)' from marts.funnels (optional; ids stay as they are
+    without it)."""
+    df = src.read(
+        "marts.funnels",
+        "SELECT funnel_id, funnel_name FROM marts.funnels WHERE funnel_name IS NOT NULL",
+    )
+    if df is None:
+        return {}
+    return {
+        str(r.funnel_id): (
+            str(r.funnel_name)
+            if str(r.funnel_name) == str(r.funnel_id)
+            else f"{r.funnel_name} ({r.funnel_id})"
+        )
+        for r in df.itertuples(index=False)
+    }
 
 
 def funnel_conversion(src: BrandData) -> pd.DataFrame | None:

@@ -68,10 +68,16 @@ def overview(src: BrandData) -> Section:
     first, last = daily["day"].min(), daily["day"].max()
     section.blocks.append(Note(f"{len(daily)} days of data, {first:%Y-%m-%d} to {last:%Y-%m-%d}."))
     section.blocks.append(Chart(charts.daily_metrics_chart(daily), "daily metrics timeline"))
-    section.blocks.append(
-        Table(
-            d.period_growth(daily), "Last 28 days against the 28 days before", percent=("change",)
+    growth = d.period_growth(daily)
+    currency = d.brand_currency(src)
+    if currency:
+        # money says its currency: revenue in the brand's, AI cost in USD
+        growth["metric"] = growth["metric"].replace({"revenue": f"revenue ({currency})"})
+        section.blocks.append(
+            Note(f"Revenue is in {currency}, the brand's currency; AI cost in USD.")
         )
+    section.blocks.append(
+        Table(growth, "Last 28 days against the 28 days before", percent=("change",))
     )
     events = d.top_events(src)
     if events is None:
@@ -92,6 +98,11 @@ def funnels(src: BrandData) -> Section:
         return section
     dropoff = d.funnel_dropoff(src)
     breakdown = d.funnel_breakdown(src)
+    # funnels are named (marts.funnels): 'Name (id)' wherever the id would show
+    labels = d.funnel_labels(src)
+    for frame in (conversion, dropoff, breakdown):
+        if frame is not None and labels:
+            frame["funnel_id"] = frame["funnel_id"].map(lambda f: labels.get(f, f))
     if breakdown is None:
         section.blocks.append(
             not_available("Breakdown by channel and country", "marts.funnel_breakdown")

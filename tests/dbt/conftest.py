@@ -23,7 +23,8 @@ from warehouse import create_warehouse, insert_rows, query, run_dbt  # noqa: E40
 
 CORE_MODEL_PATHS = (
     "path:models/staging/core path:models/intermediate/core +path:models/marts/core "
-    "path:models/staging/funnels path:models/intermediate/funnels +path:models/marts/funnels"
+    "path:models/staging/funnels path:models/intermediate/funnels +path:models/marts/funnels "
+    "+path:models/marts/explore +path:models/marts/catalog +path:models/marts/trends"
 )
 CORE_SELECTION = [
     "--select",

@@ -41,8 +41,14 @@ def retention(
     grain: str,
     kind: str,
     periods: int,
-) -> dict[tuple[date, int], tuple[int, int]]:
-    """{(cohort_start, k): (cohort_size, retained)} from (person, event_name, local_day)."""
+    last_day: date | None = None,
+) -> dict[tuple[date, int], tuple[int, int | None]]:
+    """{(cohort_start, k): (cohort_size, retained)} from (person, event_name, local_day).
+
+    retained is None for a period that has not started by `last_day` (the brand's last
+    day of data): it is unobserved, not zero.
+    """
+    events = list(events)
     starts: dict[str, set[date]] = defaultdict(set)
     returns: dict[str, set[date]] = defaultdict(set)
     for person, name, day in events:
@@ -59,6 +65,9 @@ def retention(
         result[(start, 0)] = (len(members), len(members))
         for k in range(1, periods + 1):
             target = add_periods(start, k, grain)
+            if last_day is not None and target > last_day:
+                result[(start, k)] = (len(members), None)
+                continue
             result[(start, k)] = (len(members), sum(1 for p in members if target in returns[p]))
     return result
 

@@ -37,6 +37,7 @@ def event(
     props: dict[str, Any] | None = None,
     ctx: dict[str, Any] | None = None,
     revenue: float | None = None,
+    currency: str = "USD",
     arrival: str | None = None,
 ) -> Row:
     """One raw.events row; `arrival` (landing day) defaults to the UTC day of `at`."""
@@ -53,7 +54,7 @@ def event(
         "properties": props or {},
         "context": ctx or {},
         "revenue": revenue,
-        "currency": "USD" if revenue is not None else None,
+        "currency": currency if revenue is not None else None,
         "_partition_date": arrived,
         "_source_file": f"events/date={arrived}/part.jsonl",
         "_line": 1,
@@ -61,12 +62,12 @@ def event(
     }
 
 
-def brand(brand_id: str, timezone: str) -> Row:
+def brand(brand_id: str, timezone: str, currency: str = "USD") -> Row:
     return {
         "brand_id": brand_id,
         "name": brand_id.title(),
         "timezone": timezone,
-        "currency": "USD",
+        "currency": currency,
         "plan": "pro",
         "created_at": ts("2026-01-01 00:00:00"),
         "_loaded_at": ts("2026-08-01 00:00:00"),
@@ -83,6 +84,22 @@ BRANDS = [
     brand("rnd_utc", "UTC"),
     brand("rnd_ny", "America/New_York"),
     brand("inc", "America/Los_Angeles"),
+    brand("fx", "UTC", "JPY"),
+]
+
+# `fx` sells in JPY; some purchases are paid in other currencies and converted with the
+# fx_rates seed's rate of their UTC day (JPY 0.0068 USD until 08-31, 0.0067 from 09-01;
+# EUR 1.17 until 08-31).
+FX_EVENTS = [
+    event("fx", "y1", "purchase", "2026-08-03 10:00:00", user="k1", revenue=1000.0, currency="JPY"),
+    # 10 USD on 08-03 = 10 / 0.0068 JPY
+    event("fx", "y2", "purchase", "2026-08-03 11:00:00", user="k1", revenue=10.0),
+    # 10 USD on 09-02 = 10 / 0.0067 JPY (the rate of its day)
+    event("fx", "y3", "purchase", "2026-09-02 11:00:00", user="k2", revenue=10.0),
+    # 2 EUR on 08-03 = 2 * 1.17 / 0.0068 JPY; lower-case code
+    event("fx", "y4", "purchase", "2026-08-03 12:00:00", user="k2", revenue=2.0, currency="eur"),
+    # no rate for XTS: revenue unknown (NULL), the original kept
+    event("fx", "y5", "purchase", "2026-08-03 13:00:00", user="k2", revenue=5.0, currency="XTS"),
 ]
 
 ACME_EVENTS = [
@@ -119,7 +136,14 @@ ACME_EVENTS = [
         ctx={"country": "FR"},
     ),
     # a2: never linked, its own person.
-    event("acme", "e6", "page_view", "2026-08-04 12:00:00", anon="a2"),
+    event(
+        "acme",
+        "e6",
+        "page_view",
+        "2026-08-04 12:00:00",
+        anon="a2",
+        ctx={"referrer": "https://news.example.com/story/1"},
+    ),
     event("acme", "e7", "page_view", "2026-08-06 12:00:00", anon="a2"),
     # a3: seen with u3 (earliest link, arrives late) and u2; its anonymous event -> u3.
     event("acme", "e8", "page_view", "2026-08-05 08:00:00", anon="a3", arrival="2026-08-12"),
@@ -244,8 +268,8 @@ RFM_EVENTS = [
     for day in days
 ]
 
-# RFM with equal values (brand `rfmtie`, last day 08-20): g1-g3 never order, g1, g2 and
-# g5 were last seen on the last day.
+# RFM with equal values (brand `rfmtie`, last day 08-20): g1-g3 never order (not
+# customers: no RFM row), g1, g2, g5 and g6 were last seen on the last day.
 RFM_TIE_EVENTS = [
     event("rfmtie", "g1-a", "page_view", "2026-08-20 09:00:00", user="g1"),
     event("rfmtie", "g2-a", "page_view", "2026-08-20 10:00:00", user="g2"),
@@ -253,6 +277,7 @@ RFM_TIE_EVENTS = [
     event("rfmtie", "g4-a", "purchase", "2026-08-15 10:00:00", user="g4", revenue=10.0),
     event("rfmtie", "g5-a", "purchase", "2026-08-19 10:00:00", user="g5", revenue=30.0),
     event("rfmtie", "g5-b", "purchase", "2026-08-20 11:00:00", user="g5", revenue=10.0),
+    event("rfmtie", "g6-a", "purchase", "2026-08-20 12:00:00", user="g6", revenue=10.0),
 ]
 
 
@@ -471,6 +496,15 @@ GENERATIONS = [
 
 REJECTED = [
     {
+        "source": "funnels",
+        "file": "funnels/x.jsonl",
+        "line": 2,
+        "brand_id": "acme",
+        "reason": "invalid_definition: a funnel needs 2 to 20 steps",
+        "raw": '{"funnel_id": "bad_f", "brand_id": "acme", "name": "Broken funnel", "steps": []}',
+        "rejected_at": ts("2026-08-10 00:00:00"),
+    },
+    {
         "source": "cohorts",
         "file": "cohorts/x.jsonl",
         "line": 3,
@@ -548,6 +582,7 @@ def funnel(
     window_seconds: int,
     steps: list[Step],
     exclusions: Sequence[tuple[str, int, int]] = (),
+    definition: dict[str, Any] | None = None,
 ) -> dict[str, list[Row]]:
     """The raw rows of one funnel definition, by table."""
     return {
@@ -559,7 +594,7 @@ def funnel(
                 "funnel_order": order,
                 "window_seconds": window_seconds,
                 "step_count": len(steps),
-                "definition": {},
+                "definition": definition or {},
             }
         ],
         "raw.funnel_steps": [
@@ -609,7 +644,15 @@ HOUR, DAY = 3600, 86400
 # steps, `where` filters and exclusions, so the funnel tables are not trivial.
 FUNNELS = [
     funnel("acme", "acme_views_to_login", "ordered", 3 * DAY, [("page_view", {}), ("login", {})]),
-    funnel("acme", "acme_two_views", "strict", HOUR, [("page_view", {}), ("page_view", {})]),
+    # soft-deleted in the app (still built; marts.funnels marks it)
+    funnel(
+        "acme",
+        "acme_two_views",
+        "strict",
+        HOUR,
+        [("page_view", {}), ("page_view", {})],
+        definition={"deletedAt": "2026-08-09T02:00:00+02:00"},
+    ),
     funnel(
         "inc",
         "inc_view_to_purchase",
@@ -702,6 +745,7 @@ def all_tables() -> dict[str, list[Row]]:
         + RFM_EVENTS
         + RFM_TIE_EVENTS
         + INC_EVENTS
+        + FX_EVENTS
         + random_events(),
         "raw.cohorts": COHORTS + RANDOM_COHORTS,
         **funnel_tables(FUNNELS),

@@ -196,10 +196,11 @@ def test_recurring_weekly_cohorts_start_monday(core_warehouse: Warehouse) -> Non
         (D("2026-08-10"), 2, 1, 1),
         (D("2026-08-24"), 0, 1, 1),
         (D("2026-08-24"), 1, 1, 1),
-        (D("2026-08-24"), 2, 1, 0),
+        # the brand's last day is 09-02: weeks from 09-07 on are unobserved
+        (D("2026-08-24"), 2, 1, None),
         (D("2026-08-31"), 0, 1, 1),
-        (D("2026-08-31"), 1, 1, 0),
-        (D("2026-08-31"), 2, 1, 0),
+        (D("2026-08-31"), 1, 1, None),
+        (D("2026-08-31"), 2, 1, None),
     ]
     # first_time on the same events: only the first visit week is a cohort.
     assert retention_rows(core_warehouse, "c_first_week") == [
@@ -217,13 +218,14 @@ def test_monthly_retention_and_observed_flag(core_warehouse: Warehouse) -> None:
     assert rows == [
         (0, 4, 1.0, D("2026-08-01"), True),
         (1, 1, 0.25, D("2026-09-01"), True),
-        (2, 0, 0.0, D("2026-10-01"), False),
+        # October has not happened yet: unobserved, not 0 %
+        (2, None, None, D("2026-10-01"), False),
     ]
 
 
 def test_retention_matches_reference_on_random_streams(core_warehouse: Warehouse) -> None:
     events = streams.random_events()
-    checked = 0
+    checked = unobserved = 0
     for c in streams.RANDOM_COHORTS:
         tz = streams.RANDOM_BRANDS[c["brand_id"]]
         stream = [
@@ -231,8 +233,15 @@ def test_retention_matches_reference_on_random_streams(core_warehouse: Warehouse
             for e in events
             if e["brand_id"] == c["brand_id"]
         ]
+        last_day = max(day for _, _, day in stream)
         expected = retention(
-            stream, c["start_event"], c["return_event"], c["grain"], c["kind"], c["periods"]
+            stream,
+            c["start_event"],
+            c["return_event"],
+            c["grain"],
+            c["kind"],
+            c["periods"],
+            last_day,
         )
         got = {
             (start, k): (size, kept)
@@ -244,17 +253,34 @@ def test_retention_matches_reference_on_random_streams(core_warehouse: Warehouse
             )
         }
         assert got == expected, c["cohort_id"]
-        checked += sum(kept for (_, k), (_, kept) in expected.items() if k > 0)
+        checked += sum(kept or 0 for (_, k), (_, kept) in expected.items() if k > 0)
+        unobserved += sum(kept is None for (_, kept) in expected.values())
     assert checked > 10  # the random streams really exercise returns
+    assert unobserved > 0  # and periods that have not happened yet
 
 
 def test_cohort_ltv_is_cumulative(core_warehouse: Warehouse) -> None:
     rows = core_warehouse.rows(
         "select period_number, period_revenue, cumulative_revenue from marts.cohort_ltv "
-        "where brand_id='rnd_utc' order by cohort_id, cohort_start, period_number"
+        "where brand_id='rnd_utc' and is_observed order by cohort_id, cohort_start, period_number"
     )
     assert rows and all(r[2] >= r[1] - 1e-9 for r in rows)
     assert sum(r[1] for r in rows) > 0
+    # a period that has not happened has no revenue to report, not 0 (ret: c_month's
+    # October), and the revenue says its currency
+    month = core_warehouse.rows(
+        "select period_number, cumulative_revenue, ltv_per_person, currency, is_observed "
+        "from marts.cohort_ltv where brand_id='ret' and cohort_id='c_month' order by 1"
+    )
+    assert month == [
+        (0, 0.0, 0.0, "USD", True),
+        (1, 0.0, 0.0, "USD", True),
+        (2, None, None, "USD", False),
+    ]
+    unobserved = core_warehouse.rows(
+        "select count(*), count(period_revenue) from marts.cohort_ltv where not is_observed"
+    )
+    assert unobserved[0][0] > 0 and unobserved[0][1] == 0
 
 
 # --- lifecycle -------------------------------------------------------------------
@@ -313,18 +339,19 @@ def test_rfm_scores_and_segments(core_warehouse: Warehouse) -> None:
     ]
 
 
-def test_rfm_equal_values_share_the_quintile_of_the_first(core_warehouse: Warehouse) -> None:
-    # Five persons, one per ntile position. Worst first, frequency and monetary order
-    # g1 g2 g3 (0 orders) g4 g5: the three without orders all get 1, not 1, 2 and 3.
-    # Recency order (worst first) g4 (5 days) g3 (2) then g1 g2 g5 (0 days: positions
-    # 3-5): all three get 3, so nobody gets r_score 5. Splitting ties by person_id made
-    # g5 (r 5) a champion and g2 (r 4, f 2) look better than g1.
+def test_rfm_scores_customers_only_and_equal_values_share_a_quintile(
+    core_warehouse: Warehouse,
+) -> None:
+    # g1-g3 never ordered: not customers, no RFM row (no 'potential_loyalist' without an
+    # order). Three customers: ntile(5) positions 1-3, worst first. Recency g4 (5 days),
+    # then g5 and g6 (0 days, positions 2-3: both get 2). Frequency g4 g6 (1 order,
+    # positions 1-2: both 1) then g5 (3); monetary the same (10, 10, 40). fm = round(
+    # (f + m) / 2): g4 1, g5 3, g6 1. g4 r1 fm1: lost; g5 r2 fm3: at_risk; g6 r2 fm1:
+    # hibernating.
     assert rfm_rows(core_warehouse, "rfmtie") == [
-        ("g1", 0, 0, 0.0, 3, 1, 1, "potential_loyalist"),
-        ("g2", 0, 0, 0.0, 3, 1, 1, "potential_loyalist"),
-        ("g3", 2, 0, 0.0, 2, 1, 1, "hibernating"),
-        ("g4", 5, 1, 10.0, 1, 4, 4, "cant_lose"),
-        ("g5", 0, 2, 40.0, 3, 5, 5, "loyal"),
+        ("g4", 5, 1, 10.0, 1, 1, 1, "lost"),
+        ("g5", 0, 2, 40.0, 2, 3, 3, "at_risk"),
+        ("g6", 0, 1, 10.0, 2, 1, 1, "hibernating"),
     ]
 
 
@@ -404,6 +431,7 @@ def test_definition_errors(core_warehouse: Warehouse) -> None:
     )
     assert rows == [
         ("cohorts", "ret", "bad1", "Broken cohort", "invalid_definition"),
+        ("funnels", "acme", "bad_f", "Broken funnel", "invalid_definition"),
         ("segments", None, None, None, "invalid_json"),
     ]
 

@@ -86,6 +86,30 @@ def hand_cases() -> list[Case]:
         {"p1": (3, 0, 20), "p2": (1, 0, 0), "p4": (1, 10, 10)},
     )
 
+    # entries on three days (T0 is 08-01 12:00 UTC), for funnel_between's date ranges:
+    # 08-01 p1 converts in 100 s; 08-02 p2 in 300 s, p3 never; 08-03 p4 in 50 s.
+    add(
+        "daterange",
+        "ordered",
+        2 * 86400,
+        ["view", "buy"],
+        [
+            ("p1", "view", 0),
+            ("p1", "buy", 100),
+            ("p2", "view", 86400),
+            ("p2", "buy", 86700),
+            ("p3", "view", 90000),
+            ("p4", "view", 172800),
+            ("p4", "buy", 172850),
+        ],
+        {
+            "p1": (2, 0, 100),
+            "p2": (2, 86400, 86700),
+            "p3": (1, 90000, 90000),
+            "p4": (2, 172800, 172850),
+        },
+    )
+
     # window boundary: exactly at entered_at + window is in, one second past is out.
     add(
         "window",

@@ -22,7 +22,8 @@ from tests.funnels.reference import Event, Funnel
 
 DBT = REPO_ROOT / ".venv" / "bin" / "dbt"
 DBT_DIR = REPO_ROOT / "dbt_project"
-FUNNEL_SELECTOR = "+path:models/marts/funnels"
+# marts.brands too: the snapshot's funnel_between macro takes brand-local days from it
+FUNNEL_SELECTOR = "+path:models/marts/funnels +brands"
 
 
 def load_raw(

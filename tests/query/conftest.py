@@ -48,6 +48,10 @@ def build_warehouse(path: Path, extra_revenue: float = 0.0) -> Path:
         "(?, DATE '2026-08-01', 99, 999.0, ?)",
         [BRAND_A, extra_revenue, BRAND_A, BRAND_B, SECRET],
     )
+    con.execute("COMMENT ON TABLE marts.daily_brand_metrics IS 'One row per brand and day.'")
+    con.execute(
+        "COMMENT ON COLUMN marts.daily_brand_metrics.revenue IS 'Revenue, in the brand''s currency.'"
+    )
     con.execute(
         "CREATE TABLE marts.funnel_conversion (brand_id VARCHAR, funnel_id VARCHAR, step_number INTEGER, persons BIGINT)"
     )
@@ -64,6 +68,9 @@ def build_warehouse(path: Path, extra_revenue: float = 0.0) -> Path:
     # a table without brand_id: published, but never copied into a brand-scoped session
     con.execute("CREATE TABLE marts.metric_catalog (metric VARCHAR, owner VARCHAR)")
     con.execute("INSERT INTO marts.metric_catalog VALUES ('events', ?)", [SECRET])
+    # a catalog every brand shares (no brand_id): copied whole into scoped sessions
+    con.execute("CREATE TABLE marts.ai_models (model VARCHAR, usd_per_image DOUBLE)")
+    con.execute("INSERT INTO marts.ai_models VALUES ('local-image', 0.01), ('gpt-image-1', 0.04)")
     # an ENUM brand column: its type alone would list every brand
     con.execute(f"CREATE TYPE brand_enum AS ENUM ('{BRAND_A}', '{BRAND_B}', '{SECRET}')")
     con.execute(

@@ -37,6 +37,7 @@ def test_publish_copies_marts_ml_ai_as_tables(published: Path, snapshot: Path) -
     assert (published / "current.duckdb").resolve() == snapshot
     assert _tables(snapshot) == {
         "ai.generations": "table",
+        "marts.ai_models": "table",
         "marts.daily_brand_metrics": "table",
         "marts.funnel_conversion": "table",
         "marts.metric_catalog": "table",
@@ -54,6 +55,7 @@ def test_manifest_lists_tables_rows_and_brands(warehouse: Path, snapshot: Path) 
     rows = {f"{t['schema']}.{t['table']}": t["rows"] for t in manifest["tables"]}
     assert rows == {
         "ai.generations": 2,
+        "marts.ai_models": 2,
         "marts.daily_brand_metrics": 3,
         "marts.funnel_conversion": 3,
         "marts.metric_catalog": 1,
@@ -149,3 +151,36 @@ def test_prune_never_deletes_the_snapshot_that_was_just_current(
 def test_missing_warehouse_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(publish.PublishError, match="no warehouse"):
         publish_snapshot(tmp_path / "missing.duckdb", tmp_path / "pub")
+
+
+def test_snapshot_carries_the_data_dictionary(warehouse: Path, tmp_path: Path) -> None:
+    """Comments of the warehouse (dbt's docs) are copied; a table without one gets the
+    asset description handed in; both are readable in the snapshot and a scoped session."""
+    out = tmp_path / "with_docs"
+    path = publish_snapshot(
+        warehouse, out, descriptions={"ml.revenue_forecast": "Revenue forecast per brand and day."}
+    )
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = dict(
+            con.execute(
+                "SELECT schema_name || '.' || table_name, comment FROM duckdb_tables()"
+            ).fetchall()
+        )
+        column = con.execute(
+            "SELECT comment FROM duckdb_columns() WHERE table_name = 'daily_brand_metrics' "
+            "AND column_name = 'revenue'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert tables["marts.daily_brand_metrics"] == "One row per brand and day."
+    assert tables["ml.revenue_forecast"] == "Revenue forecast per brand and day."
+    assert column == ("Revenue, in the brand's currency.",)
+    from brandpulse.scoped_session import open_session
+
+    with open_session(path, BRAND_A) as scoped:
+        got = scoped.execute(
+            "SELECT comment FROM duckdb_columns() WHERE table_name = 'daily_brand_metrics' "
+            "AND column_name = 'revenue'"
+        ).fetchone()
+    assert got == ("Revenue, in the brand's currency.",)

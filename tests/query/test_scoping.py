@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from brandpulse.query import NoSnapshot, query_df
+from brandpulse.query import NoSnapshot, execute, query_df
 from brandpulse.scoped_session import UnknownBrand, open_session
 from brandpulse.sql_guard import QueryRejected
 
@@ -60,6 +60,51 @@ def test_tables_without_brand_id_do_not_exist_in_a_scoped_session(published: Pat
         query_df("FROM marts.metric_catalog", brand=BRAND_A, published_dir=published)
 
 
+def test_shared_catalogs_are_whole_in_a_scoped_session(published: Path) -> None:
+    models = query_df(
+        "SELECT model FROM marts.ai_models ORDER BY model", brand=BRAND_A, published_dir=published
+    )
+    assert models["model"].tolist() == ["gpt-image-1", "local-image"]
+
+
+def test_one_shot_scoped_query_copies_only_the_tables_it_names(published: Path) -> None:
+    """Only the tables the query names are copied, so a query never pays for copying the
+    brand's whole history; the named ones hold all the brand's rows. A query of the
+    catalog gets every table (and the comments)."""
+    from brandpulse.sql_guard import referenced_tables
+
+    assert referenced_tables("SELECT * FROM marts.x JOIN y USING (a)") == {
+        ("marts", "x"),
+        ("", "y"),
+    }
+    assert referenced_tables("SELECT * FROM duckdb_columns()") is None
+    assert referenced_tables("SELECT * FROM information_schema.tables") is None
+    with execute(
+        "SELECT (SELECT count(*) FROM marts.daily_brand_metrics), (SELECT count(*) FROM ai.generations)",
+        brand=BRAND_A,
+        published_dir=published,
+    ) as r:
+        assert r.fetchone() == (2, 1)
+    with execute(
+        "SELECT count(*) FROM marts.daily_brand_metrics WHERE brand_id IN "
+        "(SELECT brand_id FROM marts.funnel_conversion)",
+        brand=BRAND_A,
+        published_dir=published,
+    ) as r:
+        assert r.fetchone() == (2,)
+    rows = query_df(
+        "SELECT d.day, f.yhat FROM marts.daily_brand_metrics AS d "
+        "LEFT JOIN ml.revenue_forecast AS f USING (brand_id, day) ORDER BY d.day",
+        brand=BRAND_A,
+        published_dir=published,
+    )
+    assert len(rows) == 2 and rows["yhat"].notna().sum() == 0  # 08-01/02 vs a forecast of 08-03
+    with execute(
+        "SELECT count(*) FROM ml.revenue_forecast", brand=BRAND_A, published_dir=published
+    ) as r:
+        assert r.fetchone() == (1,)
+
+
 def test_bound_parameters(published: Path) -> None:
     df = query_df(
         "SELECT events FROM marts.daily_brand_metrics WHERE day = ?::DATE",
@@ -100,6 +145,7 @@ def test_nothing_of_another_brand_exists_in_a_scoped_session(snapshot: Path) -> 
             "SELECT database_name, schema_name, table_name FROM duckdb_tables()"
         ).fetchall()
         assert {(s, t) for _, s, t in tables} == {
+            ("marts", "ai_models"),  # shared by every brand, holds no brand's data
             ("marts", "daily_brand_metrics"),
             ("marts", "funnel_conversion"),
             ("marts", "v_daily_totals"),

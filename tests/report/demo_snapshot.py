@@ -32,6 +32,8 @@ FUNNELS = {
     "signup_purchase": ["signup", "add_to_cart", "purchase"],
     "onboarding": ["signup", "complete_profile"],
 }
+FUNNEL_NAMES = {"signup_purchase": "Signup to purchase", "onboarding": "Onboarding"}
+CURRENCIES = ("EUR", "JPY")  # per brand, in BRANDS order
 COHORTS = {"weekly_any": ("week", 6), "monthly_purchase": ("month", 3)}
 MODELS = ("gpt-4o-mini", "image-1")
 COUNTRIES = ("US", "DE", "FR", "BR")
@@ -497,11 +499,28 @@ def _ml(daily: pd.DataFrame, rng: np.random.Generator, model: str) -> dict[str, 
     }
 
 
+def _event_daily(daily: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """marts.event_daily: a few event names sharing each day's events."""
+    names = ["page_view", "product_view", "add_to_cart", "purchase", "signup"]
+    weights = np.array([0.55, 0.25, 0.1, 0.05, 0.05])
+    rows = []
+    for day, events, persons in daily[["day", "events", "active_persons"]].itertuples(index=False):
+        for name, count in zip(names, rng.multinomial(int(events), weights), strict=True):
+            if count:
+                rows.append((day, name, int(count), int(min(count, persons))))
+    return pd.DataFrame(rows, columns=["day", "event_name", "events", "persons"])
+
+
 def brand_tables(brand: str, index: int) -> dict[str, pd.DataFrame]:
     """Every table of one brand, without the brand_id column."""
     rng = np.random.default_rng(1000 + index)
     daily = _daily(rng, index)
     tables: dict[str, pd.DataFrame] = {"marts.daily_brand_metrics": daily}
+    tables["marts.event_daily"] = _event_daily(daily, rng)
+    tables["marts.brands"] = pd.DataFrame({"currency": [CURRENCIES[index]]})
+    tables["marts.funnels"] = pd.DataFrame(
+        {"funnel_id": list(FUNNELS), "funnel_name": [FUNNEL_NAMES[f] for f in FUNNELS]}
+    )
     tables.update(_funnels(rng))
     tables.update(_cohorts(rng))
     tables["marts.lifecycle"] = _lifecycle(daily, rng)

@@ -21,11 +21,11 @@ from brandpulse.report.data import (
     period_growth,
 )
 from tests.report.conftest import AssetRun
-from tests.report.demo_snapshot import BRANDS, FUNNELS, build_demo_snapshot
+from tests.report.demo_snapshot import BRANDS, CURRENCIES, FUNNELS, build_demo_snapshot
 
 # <img> tags each section must hold on the demo snapshot (2 funnels, 2 cohort definitions)
 MIN_CHARTS = {
-    "overview": 1,
+    "overview": 2,  # growth and top events (marts.event_daily)
     "funnels": 4 * len(FUNNELS),
     "retention": 3,
     "segments": 3,
@@ -120,7 +120,16 @@ def test_page_shows_only_its_brand(reports: Path, published: Path, brand: str) -
         last28 = daily[daily["day"] > daily["day"].max() - pd.Timedelta(days=28)]
         total = f"{last28['revenue'].sum():,.2f}"
         assert (total in text) == (other == brand)
-    assert "not available (marts.event_daily" in text  # optional table absent in the demo
+    assert "not available (marts.event_daily" not in text  # Top events is drawn
+
+
+@pytest.mark.parametrize("brand", BRANDS)
+def test_money_has_its_currency_and_funnels_their_names(reports: Path, brand: str) -> None:
+    html = (reports / f"{brand}.html").read_text(encoding="utf-8")
+    currency = CURRENCIES[BRANDS.index(brand)]
+    assert f"revenue ({currency})" in html
+    assert f"Revenue is in {currency}" in html
+    assert "Signup to purchase (signup_purchase)" in html
 
 
 def test_period_growth_hand_worked() -> None:

@@ -84,7 +84,11 @@ with identity_map as (
 ),
 
 brands as (
-    select brand_id, timezone from {{ ref('stg_raw__brands') }}
+    select brand_id, timezone, currency from {{ ref('stg_raw__brands') }}
+),
+
+fx_rates as (
+    select currency, valid_from, valid_to, usd_per_unit from {{ ref('stg_seeds__fx_rates') }}
 ),
 
 {% if is_incremental() %}
@@ -416,8 +420,13 @@ staged as (
         t.user_id,
         case when t.is_derived_session then null else t.session_id end as session_id,
         t.properties,
+        {%- if 'original_revenue' in stored_columns %}
+        t.original_revenue as revenue,
+        t.original_currency as currency,
+        {%- else %}
         t.revenue,
         t.currency,
+        {%- endif %}
         t.page_url,
         t.referrer,
         t.utm_source,
@@ -517,8 +526,21 @@ select
     ) as session_id,
     d.session_id is null as is_derived_session,
     d.properties,
-    d.revenue,
-    d.currency,
+    -- revenue in the brand's currency: an event paid in another one is converted with
+    -- the rates of its UTC day (fx_rates seed); NULL when a rate is missing
+    case
+        when d.revenue is null then null
+        when d.currency is null or b.currency is null or d.currency = b.currency then d.revenue
+        else d.revenue * fx_paid.usd_per_unit / fx_brand.usd_per_unit
+    end as revenue,
+    case when d.revenue is not null then coalesce(b.currency, d.currency) end as currency,
+    d.revenue as original_revenue,
+    d.currency as original_currency,
+    case
+        when d.revenue is null then null
+        when d.currency is null or b.currency is null or d.currency = b.currency then 1.0
+        else fx_paid.usd_per_unit / fx_brand.usd_per_unit
+    end as fx_rate,
     d.page_url,
     d.referrer,
     d.utm_source,
@@ -542,6 +564,16 @@ select
 from derived as d
 left join brands as b
     on b.brand_id = d.brand_id
+left join fx_rates as fx_paid
+    on d.currency <> b.currency
+    and fx_paid.currency = d.currency
+    and cast(d.occurred_at as date) >= fx_paid.valid_from
+    and cast(d.occurred_at as date) < fx_paid.valid_to
+left join fx_rates as fx_brand
+    on d.currency <> b.currency
+    and fx_brand.currency = b.currency
+    and cast(d.occurred_at as date) >= fx_brand.valid_from
+    and cast(d.occurred_at as date) < fx_brand.valid_to
 {%- if is_incremental() %}
 left join replaced as r
     on r.brand_id = d.brand_id
@@ -555,7 +587,7 @@ union all
 -- stored one; the post-hook core_delete_events_gone_from_raw deletes it.
 select
     c.brand_id, c.event_id,
-    {%- for _ in range(23) %} null,{% endfor %}
+    {%- for _ in range(26) %} null,{% endfor %}
     null as _loaded_at,
     {{ core_processed_at() }} as _processed_at,
     {{ core_admitted_before() }} as _admitted_before,

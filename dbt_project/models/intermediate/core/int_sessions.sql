@@ -49,6 +49,8 @@ sessions as (
         coalesce(sum(revenue), 0) as revenue,
         bool_or(is_derived_session) as is_derived,
         {{ core_value_by('min', 'page_url', event_order) }} as landing_page_url,
+        {{ core_value_by('max', 'page_url', event_order, 'page_url is not null') }} as exit_page_url,
+        {{ core_value_by('min', 'referrer', event_order) }} as referrer,
         {{ core_value_by('min', 'utm_source', event_order) }} as utm_source,
         {{ core_value_by('min', 'utm_medium', event_order) }} as utm_medium,
         {{ core_value_by('min', 'utm_campaign', event_order) }} as utm_campaign,

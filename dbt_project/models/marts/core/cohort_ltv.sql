@@ -1,7 +1,9 @@
 -- Cumulative revenue per cohort member by cohort age: for period number k, the
 -- revenue of the cohort's members in periods cohort_start .. cohort_start + k
 -- (all their revenue events in those periods, also before the start event within
--- the cohort period), divided by the cohort size.
+-- the cohort period), divided by the cohort size. A period that has not started by
+-- the brand's last day of data is unobserved: its revenue columns are NULL, not 0.
+-- Revenue is in the brand's currency (`currency`).
 {{ config(contract={'enforced': true}) }}
 
 with definitions as (
@@ -55,9 +57,9 @@ member_revenue as (
 
 sizes as (
     -- members are unique per (brand, cohort, person, cohort_start) (tested)
-    select brand_id, cohort_id, periods, cohort_start, count(*) as cohort_size
+    select brand_id, cohort_id, grain, periods, cohort_start, count(*) as cohort_size
     from members
-    group by 1, 2, 3, 4
+    group by 1, 2, 3, 4, 5
 ),
 
 numbers as (
@@ -77,6 +79,10 @@ grid as (
     inner join numbers as n on n.n <= s.periods
 ),
 
+brands as (
+    select brand_id, currency, last_event_day from {{ ref('int_brands') }}
+),
+
 per_period as (
     select
         g.brand_id,
@@ -86,13 +92,33 @@ per_period as (
         g.cohort_size,
         g.cohort_key,
         coalesce(r.revenue, 0) as period_revenue,
-        coalesce(r.orders, 0) as period_orders
+        coalesce(r.orders, 0) as period_orders,
+        b.currency,
+        coalesce(
+            {{ core_period_add('g.grain', 'g.period_number', 'g.cohort_start') }} <= b.last_event_day,
+            false
+        ) as is_observed
     from grid as g
     left join member_revenue as r
         on r.brand_id = g.brand_id
         and r.cohort_id = g.cohort_id
         and r.cohort_start = g.cohort_start
         and r.period_number = g.period_number
+    left join brands as b on b.brand_id = g.brand_id
+),
+
+running as (
+    select
+        *,
+        sum(period_revenue) over (
+            partition by cohort_key order by period_number
+            rows between unbounded preceding and current row
+        ) as running_revenue,
+        sum(period_orders) over (
+            partition by cohort_key order by period_number
+            rows between unbounded preceding and current row
+        ) as running_orders
+    from per_period
 )
 
 select
@@ -101,17 +127,10 @@ select
     cast(cohort_start as date) as cohort_start,
     cast(period_number as integer) as period_number,
     cast(cohort_size as bigint) as cohort_size,
-    cast(period_revenue as double) as period_revenue,
-    cast(sum(period_revenue) over (
-        partition by cohort_key order by period_number
-        rows between unbounded preceding and current row
-    ) as double) as cumulative_revenue,
-    cast(sum(period_revenue) over (
-        partition by cohort_key order by period_number
-        rows between unbounded preceding and current row
-    ) / cohort_size as double) as ltv_per_person,
-    cast(sum(period_orders) over (
-        partition by cohort_key order by period_number
-        rows between unbounded preceding and current row
-    ) as bigint) as cumulative_orders
-from per_period
+    cast(case when is_observed then period_revenue end as double) as period_revenue,
+    cast(case when is_observed then running_revenue end as double) as cumulative_revenue,
+    cast(case when is_observed then running_revenue / cohort_size end as double) as ltv_per_person,
+    cast(case when is_observed then running_orders end as bigint) as cumulative_orders,
+    cast(currency as varchar) as currency,
+    cast(is_observed as boolean) as is_observed
+from running

@@ -3,7 +3,8 @@
 -- with a return event (return_event NULL = any event) in period cohort_start + k;
 -- returns in the cohort's own period do not count. Rows exist for every k up to
 -- `periods`; `is_observed` says whether period k has started by the brand's last day
--- of data (later periods are 0 because they have not happened yet).
+-- of data. A period that has not started is unobserved: retained_persons and
+-- retention_rate are NULL there, never 0 (nobody could have returned yet).
 {{ config(contract={'enforced': true}) }}
 
 with definitions as (
@@ -107,29 +108,46 @@ grid as (
     select s.*, n.n as period_number
     from sizes as s
     inner join numbers as n on n.n <= s.periods
+),
+
+observed as (
+    select
+        g.*,
+        r.retained_persons as returned_persons,
+        {{ core_period_add('g.grain', 'g.period_number', 'g.cohort_start') }} as period_start,
+        coalesce(
+            {{ core_period_add('g.grain', 'g.period_number', 'g.cohort_start') }} <= b.last_event_day,
+            false
+        ) as is_observed
+    from grid as g
+    left join returns as r
+        on r.brand_id = g.brand_id
+        and r.cohort_id = g.cohort_id
+        and r.cohort_start = g.cohort_start
+        and r.period_number = g.period_number
+    left join brands as b on b.brand_id = g.brand_id
+),
+
+counted as (
+    select
+        *,
+        case
+            when period_number = 0 then cohort_size
+            when is_observed then coalesce(returned_persons, 0)
+        end as kept_persons
+    from observed
 )
 
 select
-    cast(g.brand_id as varchar) as brand_id,
-    cast(g.cohort_id as varchar) as cohort_id,
-    cast(g.cohort_start as date) as cohort_start,
-    cast(g.period_number as integer) as period_number,
-    cast(g.cohort_size as bigint) as cohort_size,
-    cast(case when g.period_number = 0 then g.cohort_size else coalesce(r.retained_persons, 0) end as bigint)
-        as retained_persons,
-    cast(
-        case when g.period_number = 0 then g.cohort_size else coalesce(r.retained_persons, 0) end
-        as double
-    ) / g.cohort_size as retention_rate,
-    cast(g.grain as varchar) as grain,
-    cast(g.kind as varchar) as kind,
-    {{ core_period_add('g.grain', 'g.period_number', 'g.cohort_start') }} as period_start,
-    coalesce({{ core_period_add('g.grain', 'g.period_number', 'g.cohort_start') }} <= b.last_event_day, false)
-        as is_observed
-from grid as g
-left join returns as r
-    on r.brand_id = g.brand_id
-    and r.cohort_id = g.cohort_id
-    and r.cohort_start = g.cohort_start
-    and r.period_number = g.period_number
-left join brands as b on b.brand_id = g.brand_id
+    cast(brand_id as varchar) as brand_id,
+    cast(cohort_id as varchar) as cohort_id,
+    cast(cohort_start as date) as cohort_start,
+    cast(period_number as integer) as period_number,
+    cast(cohort_size as bigint) as cohort_size,
+    cast(kept_persons as bigint) as retained_persons,
+    cast(kept_persons as double) / cohort_size as retention_rate,
+    cast(grain as varchar) as grain,
+    cast(kind as varchar) as kind,
+    period_start,
+    is_observed
+from counted

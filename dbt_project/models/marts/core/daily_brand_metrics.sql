@@ -1,10 +1,10 @@
 -- One row per brand and brand-local day, from the brand's first to its last day of
 -- any activity (events, AI generations, shares, comments); quiet days are zeros so
--- time series stay continuous.
+-- time series stay continuous. Revenue is in the brand's currency (`currency`).
 {{ config(contract={'enforced': true}) }}
 
 with brands as (
-    select brand_id, timezone from {{ ref('int_brands') }}
+    select brand_id, timezone, currency from {{ ref('int_brands') }}
 ),
 
 event_days as (
@@ -93,8 +93,10 @@ select
     cast(coalesce(sh.shares, 0) as bigint) as shares,
     cast(coalesce(c.comments, 0) as bigint) as comments,
     cast(coalesce(a.ai_generations_completed, 0) as bigint) as ai_generations_completed,
-    cast(case when coalesce(e.orders, 0) > 0 then e.revenue / e.orders end as double) as avg_order_value
+    cast(case when coalesce(e.orders, 0) > 0 then e.revenue / e.orders end as double) as avg_order_value,
+    cast(b.currency as varchar) as currency
 from spine as s
+left join brands as b on b.brand_id = s.brand_id
 left join event_days as e on e.brand_id = s.brand_id and e.day = s.day
 left join new_person_days as n on n.brand_id = s.brand_id and n.day = s.day
 left join session_days as ss on ss.brand_id = s.brand_id and ss.day = s.day

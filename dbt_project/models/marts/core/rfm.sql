@@ -1,12 +1,13 @@
 {#-
-  RFM per person (every resolved person of the brand). recency_days: whole days from
+  RFM per customer: every resolved person of the brand with at least one order (a
+  person who never ordered has no frequency or monetary value to score, and is not
+  given a segment such as potential_loyalist). recency_days: whole days from
   the person's last event to the brand's last day of data; frequency: orders (events
   with revenue > 0); monetary: revenue. Scores 1-5 by quintile within the brand
-  (ntile(5) over the brand's persons, worst first; 5 = best: most recent, most orders,
+  (ntile(5) over the brand's customers, worst first; 5 = best: most recent, most orders,
   most revenue). Equal values share one score, the quintile of the first person with
-  that value: when 80 % of a brand's persons have no order, all of them get f_score 1
-  (splitting ties by person_id gave some of them 5 and made zero-order persons
-  "champions"). So a tie group reaching into a higher quintile stays in its lower one,
+  that value: when most customers ordered once, all of them get f_score 1 (splitting
+  ties by person_id gave some of them 5). So a tie group reaching into a higher quintile stays in its lower one,
   and a quintile can be empty. rfm_segment from r_score and
   fm = round((f_score + m_score) / 2), first match wins:
     champions          r >= 4 and fm >= 4
@@ -27,9 +28,11 @@ with persons as (
         {{ dbt.datediff('p.last_seen_day', 'b.last_event_day', 'day') }} as recency_days,
         p.orders as frequency,
         p.revenue as monetary,
+        b.currency,
         p.last_seen_at
     from {{ ref('int_persons') }} as p
     inner join {{ ref('int_brands') }} as b on b.brand_id = p.brand_id
+    where p.orders >= 1
 ),
 
 -- Each person's place in the brand, worst first (person_id orders equal values)...
@@ -77,5 +80,6 @@ select
         when r_score = 2 then 'hibernating'
         else 'lost'
     end as varchar) as rfm_segment,
-    cast(fm_score as integer) as fm_score
+    cast(fm_score as integer) as fm_score,
+    cast(currency as varchar) as currency
 from combined

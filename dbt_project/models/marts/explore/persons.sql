@@ -1,0 +1,36 @@
+-- One row per resolved person (identity stitching, CONTRACTS section 2): first and last
+-- seen, identified or not, latest country, first-touch acquisition channel, lifetime
+-- events, sessions, orders and revenue in the brand's currency.
+{{ config(contract={'enforced': true}) }}
+
+with persons as (
+    select * from {{ ref('int_persons') }}
+),
+
+brands as (
+    select brand_id, currency from {{ ref('int_brands') }}
+)
+
+select
+    cast(p.brand_id as varchar) as brand_id,
+    cast(p.person_id as varchar) as person_id,
+    cast(p.first_seen_at as timestamp) as first_seen_at,
+    cast(p.first_seen_day as date) as first_seen_day,
+    cast(p.last_seen_at as timestamp) as last_seen_at,
+    cast(p.last_seen_day as date) as last_seen_day,
+    cast(p.is_identified as boolean) as is_identified,
+    cast(p.anonymous_ids as bigint) as anonymous_ids,
+    cast(p.signup_at as timestamp) as signup_at,
+    cast(p.first_purchase_at as timestamp) as first_purchase_at,
+    cast(p.country as varchar) as country,
+    cast(p.acquisition_channel as varchar) as acquisition_channel,
+    cast(p.utm_medium as varchar) as utm_medium,
+    cast(p.utm_campaign as varchar) as utm_campaign,
+    cast(p.plan as varchar) as plan,
+    cast(p.events as bigint) as events,
+    cast(p.sessions as bigint) as sessions,
+    cast(p.orders as bigint) as orders,
+    cast(p.revenue as double) as revenue,
+    cast(b.currency as varchar) as currency
+from persons as p
+left join brands as b on b.brand_id = p.brand_id
