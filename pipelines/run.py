@@ -115,7 +115,7 @@ def main() -> int:
         StepProgress(instance, launch_id, terminal),
     ):
         # a run killed earlier (OOM, reboot, kill -9) is failed and its pool slot freed first
-        recover(instance, WAREHOUSE_POOL)
+        recover(instance, WAREHOUSE_POOL, log=lambda line: print(line, file=terminal))
         # execute_job (not execute_in_process) runs the job with its own executor: crash
         # recovery and a bounded pool wait (pipelines/executor.py)
         job = ReconstructableRepository.for_module(
