@@ -2,7 +2,7 @@
 
 from dagster import AssetSpec, Definitions
 
-from assets.ai import ai_assets, ai_checks, ai_sensors
+from assets.ai import ai_assets, ai_checks, ai_resources, ai_sensors
 from assets.analytics import analytics_assets, analytics_checks
 from assets.ingest.assets import ingest_assets, rejected_rows_spec
 from assets.publish.assets import published_snapshot_asset, upstream_of_publication
@@ -21,7 +21,7 @@ generation_attempts_spec = AssetSpec(
     "ai/generations in the same transactions.",
     owners=["team:ai-studio"],
     kinds={"duckdb"},
-    deps=[a.key for a in ai_assets],
+    deps=[["ai", "generations"]],
 )
 
 _built = [
@@ -39,5 +39,5 @@ defs = Definitions(
     jobs=[warehouse_job, ingest_job],
     schedules=[daily_warehouse_schedule],
     sensors=[landing_zone_sensor, *ai_sensors],
-    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
+    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource(), **ai_resources()},
 )
