@@ -35,7 +35,15 @@ from bench.sizes import (  # noqa: E402
 )
 from bench.stages import BenchContext, StageSkipped  # noqa: E402
 
-STAGES = ("ingest", "dbt_build", "funnel_reference", "analytics", "incremental", "orchestration")
+STAGES = (
+    "ingest",
+    "dbt_build",
+    "funnel_reference",
+    "analytics",
+    "incremental",
+    "orchestration",
+    "ai_throughput",
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
