@@ -3,6 +3,7 @@
 from dagster import AssetSpec, Definitions
 
 from assets.ai import ai_assets, ai_checks, ai_resources, ai_sensors
+from assets.ai.jobs import ai_requeue_job
 from assets.analytics import analytics_assets, analytics_checks
 from assets.ingest.assets import ingest_assets, rejected_rows_spec
 from assets.publish.assets import published_snapshot_asset, upstream_of_publication
@@ -36,7 +37,7 @@ _published = published_snapshot_asset(upstream_of_publication([k for a in _built
 defs = Definitions(
     assets=[*_built, rejected_rows_spec, generation_attempts_spec, _published, *report_assets],
     asset_checks=[*mart_freshness_checks, *ai_checks, *analytics_checks],
-    jobs=[warehouse_job, ingest_job],
+    jobs=[warehouse_job, ingest_job, ai_requeue_job],
     schedules=[daily_warehouse_schedule],
     sensors=[landing_zone_sensor, *ai_sensors],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource(), **ai_resources()},

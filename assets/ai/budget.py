@@ -63,6 +63,12 @@ CREATE TABLE IF NOT EXISTS plans (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS plans_partition ON plans (partition_date);
+CREATE TABLE IF NOT EXISTS cancellations (
+    idempotency_key TEXT PRIMARY KEY,
+    brand_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    cancelled_at TEXT NOT NULL
+);
 """
 MIGRATIONS = ("ALTER TABLE ledger ADD COLUMN owner TEXT",)
 
@@ -210,6 +216,11 @@ class BudgetLedger:
         now = utcnow().isoformat()
         me = this_owner()
         with self._immediate() as con:
+            cancelled = con.execute(
+                "SELECT reason FROM cancellations WHERE idempotency_key = ?", (key,)
+            ).fetchone()
+            if cancelled is not None:
+                return Reservation("cancelled", 0.0, None, cancelled[0], None, created=False)
             row = con.execute(
                 "SELECT state, reserved_usd, actual_usd, reason, outcome_json, owner FROM ledger WHERE idempotency_key = ?",
                 (key,),
@@ -307,6 +318,45 @@ class BudgetLedger:
                    WHERE idempotency_key = ? AND state = 'reserved'""",
                 (reason, json.dumps(outcome), utcnow().isoformat(), key),
             )
+
+    def cancel(self, key: str, brand_id: str, reason: str) -> str:
+        """Cancel a request before it is sent: `cancelled` (or `already_cancelled`), else why not
+        (`already_sent`: a call is in flight or done; `already_final`: it was rejected).
+        Atomic with `reserve`: a request is either cancelled or sent, never both."""
+        with self._immediate() as con:
+            if con.execute(
+                "SELECT 1 FROM cancellations WHERE idempotency_key = ?", (key,)
+            ).fetchone():
+                return "already_cancelled"
+            row = con.execute(
+                "SELECT state FROM ledger WHERE idempotency_key = ?", (key,)
+            ).fetchone()
+            if row is not None and row[0] in ("reserved", "settled"):
+                return "already_sent"
+            if row is not None and row[0] == "rejected":
+                return "already_final"
+            con.execute(
+                "INSERT INTO cancellations (idempotency_key, brand_id, reason, cancelled_at) VALUES (?, ?, ?, ?)",
+                (key, brand_id, reason, utcnow().isoformat()),
+            )
+            return "cancelled"
+
+    def cancellation(self, key: str) -> str | None:
+        """The reason a request was cancelled, or None."""
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT reason FROM cancellations WHERE idempotency_key = ?", (key,)
+            ).fetchone()
+        return None if row is None else row[0]
+
+    def requeue(self, keys: list[str], reason: str) -> int:
+        """Forget the journaled outcome of failed (released) calls so they are sent again."""
+        with self._immediate() as con:
+            return con.execute(
+                """UPDATE ledger SET outcome_json = NULL, reason = ?, updated_at = ?
+                   WHERE state = 'released' AND idempotency_key IN (SELECT value FROM json_each(?))""",
+                (reason, utcnow().isoformat(), json.dumps(keys)),
+            ).rowcount
 
     def release_abandoned(self, keys: list[str] | None = None) -> int:
         """Release reservations whose owning process died mid-call (nothing was charged:

@@ -46,7 +46,10 @@ from assets.ai.routing import Router
 from brandpulse.db import transaction
 from brandpulse.raw_schema import ensure_ai_schema
 
-FINAL_STATUSES = ("completed", "failed", "rejected")
+FINAL_STATUSES = ("completed", "failed", "rejected", "cancelled")
+OPTIMIZE_TYPE = "optimize"
+"""Request type of a standalone prompt optimization: the optimized prompt is the answer
+(`optimized_prompt` and `output`), nothing is generated, nothing is charged."""
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 
@@ -312,10 +315,16 @@ class PartitionProcessor:
                     version = int(parent["version"]) + 1
                     root = parent["root_generation_id"] or parent_id
             key = idempotency_key(brand_id, request_id)
-            wants_optimization = bool(req.get("optimize_prompt"))
-            by_provider = wants_optimization and self.options.optimizer == "provider"
+            info = self.catalog.model(req["model"])
+            standalone = req["type"] == OPTIMIZE_TYPE
+            wants_optimization = standalone or bool(req.get("optimize_prompt"))
+            # a standalone optimization always uses the rules: it must not spend a provider call
+            by_provider = (
+                wants_optimization and not standalone and self.options.optimizer == "provider"
+            )
+            target_type = (info.type if info else "text") if standalone else req["type"]
             optimized = (
-                optimize_rules(req["prompt"], req["type"])
+                optimize_rules(req["prompt"], target_type)
                 if wants_optimization and not by_provider
                 else None
             )
@@ -324,11 +333,16 @@ class PartitionProcessor:
                 optimized, params, req.get("collection_id"), parent_id, root, version, req["requested_at"],
                 brand_local_day(req["requested_at"], tz), limits,
             )  # fmt: skip
-            info = self.catalog.model(req["model"])
             if reason is None and brand is None:
                 reason = f"unknown_brand: brand {brand_id} is not in raw.brands"
             if reason is None and info is None:
                 reason = f"unknown_model: {req['model']} is not in the AI model catalog"
+            if reason is None and standalone:
+                plan.status, plan.output, plan.completed_at = "completed", optimized, utcnow()
+                plan.cost_usd, plan.input_tokens, plan.output_tokens, plan.images = 0.0, 0, 0, 0
+                plan.created_at = prior["created_at"] if prior else utcnow()
+                plans.append(plan)
+                continue
             if reason is None and info is not None and info.type != req["type"]:
                 reason = f"invalid_request: model {req['model']} generates {info.type}, request type is {req['type']}"
             if reason is None and self.catalog.price_on(req["model"], plan.day) is None:
@@ -398,6 +412,10 @@ class PartitionProcessor:
             amount_usd=float(self._reserve_usd(plan)),
             limits=plan.limits,
         )
+        if reservation.state == "cancelled":
+            plan.status, plan.status_reason = "cancelled", f"cancelled: {reservation.reason}"
+            plan.completed_at = utcnow()
+            return
         if reservation.state == "in_flight":
             with self._lock:
                 report.in_flight_elsewhere += 1
@@ -618,6 +636,11 @@ class PartitionProcessor:
             if plan.status != "pending":
                 continue
             journal = self.ledger.get(plan.idempotency_key)
+            cancelled = self.ledger.cancellation(plan.idempotency_key)
+            if cancelled is not None and (journal is None or journal.state == "released"):
+                plan.status, plan.status_reason = "cancelled", f"cancelled: {cancelled}"
+                plan.completed_at = plan.completed_at or utcnow()
+                continue
             if journal is None:
                 continue
             if journal.state in ("settled", "released") and journal.outcome:

@@ -82,7 +82,7 @@ AI_GENERATION_REQUESTS = Source(
         F("request_id", "string", required=True),
         F("brand_id", "string", required=True),
         F("user_id", "string"),
-        F("type", "string", required=True, allowed=("text", "image")),
+        F("type", "string", required=True, allowed=("text", "image", "optimize")),
         F("model", "string", required=True),
         F("prompt", "string", required=True),
         F("parameters", "object"),
