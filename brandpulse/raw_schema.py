@@ -31,6 +31,14 @@ RAW_TABLES: dict[str, str] = {
         comment_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, resource_type VARCHAR NOT NULL,
         resource_id VARCHAR NOT NULL, author_id VARCHAR, parent_comment_id VARCHAR, body VARCHAR,
         created_at TIMESTAMP NOT NULL, edited_at TIMESTAMP, deleted_at TIMESTAMP, {LINEAGE}""",
+    # AI Studio collections and their membership history (the landing zone's sources; the
+    # app database's "AICollection" / "AICollectionGeneration" fill the same tables).
+    "ai_collections": f"""
+        collection_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, name VARCHAR, owner_id VARCHAR,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, deleted_at TIMESTAMP, {LINEAGE}""",
+    "ai_collection_memberships": f"""
+        collection_id VARCHAR NOT NULL, generation_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL,
+        action VARCHAR NOT NULL, occurred_at TIMESTAMP NOT NULL, {LINEAGE}""",
     "brands": f"""
         brand_id VARCHAR NOT NULL, name VARCHAR, timezone VARCHAR NOT NULL, currency VARCHAR,
         plan VARCHAR, ai_monthly_budget_usd DOUBLE, ai_daily_generation_quota INTEGER,
