@@ -19,6 +19,7 @@ raw.ai_generation_requests. The brand-local `requested_at` day still drives pric
 quotas and the marts.
 """
 
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -186,14 +187,16 @@ def ai_generation_plan(
 ) -> MaterializeResult:
     catalog = Catalog()
     router = ai_providers.router(catalog)
-    try:
-        processor = PartitionProcessor(
-            warehouse.connect, router, catalog, ai_ledger.ledger(),
-            ProcessingOptions(optimizer=config.prompt_optimizer), log=context.log.info,
-        )  # fmt: skip
-        reports = [processor.plan_partition(day) for day in _days(context)]
-    finally:
-        router.close()
+    # one connection for the step: reopening per day costs a checkpoint on every close
+    with warehouse.connect() as con:
+        try:
+            processor = PartitionProcessor(
+                lambda: nullcontext(con), router, catalog, ai_ledger.ledger(),
+                ProcessingOptions(optimizer=config.prompt_optimizer), log=context.log.info,
+            )  # fmt: skip
+            reports = [processor.plan_partition(day) for day in _days(context)]
+        finally:
+            router.close()
     return MaterializeResult(
         metadata={
             "requests": MetadataValue.int(sum(r.requests for r in reports)),
@@ -275,17 +278,17 @@ def ai_generations(
     context: AssetExecutionContext, warehouse: WarehouseResource, ai_ledger: AILedgerResource
 ) -> MaterializeResult:
     catalog = Catalog()
-    processor = PartitionProcessor(
-        warehouse.connect,
-        Router({}, catalog),
-        catalog,
-        ai_ledger.ledger(),
-        log=context.log.info,
-    )
     days = _days(context)
     reports = []
-    for day in days:
-        report = processor.write_partition(day)
-        context.log.info(f"{day}: statuses {dict(report.statuses)}, cost {report.cost_usd:.6f} USD")
-        reports.append(report)
+    with warehouse.connect() as con:
+        processor = PartitionProcessor(
+            lambda: nullcontext(con), Router({}, catalog), catalog, ai_ledger.ledger(),
+            log=context.log.info,
+        )  # fmt: skip
+        for day in days:
+            report = processor.write_partition(day)
+            context.log.info(
+                f"{day}: statuses {dict(report.statuses)}, cost {report.cost_usd:.6f} USD"
+            )
+            reports.append(report)
     return MaterializeResult(metadata=_metadata(reports, warehouse, days))

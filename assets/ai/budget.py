@@ -341,6 +341,26 @@ class BudgetLedger:
             )
             return "cancelled"
 
+    def get_many(self, keys: list[str]) -> dict[str, Reservation]:
+        """`get` for many keys in one query (the write step reads a whole partition)."""
+        with self._connect() as con:
+            found = con.execute(
+                """SELECT idempotency_key, state, reserved_usd, actual_usd, reason, outcome_json FROM ledger
+                   WHERE idempotency_key IN (SELECT value FROM json_each(?))""",
+                (json.dumps(keys),),
+            ).fetchall()
+        return {row[0]: self._reservation(row[1:], created=False) for row in found}
+
+    def cancellations(self, keys: list[str]) -> dict[str, str]:
+        """Cancellation reasons of the cancelled keys among `keys`."""
+        with self._connect() as con:
+            found = con.execute(
+                """SELECT idempotency_key, reason FROM cancellations
+                   WHERE idempotency_key IN (SELECT value FROM json_each(?))""",
+                (json.dumps(keys),),
+            ).fetchall()
+        return dict(found)
+
     def cancellation(self, key: str) -> str | None:
         """The reason a request was cancelled, or None."""
         with self._connect() as con:

@@ -632,11 +632,14 @@ class PartitionProcessor:
     def finished_plans(self, partition_date: date) -> list[PlannedGeneration]:
         """The partition's plans with their journaled outcomes applied (still pending if none)."""
         plans = self._plans(partition_date)
+        pending = [p.idempotency_key for p in plans if p.status == "pending"]
+        journals = self.ledger.get_many(pending)
+        cancellations = self.ledger.cancellations(pending)
         for plan in plans:
             if plan.status != "pending":
                 continue
-            journal = self.ledger.get(plan.idempotency_key)
-            cancelled = self.ledger.cancellation(plan.idempotency_key)
+            journal = journals.get(plan.idempotency_key)
+            cancelled = cancellations.get(plan.idempotency_key)
             if cancelled is not None and (journal is None or journal.state == "released"):
                 plan.status, plan.status_reason = "cancelled", f"cancelled: {cancelled}"
                 plan.completed_at = plan.completed_at or utcnow()
