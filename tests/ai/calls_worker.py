@@ -20,7 +20,13 @@ def no_warehouse():
 def run(ledger_path: str, base_url: str, day: date, workers: int) -> None:
     catalog = Catalog()
     settings = settings_from_dict(
-        {"name": "openai", "kind": "openai", "base_url": base_url, "max_concurrency": workers}
+        {
+            "name": "openai",
+            "kind": "openai",
+            "base_url": base_url,
+            "max_concurrency": workers,
+            "timeout_seconds": 300,
+        }
     )
     router = build_router([settings], catalog)
     options = ProcessingOptions(retry=RetryPolicy(max_attempts=3, base_delay_s=0.01))

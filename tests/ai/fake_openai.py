@@ -7,6 +7,7 @@ Behaviour is chosen per request by a marker in the prompt:
 * `[429ms]`: 429 with `retry-after-ms: 250` on the first call, then ok
 * `[500]`: always 500;  `[500once]`: 500 on the first call of a key, then ok
 * `[timeout]`: answers after `slow_seconds` (longer than the client timeout)
+* `[hang1]`: the first call of a key answers after `slow_seconds`, later ones at once
 * `[malformed]`: 200 with a body that is not JSON;  `[nousage]`: 200 JSON without usage
 * `[quota]`: 429 insufficient_quota;  `[401]`: 401 invalid_api_key
 
@@ -154,7 +155,7 @@ class FakeOpenAI:
             return error(429, "insufficient_quota")
         if "[401]" in prompt:
             return error(401, "invalid_api_key")
-        if "[timeout]" in prompt:
+        if "[timeout]" in prompt or ("[hang1]" in prompt and n <= 1):
             time.sleep(self.slow_seconds)
         if "[malformed]" in prompt:
             return self._send(handler, 200, b"{not json")

@@ -1,6 +1,7 @@
-"""Reserve-then-settle under concurrency: many calls in flight in two processes against one
-small budget, one process killed with SIGKILL mid-batch, then rerun. Spend never exceeds
-the budget and every reservation ends settled or released."""
+"""Reserve-then-settle under concurrency: two processes with many calls in flight against one
+small budget; the first is killed with SIGKILL while its calls hang at the provider, the
+second runs meanwhile, then the killed day is rerun. Spend never exceeds the budget and
+every reservation ends settled or released."""
 
 from __future__ import annotations
 
@@ -46,12 +47,14 @@ def in_flight(ledger, pid: int) -> int:
 def test_two_processes_small_budget_and_a_kill_9(warehouse, catalog, ledger):
     warehouse.add_brand("b1", budget=BUDGET)
     for day in (D1, D2):
+        # day 1's first calls hang at the provider: its process is killed with them in flight
+        marker = "[hang1]" if day == D1 else "[ok]"
         for i in range(PER_DAY):
             warehouse.add_request(
-                f"{day}-{i}", f"tagline {i} [ok]", partition=day, parameters={"max_tokens": 20},
+                f"{day}-{i}", f"tagline {i} {marker}", partition=day, parameters={"max_tokens": 20},
                 requested_at=datetime(day.year, day.month, day.day, 9, i),
             )  # fmt: skip
-    with FakeOpenAI(latency_s=0.15) as server:
+    with FakeOpenAI(slow_seconds=120, latency_s=0.05) as server:
         settings = settings_from_dict(
             {"name": "openai", "kind": "openai", "base_url": server.base_url}
         )
@@ -65,16 +68,17 @@ def test_two_processes_small_budget_and_a_kill_9(warehouse, catalog, ledger):
         for day in (D1, D2):
             processor().plan_partition(day)
         victim = start_worker(ledger.path, server.base_url, D1)
-        survivor = start_worker(ledger.path, server.base_url, D2)
         deadline = time.monotonic() + 60
         while in_flight(ledger, victim.pid) < 3 and time.monotonic() < deadline:
             time.sleep(0.01)
+        survivor = start_worker(ledger.path, server.base_url, D2)
+        assert survivor.wait(90) == 0  # ran while the victim's reservations were held
+        held = in_flight(ledger, victim.pid)
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait()
-        assert survivor.wait(60) == 0
-        states = ledger.states()
-        # the killed process left reservations behind: calls it had in flight
-        assert states.get("reserved", 0) >= 1, states
+        server.slow_seconds = 0  # the provider recovers: the rerun's calls answer at once
+        # the killed process left its in-flight reservations behind
+        assert held >= 3 and ledger.states().get("reserved", 0) == held, ledger.states()
         assert ledger.spent("b1", "2026-08") <= BUDGET + 1e-12
 
         rerun = processor().call_partition(D1)  # releases the dead process's reservations first
