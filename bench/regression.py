@@ -76,6 +76,19 @@ RATIOS: tuple[RatioSpec, ...] = (
         0.05,
         "%",
     ),
+    RatioSpec(
+        "ai_concurrent_vs_serial",
+        "AI generations/s: concurrent routed calls / one call at a time",
+        True,
+        20.0,
+    ),
+    RatioSpec(
+        "ai_writer_share",
+        "AI stage: warehouse writer held / the stage's wall time",
+        False,
+        0.05,
+        "%",
+    ),
 )
 SPECS = {s.key: s for s in RATIOS}
 
@@ -145,6 +158,13 @@ def compute_ratios(stages: dict) -> dict[str, float | None]:
         "app_incremental_vs_full": safe_ratio(
             m("app_extract", "incremental_seconds"), m("app_extract", "full_seconds")
         ),
+        "ai_concurrent_vs_serial": safe_ratio(
+            m("ai_throughput", "concurrent_generations_per_second"),
+            m("ai_throughput", "serial_generations_per_second"),
+        ),
+        "ai_writer_share": safe_ratio(
+            m("ai_throughput", "writer_seconds"), m("ai_throughput", "concurrent_wall_seconds")
+        ),
     }
 
 
@@ -170,6 +190,8 @@ class TargetCheck:
             return ""
         if self.higher_is_better:
             return f"{(1 - self.value / self.target) * 100:.0f}% below target ({fmt(self.value, self.unit)} < {fmt(self.target, self.unit)})"
+        if not self.target:
+            return f"over target ({fmt(self.value, self.unit)} > {fmt(self.target, self.unit)})"
         return f"{(self.value / self.target - 1) * 100:.0f}% over target ({fmt(self.value, self.unit)} > {fmt(self.target, self.unit)})"
 
     def as_dict(self) -> dict:
@@ -185,6 +207,8 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{value:.1f} s"
     if unit == "GiB":
         return f"{value:.2f} GiB"
+    if unit == "n":
+        return f"{value:g}"
     return f"{value:.2f}x"
 
 
@@ -207,6 +231,11 @@ def check_targets(ratios: dict, stages: dict, events: int) -> list[TargetCheck]:
             "" if brands == 100 else "synthetic case shrunk (--quick): not checked",
         )
     )
+    for name in ("duplicate_completions", "overspend_usd"):
+        value = _metric(stages, "ai_throughput", name)
+        checks.append(
+            TargetCheck(f"ai_{name}", value, 0.0, False, "n", "ai_throughput stage: must be 0")
+        )
     # the full build's own peak (the target's "full build"): the whole run's peak also
     # holds the generator, the ingest and the other stages
     peak = (stages.get("dbt_build") or {}).get("peak_rss_bytes")

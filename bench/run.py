@@ -44,6 +44,7 @@ STAGES = (
     "incremental",
     "orchestration",
     "app_extract",
+    "ai_throughput",
 )
 
 

@@ -18,6 +18,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("brandpulse.publish", "Publish a read-only snapshot of marts and ml."),
     "report": ("brandpulse.report", "Write a static HTML report for a brand."),
     "summary": ("brandpulse.summary", "Print what the warehouse holds: loads, rejects, marts."),
+    "ai": (
+        "assets.ai.cli",
+        "AI Studio: re-queue failed generations, cancel a request, optimize a prompt.",
+    ),
 }
 
 

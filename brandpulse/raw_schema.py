@@ -31,6 +31,14 @@ RAW_TABLES: dict[str, str] = {
         comment_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, resource_type VARCHAR NOT NULL,
         resource_id VARCHAR NOT NULL, author_id VARCHAR, parent_comment_id VARCHAR, body VARCHAR,
         created_at TIMESTAMP NOT NULL, edited_at TIMESTAMP, deleted_at TIMESTAMP, {LINEAGE}""",
+    # AI Studio collections and their membership history (the landing zone's sources; the
+    # app database's "AICollection" / "AICollectionGeneration" fill the same tables).
+    "ai_collections": f"""
+        collection_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, name VARCHAR, owner_id VARCHAR,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, deleted_at TIMESTAMP, {LINEAGE}""",
+    "ai_collection_memberships": f"""
+        collection_id VARCHAR NOT NULL, generation_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL,
+        action VARCHAR NOT NULL, occurred_at TIMESTAMP NOT NULL, {LINEAGE}""",
     "brands": f"""
         brand_id VARCHAR NOT NULL, name VARCHAR, timezone VARCHAR NOT NULL, currency VARCHAR,
         plan VARCHAR, ai_monthly_budget_usd DOUBLE, ai_daily_generation_quota INTEGER,
@@ -101,19 +109,21 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         _add_missing_columns(con, table, columns)
 
 
-def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> None:
+def _add_missing_columns(
+    con: duckdb.DuckDBPyConnection, table: str, columns: str, schema: str = "raw"
+) -> None:
     existing = {
         name
         for (name,) in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ?",
-            [table],
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+            [schema, table],
         ).fetchall()
     }
     for column in re.split(r",\s*(?![^()]*\))", columns.strip()):
         name, sql_type = column.split(None, 1)
         if name not in existing:
             sql_type = sql_type.replace("NOT NULL", "").strip()
-            con.execute(f"ALTER TABLE raw.{table} ADD COLUMN {name} {sql_type}")
+            con.execute(f"ALTER TABLE {schema}.{table} ADD COLUMN {name} {sql_type}")
 
 
 AI_TABLES: dict[str, str] = {
@@ -125,11 +135,11 @@ AI_TABLES: dict[str, str] = {
         output VARCHAR, input_tokens BIGINT, output_tokens BIGINT, images INTEGER, cost_usd DOUBLE,
         latency_ms BIGINT, attempts INTEGER NOT NULL, idempotency_key VARCHAR NOT NULL,
         requested_at TIMESTAMP, created_at TIMESTAMP NOT NULL, completed_at TIMESTAMP,
-        _partition_date DATE""",
+        _partition_date DATE, served_model VARCHAR, provider VARCHAR""",
     "generation_attempts": """
         generation_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, attempt_number INTEGER NOT NULL,
         started_at TIMESTAMP NOT NULL, http_status INTEGER, error_type VARCHAR, error_message VARCHAR,
-        latency_ms BIGINT, retry_after_ms BIGINT""",
+        latency_ms BIGINT, retry_after_ms BIGINT, model VARCHAR, provider VARCHAR, is_fallback BOOLEAN""",
     # Mirror of the budget ledger (assets/ai/budget.py keeps the authoritative SQLite file):
     # one row per idempotency key, reserved/settled/released/rejected, for analysts.
     "budget_ledger": """
@@ -149,3 +159,4 @@ def ensure_ai_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS ai")
     for table, columns in AI_TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS ai.{table} ({columns})")
+        _add_missing_columns(con, table, columns, schema="ai")

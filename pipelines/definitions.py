@@ -2,7 +2,8 @@
 
 from dagster import AssetSpec, Definitions
 
-from assets.ai import ai_assets, ai_checks, ai_sensors
+from assets.ai import ai_assets, ai_checks, ai_resources, ai_sensors
+from assets.ai.jobs import ai_requeue_job
 from assets.analytics import analytics_assets, analytics_checks
 from assets.app import app_assets
 from assets.ingest.assets import ingest_assets, rejected_rows_spec
@@ -28,7 +29,7 @@ generation_attempts_spec = AssetSpec(
     "ai/generations in the same transactions.",
     owners=["team:ai-studio"],
     kinds={"duckdb"},
-    deps=[a.key for a in ai_assets],
+    deps=[["ai", "generations"]],
 )
 
 _built = [
@@ -46,13 +47,14 @@ _published = published_snapshot_asset(
 defs = Definitions(
     assets=[*_built, rejected_rows_spec, generation_attempts_spec, _published, *report_assets],
     asset_checks=[*mart_freshness_checks, *ai_checks, *analytics_checks],
-    jobs=[warehouse_job, ingest_job, app_sync_job],
+    jobs=[warehouse_job, ingest_job, app_sync_job, ai_requeue_job],
     schedules=[daily_warehouse_schedule],
     sensors=[landing_zone_sensor, dead_run_sensor, *ai_sensors, app_requests_sensor],
     resources={
         "warehouse": WarehouseResource(),
         "dbt": dbt_resource(),
         "app_database": AppDatabaseResource(),
+        **ai_resources(),
     },
     # also the executor of the implicit jobs behind `dagster asset materialize` and the UI
     executor=warehouse_executor,

@@ -1,20 +1,25 @@
-"""The AI Studio generation job as a Dagster asset: ["ai", "generations"].
+"""The AI Studio generation job as three Dagster assets, so provider waits never hold the writer.
 
-Partitioned by the request landing day with the same `daily_partitions` as the ingest
-assets (pipelines/partitions.py). Why landing day and not `requested_at`: a partition
-must be a fixed set of work. Requests land once, in the file of their arrival day, so
-partition D of ai.generations processes exactly the rows of partition D of
-raw.ai_generation_requests: the dependency is one-to-one, a late-arriving request is
-new work in a new partition (never a change to a processed one), and the sensor can
-map a new landing file straight to the partition to run. The brand-local
-`requested_at` day still drives pricing, quotas and the marts.
+    ai/generation_plan  (pool duckdb_warehouse, short) plan the day's requests, write them
+                        `pending` (or `rejected`), store the plans in the AI ledger file
+    ai/provider_calls   (no pool, no warehouse)        call the providers concurrently;
+                        reservations, outcomes and journal go to the AI ledger file
+    ai/generations      (pool duckdb_warehouse, short) write the finished outcomes
 
-One asset writes ai.generations, ai.generation_attempts and ai.budget_ledger (they
-are one unit of work; dbt's sources map both tables to this key). Provider calls run
-outside warehouse transactions; results are written per batch (see processing.py).
+Only the two short warehouse steps are in the single-writer pool; the calls step, which
+waits on providers for minutes or hours, is not, so ingest and dbt steps launched
+meanwhile proceed. The ledger (SQLite, WAL) is the `ai_ledger` resource; providers are
+the `ai_providers` resource (routing by the model catalog's `provider` column).
+
+All three are partitioned by the request landing day with the same `daily_partitions` as
+the ingest assets (pipelines/partitions.py). Why landing day and not `requested_at`: a
+partition must be a fixed set of work. Requests land once, in the file of their arrival
+day, so partition D of ai.generations processes exactly the rows of partition D of
+raw.ai_generation_requests. The brand-local `requested_at` day still drives pricing,
+quotas and the marts.
 """
 
-from contextlib import ExitStack, nullcontext
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +27,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     Config,
+    ConfigurableResource,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -30,14 +36,17 @@ from dagster import (
 from assets.ai.budget import BudgetLedger
 from assets.ai.catalog import Catalog
 from assets.ai.processing import PartitionProcessor, PartitionReport, ProcessingOptions
-from assets.ai.providers import build_provider
+from assets.ai.providers.resource import AIProvidersResource
 from assets.ai.retry import RetryPolicy
+from assets.ai.routing import Router
 from brandpulse.config import get_settings
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 
 OWNERS = ["team:ai-studio"]
 GENERATIONS_KEY = AssetKey(["ai", "generations"])
+PLAN_KEY = AssetKey(["ai", "generation_plan"])
+CALLS_KEY = AssetKey(["ai", "provider_calls"])
 REQUESTS_KEY = AssetKey(["raw", "ai_generation_requests"])
 BRANDS_KEY = AssetKey(["raw", "brands"])
 
@@ -47,18 +56,40 @@ def default_ledger_path() -> Path:
     return get_settings().data_dir / "ai" / "budget_ledger.sqlite"
 
 
-class AIGenerationConfig(Config):
-    """Run config of the generation job (defaults suit the demo)."""
+class AILedgerResource(ConfigurableResource):
+    """The AI ledger and journal (SQLite, WAL): reservations, outcomes, plans between steps.
+    Empty `path` = $BRANDPULSE_DATA_DIR/ai/budget_ledger.sqlite."""
 
-    batch_size: int = 20
-    prompt_optimizer: str = "rules"  # "rules" or "provider"
+    path: str = ""
+
+    def ledger(self) -> BudgetLedger:
+        return BudgetLedger(self.path or default_ledger_path())
+
+
+class AIPlanConfig(Config):
+    """Run config of the planning step."""
+
+    prompt_optimizer: str = "rules"  # "rules" (when planned) or "provider" (in the calls step)
+
+
+class AICallConfig(Config):
+    """Run config of the calls step (defaults suit the demo)."""
+
     optimizer_model: str = "gpt-4o-mini"
     local_failure_rate: float = 0.1
     max_attempts: int = 0  # 0 = BRANDPULSE_AI_MAX_ATTEMPTS
     retry_base_delay_s: float = 0.5
     retry_max_delay_s: float = 30.0
     max_retry_after_s: float = 120.0
-    ledger_path: str = ""  # "" = $BRANDPULSE_DATA_DIR/ai/budget_ledger.sqlite
+    max_workers: int = 0  # concurrent calls; 0 = the sum of the providers' max_concurrency
+
+
+def _no_warehouse():
+    raise RuntimeError("the provider calls step must not open the warehouse")
+
+
+def _days(context: AssetExecutionContext) -> list[date]:
+    return [date.fromisoformat(k) for k in context.partition_keys]
 
 
 def _budget_use(con, months: list[str]) -> list[dict]:
@@ -122,10 +153,7 @@ def _metadata(
         ).df()
     return {
         "dagster/row_count": MetadataValue.int(total),
-        "requests": MetadataValue.int(sum(r.requests for r in reports)),
-        "provider_calls": MetadataValue.int(sum(r.provider_calls for r in reports)),
         "attempts": MetadataValue.int(sum(r.attempts for r in reports)),
-        "replayed_from_journal": MetadataValue.int(sum(r.replayed_from_journal for r in reports)),
         "this_run_by_status": MetadataValue.json(dict(sorted(statuses.items()))),
         "partition_by_status": MetadataValue.json(dict(sorted(partition_status.items()))),
         "cost_usd_this_run": MetadataValue.float(round(sum(r.cost_usd for r in reports), 6)),
@@ -137,54 +165,130 @@ def _metadata(
 
 
 @asset(
-    key=GENERATIONS_KEY,
+    key=PLAN_KEY,
     group_name="ai",
-    description="AI Studio generations of one request landing day: each pending request is validated, "
-    "priced, checked against the brand's budget/quota (reserved in the budget ledger), sent to the "
-    "provider with retries and an idempotency key, and recorded in ai.generations, "
-    "ai.generation_attempts and ai.budget_ledger. Reruns skip completed work and never charge twice.",
+    description="Plans the AI Studio requests of one landing day: validation, pricing, versions, "
+    "rule-based prompt optimization and routing (a model whose provider is not configured is rejected); "
+    "writes them to ai.generations as pending/rejected and stores the plans in the AI ledger file. "
+    "Short: in the single-writer pool.",
     owners=OWNERS,
-    kinds={"python", "duckdb", "openai"},
+    kinds={"python", "duckdb", "sqlite"},
     partitions_def=daily_partitions,
     backfill_policy=single_run_backfill,
     pool=WAREHOUSE_POOL,
     deps=[REQUESTS_KEY, BRANDS_KEY],
 )
-def ai_generations(
-    context: AssetExecutionContext, config: AIGenerationConfig, warehouse: WarehouseResource
+def ai_generation_plan(
+    context: AssetExecutionContext,
+    config: AIPlanConfig,
+    warehouse: WarehouseResource,
+    ai_ledger: AILedgerResource,
+    ai_providers: AIProvidersResource,
+) -> MaterializeResult:
+    catalog = Catalog()
+    router = ai_providers.router(catalog)
+    # one connection for the step: reopening per day costs a checkpoint on every close
+    with warehouse.connect() as con:
+        try:
+            processor = PartitionProcessor(
+                lambda: nullcontext(con), router, catalog, ai_ledger.ledger(),
+                ProcessingOptions(optimizer=config.prompt_optimizer), log=context.log.info,
+            )  # fmt: skip
+            reports = [processor.plan_partition(day) for day in _days(context)]
+        finally:
+            router.close()
+    return MaterializeResult(
+        metadata={
+            "requests": MetadataValue.int(sum(r.requests for r in reports)),
+            "already_final": MetadataValue.int(sum(r.skipped_final for r in reports)),
+        }
+    )
+
+
+@asset(
+    key=CALLS_KEY,
+    group_name="ai",
+    description="Sends the planned generations of one landing day to their providers, concurrently "
+    "(per-provider and per-model limits, RPM/TPM buckets, circuit breaker, retries, fallback models), "
+    "reserving and settling each call's cost in the AI ledger file. Never opens the warehouse and is "
+    "not in the single-writer pool: ingest and dbt run meanwhile.",
+    owners=OWNERS,
+    kinds={"python", "openai", "sqlite"},
+    partitions_def=daily_partitions,
+    backfill_policy=single_run_backfill,
+    deps=[PLAN_KEY],
+)
+def ai_provider_calls(
+    context: AssetExecutionContext,
+    config: AICallConfig,
+    ai_ledger: AILedgerResource,
+    ai_providers: AIProvidersResource,
 ) -> MaterializeResult:
     settings = get_settings()
-    stack = ExitStack()
-    provider = build_provider(settings, local_failure_rate=config.local_failure_rate)
-    if callable(getattr(provider, "close", None)):
-        stack.callback(provider.close)
+    catalog = Catalog()
+    router = ai_providers.router(catalog, local_failure_rate=config.local_failure_rate)
     policy = RetryPolicy(
         max_attempts=config.max_attempts or settings.ai_max_attempts,
         base_delay_s=config.retry_base_delay_s,
         max_delay_s=config.retry_max_delay_s,
         max_retry_after_s=config.max_retry_after_s,
     )
-    # One connection for the whole run: reopening the warehouse per batch costs a checkpoint
-    # on every close. Transactions stay short; provider calls happen between them.
-    con = stack.enter_context(warehouse.connect())
-    processor = PartitionProcessor(
-        lambda: nullcontext(con),
-        provider,
-        Catalog(),
-        BudgetLedger(config.ledger_path or default_ledger_path()),
-        ProcessingOptions(
-            config.batch_size, policy, config.prompt_optimizer, config.optimizer_model
-        ),
-        log=context.log.info,
+    options = ProcessingOptions(
+        retry=policy, optimizer_model=config.optimizer_model, max_workers=config.max_workers
     )
-    days = [date.fromisoformat(k) for k in context.partition_keys]
+    ledger = ai_ledger.ledger()
+    try:
+        processor = PartitionProcessor(
+            _no_warehouse, router, catalog, ledger, options, log=context.log.info
+        )
+        reports = [processor.call_partition(day) for day in _days(context)]
+        breakers = {
+            name: {"state": slot.breaker.state, "times_opened": slot.breaker.times_opened}
+            for name, slot in router.slots.items()
+        }
+    finally:
+        router.close()
+    return MaterializeResult(
+        metadata={
+            "provider_calls": MetadataValue.int(sum(r.provider_calls for r in reports)),
+            "replayed_from_journal": MetadataValue.int(
+                sum(r.replayed_from_journal for r in reports)
+            ),
+            "in_flight_elsewhere": MetadataValue.int(sum(r.in_flight_elsewhere for r in reports)),
+            "ledger_states": MetadataValue.json(ledger.states()),
+            "circuit_breakers": MetadataValue.json(breakers),
+        }
+    )
+
+
+@asset(
+    key=GENERATIONS_KEY,
+    group_name="ai",
+    description="AI Studio generations of one request landing day: the journaled outcomes of the "
+    "provider calls written to ai.generations, ai.generation_attempts and ai.budget_ledger in one short "
+    "transaction. Reruns skip completed work and never charge twice.",
+    owners=OWNERS,
+    kinds={"python", "duckdb"},
+    partitions_def=daily_partitions,
+    backfill_policy=single_run_backfill,
+    pool=WAREHOUSE_POOL,
+    deps=[CALLS_KEY],
+)
+def ai_generations(
+    context: AssetExecutionContext, warehouse: WarehouseResource, ai_ledger: AILedgerResource
+) -> MaterializeResult:
+    catalog = Catalog()
+    days = _days(context)
     reports = []
-    with stack:
+    with warehouse.connect() as con:
+        processor = PartitionProcessor(
+            lambda: nullcontext(con), Router({}, catalog), catalog, ai_ledger.ledger(),
+            log=context.log.info,
+        )  # fmt: skip
         for day in days:
-            report = processor.process(day)
+            report = processor.write_partition(day)
             context.log.info(
-                f"{day}: {report.requests} requests, {report.provider_calls} sent, {report.skipped_final} already final, "
-                f"statuses {dict(report.statuses)}, cost {report.cost_usd:.6f} USD"
+                f"{day}: statuses {dict(report.statuses)}, cost {report.cost_usd:.6f} USD"
             )
             reports.append(report)
     return MaterializeResult(metadata=_metadata(reports, warehouse, days))

@@ -30,6 +30,7 @@ class ModelInfo:
     type: str
     context_window: int
     max_output_tokens: int
+    fallback_models: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,11 @@ class Catalog:
                     row["type"],
                     int(row["context_window"]),
                     int(row.get("max_output_tokens") or 0),
+                    tuple(
+                        m.strip()
+                        for m in (row.get("fallback_models") or "").split("|")
+                        if m.strip()
+                    ),
                 )
         with open(seed_dir / "ai_model_prices.csv", newline="") as fh:
             for row in csv.DictReader(fh):
@@ -108,6 +114,15 @@ class Catalog:
 
     def model(self, name: str) -> ModelInfo | None:
         return self.models.get(name)
+
+    def fallbacks(self, name: str) -> tuple[str, ...]:
+        """The model's ordered fallbacks that exist in the catalog with the same type."""
+        info = self.models.get(name)
+        if info is None:
+            return ()
+        return tuple(
+            m for m in info.fallback_models if m in self.models and self.models[m].type == info.type
+        )
 
     def price_on(self, model: str, day: date) -> Price | None:
         """The price row valid on `day` (the latest `valid_from` <= day), or None."""

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
 
-from assets.ai.assets import GENERATIONS_KEY
+from assets.ai.assets import CALLS_KEY, GENERATIONS_KEY, AILedgerResource
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+
+
+@asset_check(
+    asset=CALLS_KEY,
+    description="Every budget reservation ended settled or released: none left `reserved` "
+    "(a leftover is a call in flight elsewhere, or a process that died; the next run releases it).",
+)
+def ai_no_open_reservations(ai_ledger: AILedgerResource) -> AssetCheckResult:
+    states = ai_ledger.ledger().states()
+    return AssetCheckResult(
+        passed=states.get("reserved", 0) == 0,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"ledger_states": MetadataValue.json(states)},
+    )
 
 
 @asset_check(
@@ -82,6 +96,7 @@ def ai_budgets_respected(warehouse: WarehouseResource) -> AssetCheckResult:
 
 
 ai_checks = [
+    ai_no_open_reservations,
     ai_no_unfinished_generations,
     ai_one_generation_per_request,
     ai_attempts_recorded,

@@ -1,15 +1,19 @@
-"""Process one landing day of AI generation requests: plan, reserve, call, record.
+"""Process one landing day of AI generation requests in three steps: plan, call, write.
 
-The flow keeps slow work out of warehouse transactions:
+The steps keep provider waits out of the warehouse (and out of its single-writer pool):
 
-1. read the partition's requests, the brands' limits and existing generations
-   (one short read), plan each request (generation id, version, optimized prompt,
-   validation), write new requests as `pending` and invalid ones as `rejected`
-   (one short transaction);
-2. per batch: mark the batch `processing` (short transaction); for each request
-   reserve its upper-bound cost in the ledger, call the provider with retries
-   (no warehouse connection open), settle or release and journal the outcome in the
-   ledger; then write the batch's final rows and attempts (short transaction).
+1. `plan_partition` (warehouse, short): read the partition's requests, the brands'
+   limits and existing generations, plan each request (generation id, version, rule-based
+   optimized prompt, validation, routing: a model whose provider is not configured is
+   `rejected`), write new requests as `pending` and invalid ones as `rejected`, and store
+   the plans in the ledger file (SQLite) for the next step.
+2. `call_partition` (no warehouse): the pending plans run concurrently in a thread pool
+   (bounded per provider and per model by the router); each reserves its upper-bound
+   cost in the ledger, calls its provider (fallbacks, rate limits, circuit breaker,
+   retries: routing.py), then settles or releases and journals its outcome in the ledger.
+3. `write_partition` (warehouse, short): the journaled outcomes of the partition's plans
+   become their final rows in ai.generations, ai.generation_attempts, ai.budget_ledger
+   in one transaction.
 
 Completed work is skipped on rerun twice over: a final status in ai.generations, and
 the ledger's journal for calls that finished after the last warehouse write. The
@@ -20,10 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,11 +41,15 @@ from assets.ai.budget import BudgetLedger, Limits
 from assets.ai.catalog import Catalog
 from assets.ai.prompt_optimizer import ProviderOptimizer, optimize_rules
 from assets.ai.providers.base import GenerationCall, Provider
-from assets.ai.retry import CallOutcome, RetryPolicy, call_with_retries, utcnow
+from assets.ai.retry import CallOutcome, RetryPolicy, utcnow
+from assets.ai.routing import Router
 from brandpulse.db import transaction
 from brandpulse.raw_schema import ensure_ai_schema
 
-FINAL_STATUSES = ("completed", "failed", "rejected")
+FINAL_STATUSES = ("completed", "failed", "rejected", "cancelled")
+OPTIMIZE_TYPE = "optimize"
+"""Request type of a standalone prompt optimization: the optimized prompt is the answer
+(`optimized_prompt` and `output`), nothing is generated, nothing is charged."""
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 
@@ -67,6 +77,7 @@ class ProcessingOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     optimizer: str = "rules"  # "rules" | "provider"
     optimizer_model: str = "gpt-4o-mini"
+    max_workers: int = 0  # concurrent calls; 0 = what the router's providers allow in total
 
 
 @dataclass
@@ -101,10 +112,32 @@ class PlannedGeneration:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     completed_at: datetime | None = None
     created_at: datetime | None = None
+    optimize: bool = False  # optimize with a provider in the calls step (rules: done when planned)
+    served_model: str | None = None
+    provider: str | None = None
 
     @property
     def sent_prompt(self) -> str:
         return self.optimized_prompt or self.prompt
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as JSON for the ledger file (between the job's steps)."""
+        out = asdict(self)
+        out["limits"] = asdict(self.limits)
+        for name in ("requested_at", "completed_at", "created_at", "day"):
+            value = getattr(self, name)
+            out[name] = value.isoformat() if value is not None else None
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlannedGeneration:
+        data = dict(data)
+        data["limits"] = Limits(**data["limits"])
+        data["day"] = date.fromisoformat(data["day"])
+        for name in ("requested_at", "completed_at", "created_at"):
+            if data.get(name):
+                data[name] = datetime.fromisoformat(data[name])
+        return cls(**data)
 
 
 @dataclass
@@ -115,6 +148,7 @@ class PartitionReport:
     provider_calls: int = 0
     attempts: int = 0
     replayed_from_journal: int = 0
+    in_flight_elsewhere: int = 0
     statuses: Counter = field(default_factory=Counter)
     cost_usd: float = 0.0
 
@@ -123,7 +157,8 @@ GENERATION_COLUMNS = (
     "generation_id", "request_id", "brand_id", "user_id", "type", "model", "status", "status_reason",
     "version", "parent_generation_id", "root_generation_id", "collection_id", "prompt", "optimized_prompt",
     "output", "input_tokens", "output_tokens", "images", "cost_usd", "latency_ms", "attempts",
-    "idempotency_key", "requested_at", "created_at", "completed_at", "_partition_date",
+    "idempotency_key", "requested_at", "created_at", "completed_at", "_partition_date", "served_model",
+    "provider",
 )  # fmt: skip
 
 
@@ -194,7 +229,7 @@ class PartitionProcessor:
     def __init__(
         self,
         connect: Connect,
-        provider: Provider,
+        provider: Provider | Router,
         catalog: Catalog,
         ledger: BudgetLedger,
         options: ProcessingOptions | None = None,
@@ -204,24 +239,25 @@ class PartitionProcessor:
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.connect = connect
-        self.provider = provider
         self.catalog = catalog
+        self.router = provider if isinstance(provider, Router) else Router.single(provider, catalog)
         self.ledger = ledger
         self.options = options or ProcessingOptions()
         self.sleep = sleep
         self.after_request = after_request
         self.log = log or (lambda _msg: None)
-        self._optimizer = (
-            ProviderOptimizer(provider, self.options.optimizer_model)
-            if self.options.optimizer == "provider"
-            else None
-        )
+        self._done = 0
+        self._lock = threading.Lock()
 
     # -- planning ---------------------------------------------------------------------------
-    def _optimize(self, prompt: str, type_: str, key: str) -> str:
-        if self._optimizer is not None:
-            return self._optimizer(prompt, type_, key)
-        return optimize_rules(prompt, type_)
+    def _provider_optimize(self, plan: PlannedGeneration) -> str:
+        """Optimize with the optimizer model's provider (calls step); rules when it has none."""
+        slot = self.router.slot_for(self.options.optimizer_model)
+        if slot is None:
+            return optimize_rules(plan.prompt, plan.type)
+        with slot.semaphore:
+            optimizer = ProviderOptimizer(slot.client, self.options.optimizer_model)
+            return optimizer(plan.prompt, plan.type, plan.idempotency_key)
 
     def plan(
         self, requests: list[dict], brands: dict, existing: dict
@@ -279,9 +315,17 @@ class PartitionProcessor:
                     version = int(parent["version"]) + 1
                     root = parent["root_generation_id"] or parent_id
             key = idempotency_key(brand_id, request_id)
+            info = self.catalog.model(req["model"])
+            standalone = req["type"] == OPTIMIZE_TYPE
+            wants_optimization = standalone or bool(req.get("optimize_prompt"))
+            # a standalone optimization always uses the rules: it must not spend a provider call
+            by_provider = (
+                wants_optimization and not standalone and self.options.optimizer == "provider"
+            )
+            target_type = (info.type if info else "text") if standalone else req["type"]
             optimized = (
-                self._optimize(req["prompt"], req["type"], key)
-                if req.get("optimize_prompt")
+                optimize_rules(req["prompt"], target_type)
+                if wants_optimization and not by_provider
                 else None
             )
             plan = PlannedGeneration(
@@ -289,15 +333,23 @@ class PartitionProcessor:
                 optimized, params, req.get("collection_id"), parent_id, root, version, req["requested_at"],
                 brand_local_day(req["requested_at"], tz), limits,
             )  # fmt: skip
-            info = self.catalog.model(req["model"])
             if reason is None and brand is None:
                 reason = f"unknown_brand: brand {brand_id} is not in raw.brands"
             if reason is None and info is None:
                 reason = f"unknown_model: {req['model']} is not in the AI model catalog"
+            if reason is None and standalone:
+                plan.status, plan.output, plan.completed_at = "completed", optimized, utcnow()
+                plan.cost_usd, plan.input_tokens, plan.output_tokens, plan.images = 0.0, 0, 0, 0
+                plan.created_at = prior["created_at"] if prior else utcnow()
+                plans.append(plan)
+                continue
             if reason is None and info is not None and info.type != req["type"]:
                 reason = f"invalid_request: model {req['model']} generates {info.type}, request type is {req['type']}"
             if reason is None and self.catalog.price_on(req["model"], plan.day) is None:
                 reason = f"no_price: model {req['model']} has no price valid on {plan.day}"
+            if reason is None:
+                reason = self.router.unrouted_reason(req["model"])
+            plan.optimize = by_provider
             if reason is None and info is not None and info.type == "text":
                 plan.parameters = {
                     **params,
@@ -313,41 +365,43 @@ class PartitionProcessor:
         return plans, skipped
 
     # -- one request ------------------------------------------------------------------------
+    _OUTCOME_FIELDS = (
+        "status", "status_reason", "output", "input_tokens", "output_tokens", "images", "cost_usd",
+        "latency_ms", "attempts", "served_model", "provider", "optimized_prompt",
+    )  # fmt: skip
+
     def _outcome_dict(self, plan: PlannedGeneration) -> dict[str, Any]:
-        return {
-            "status": plan.status, "status_reason": plan.status_reason, "output": plan.output,
-            "input_tokens": plan.input_tokens, "output_tokens": plan.output_tokens, "images": plan.images,
-            "cost_usd": plan.cost_usd, "latency_ms": plan.latency_ms, "attempts": plan.attempts,
-            "completed_at": plan.completed_at.isoformat() if plan.completed_at else None,
-        }  # fmt: skip
+        out = {name: getattr(plan, name) for name in self._OUTCOME_FIELDS}
+        out["completed_at"] = plan.completed_at.isoformat() if plan.completed_at else None
+        return out
 
     def _apply_outcome(self, plan: PlannedGeneration, outcome: dict[str, Any]) -> None:
-        for name in (
-            "status",
-            "status_reason",
-            "output",
-            "input_tokens",
-            "output_tokens",
-            "images",
-            "cost_usd",
-            "latency_ms",
-            "attempts",
-        ):
+        for name in self._OUTCOME_FIELDS:
+            if name == "optimized_prompt" and name not in outcome:
+                continue  # journaled before the optimized prompt was part of the outcome
             setattr(plan, name, outcome.get(name))
         plan.attempts = plan.attempts or []
         done = outcome.get("completed_at")
         plan.completed_at = datetime.fromisoformat(done) if done else None
+
+    def _reserve_usd(self, plan: PlannedGeneration) -> float:
+        """The most the request can cost on its model or any fallback it may be served by."""
+        estimates = [
+            self.catalog.estimate_usd(model, plan.type, plan.day, plan.sent_prompt, plan.parameters)
+            for model, _ in self.router.candidates(plan.model)
+        ]
+        return max([e for e in estimates if e is not None], default=0.0)
 
     def run_one(self, plan: PlannedGeneration, report: PartitionReport) -> None:
         """Reserve, call, settle/release. Journaled outcomes are replayed, never re-sent."""
         journal = self.ledger.get(plan.idempotency_key)
         if journal is not None and journal.state in ("settled", "released") and journal.outcome:
             self._apply_outcome(plan, journal.outcome)
-            report.replayed_from_journal += 1
+            with self._lock:
+                report.replayed_from_journal += 1
             return
-        estimate = self.catalog.estimate_usd(
-            plan.model, plan.type, plan.day, plan.sent_prompt, plan.parameters
-        )
+        if plan.optimize and plan.optimized_prompt is None:
+            plan.optimized_prompt = self._provider_optimize(plan)
         reservation = self.ledger.reserve(
             plan.idempotency_key,
             brand_id=plan.brand_id,
@@ -355,9 +409,17 @@ class PartitionProcessor:
             model=plan.model,
             month=plan.day.strftime("%Y-%m"),
             day=plan.day.isoformat(),
-            amount_usd=float(estimate or 0.0),
+            amount_usd=float(self._reserve_usd(plan)),
             limits=plan.limits,
         )
+        if reservation.state == "cancelled":
+            plan.status, plan.status_reason = "cancelled", f"cancelled: {reservation.reason}"
+            plan.completed_at = utcnow()
+            return
+        if reservation.state == "in_flight":
+            with self._lock:
+                report.in_flight_elsewhere += 1
+            return
         if reservation.state == "rejected":
             plan.status, plan.status_reason, plan.completed_at = (
                 "rejected",
@@ -369,17 +431,20 @@ class PartitionProcessor:
             plan.idempotency_key, plan.model, plan.type, plan.sent_prompt, plan.parameters
         )
         kwargs = {"sleep": self.sleep} if self.sleep is not None else {}
-        result: CallOutcome = call_with_retries(self.provider, call, self.options.retry, **kwargs)
-        report.provider_calls += 1
+        result: CallOutcome = self.router.call(call, self.options.retry, **kwargs)
+        with self._lock:
+            report.provider_calls += 1
         plan.attempts = [
             {
                 "attempt_number": a.attempt_number, "started_at": a.started_at.isoformat(), "http_status": a.http_status,
                 "error_type": a.error_type, "error_message": a.error_message, "latency_ms": a.latency_ms,
-                "retry_after_ms": a.retry_after_ms,
+                "retry_after_ms": a.retry_after_ms, "model": a.model, "provider": a.provider,
+                "is_fallback": a.is_fallback,
             }
             for a in result.attempts
         ]  # fmt: skip
         plan.completed_at = utcnow()
+        plan.served_model, plan.provider = result.served_model, result.provider
         if result.result is not None:
             r = result.result
             plan.status, plan.status_reason = "completed", None
@@ -390,8 +455,13 @@ class PartitionProcessor:
                 r.images,
             )
             plan.latency_ms = r.latency_ms
+            # priced with the model that answered (a fallback's price, not the request's)
             plan.cost_usd = self.catalog.cost_usd(
-                plan.model, plan.day, r.input_tokens, r.output_tokens, r.images
+                result.served_model or plan.model,
+                plan.day,
+                r.input_tokens,
+                r.output_tokens,
+                r.images,
             )
             self.ledger.settle(plan.idempotency_key, plan.cost_usd or 0.0, self._outcome_dict(plan))
         else:
@@ -424,6 +494,7 @@ class PartitionProcessor:
                     "attempts": len(p.attempts), "idempotency_key": p.idempotency_key,
                     "requested_at": p.requested_at, "created_at": p.created_at,
                     "completed_at": p.completed_at, "_partition_date": partition_date,
+                    "served_model": p.served_model, "provider": p.provider,
                 }
             )  # fmt: skip
         schema = pa.schema(
@@ -449,6 +520,8 @@ class PartitionProcessor:
                     "started_at": datetime.fromisoformat(a["started_at"]), "http_status": a["http_status"],
                     "error_type": a["error_type"], "error_message": a["error_message"],
                     "latency_ms": a["latency_ms"], "retry_after_ms": a["retry_after_ms"],
+                    "model": a.get("model"), "provider": a.get("provider"),
+                    "is_fallback": bool(a.get("is_fallback")),
                 }
                 for p in plans for a in p.attempts
             ],
@@ -456,6 +529,7 @@ class PartitionProcessor:
                 ("generation_id", pa.string()), ("brand_id", pa.string()), ("attempt_number", pa.int64()),
                 ("started_at", pa.timestamp("us")), ("http_status", pa.int64()), ("error_type", pa.string()),
                 ("error_message", pa.string()), ("latency_ms", pa.int64()), ("retry_after_ms", pa.int64()),
+                ("model", pa.string()), ("provider", pa.string()), ("is_fallback", pa.bool_()),
             ]),
         )  # fmt: skip
         ledger_rows = self.ledger.rows([p.idempotency_key for p in plans])
@@ -483,9 +557,11 @@ class PartitionProcessor:
             )
             con.execute(
                 """INSERT INTO ai.generation_attempts (generation_id, brand_id, attempt_number, started_at,
-                       http_status, error_type, error_message, latency_ms, retry_after_ms)
+                       http_status, error_type, error_message, latency_ms, retry_after_ms, model, provider,
+                       is_fallback)
                    SELECT generation_id, brand_id, attempt_number, started_at, http_status, error_type,
-                          error_message, latency_ms, retry_after_ms FROM bp_ai_attempts"""
+                          error_message, latency_ms, retry_after_ms, model, provider, is_fallback
+                   FROM bp_ai_attempts"""
             )
             con.execute(
                 "DELETE FROM ai.budget_ledger WHERE idempotency_key IN (SELECT idempotency_key FROM bp_ai_ledger)"
@@ -500,8 +576,9 @@ class PartitionProcessor:
             for name in ("bp_ai_gens", "bp_ai_attempts", "bp_ai_ledger"):
                 con.unregister(name)
 
-    # -- the partition ------------------------------------------------------------------------
-    def process(self, partition_date: date) -> PartitionReport:
+    # -- the partition: plan, call, write ------------------------------------------------------
+    def plan_partition(self, partition_date: date) -> PartitionReport:
+        """Step 1 (warehouse, short): plan, write pending/rejected rows, store the plans."""
         report = PartitionReport(partition_date)
         with self.connect() as con:
             with transaction(con):
@@ -509,27 +586,103 @@ class PartitionProcessor:
             requests, brands, existing = load_partition(con, partition_date)
         report.requests = len(requests)
         plans, report.skipped_final = self.plan(requests, brands, existing)
-        self.write(plans, partition_date)  # pending rows, immediate rejections
-        pending = [p for p in plans if p.status == "pending"]
-        self.log(
-            f"partition {partition_date}: {len(requests)} requests, {len(pending)} to call, {report.skipped_final} already final"
+        self.write(plans, partition_date)
+        self.ledger.save_plans(
+            partition_date.isoformat(), {p.idempotency_key: p.to_json() for p in plans}
         )
-        done = 0
-        size = max(1, self.options.batch_size)
-        for start in range(0, len(pending), size):
-            batch = pending[start : start + size]
-            for p in batch:
-                p.status = "processing"
-            self.write(batch, partition_date)
-            for p in batch:
-                self.run_one(p, report)
-                done += 1
-                if self.after_request is not None:
-                    self.after_request(done)
-            self.write(batch, partition_date)
+        pending = sum(p.status == "pending" for p in plans)
+        self.log(
+            f"partition {partition_date}: {len(requests)} requests, {pending} to call, "
+            f"{report.skipped_final} already final"
+        )
+        return report
+
+    def _plans(self, partition_date: date) -> list[PlannedGeneration]:
+        return [
+            PlannedGeneration.from_json(d)
+            for d in self.ledger.load_plans(partition_date.isoformat())
+        ]
+
+    def _run_counted(self, plan: PlannedGeneration, report: PartitionReport) -> None:
+        self.run_one(plan, report)
+        with self._lock:
+            self._done += 1
+            done = self._done
+        if self.after_request is not None:
+            self.after_request(done)
+
+    def call_partition(self, partition_date: date) -> PartitionReport:
+        """Step 2 (no warehouse): call the providers for every pending plan, concurrently."""
+        report = PartitionReport(partition_date)
+        pending = [p for p in self._plans(partition_date) if p.status == "pending"]
+        released = self.ledger.release_abandoned([p.idempotency_key for p in pending])
+        if released:
+            self.log(f"partition {partition_date}: released {released} abandoned reservation(s)")
+        workers = self.options.max_workers or self.router.max_in_flight
+        workers = max(1, min(workers, len(pending)))
+        if workers == 1:
+            for plan in pending:
+                self._run_counted(plan, report)
+        else:
+            with ThreadPoolExecutor(workers, thread_name_prefix="ai-call") as pool:
+                for future in [pool.submit(self._run_counted, p, report) for p in pending]:
+                    future.result()
+        return report
+
+    def finished_plans(self, partition_date: date) -> list[PlannedGeneration]:
+        """The partition's plans with their journaled outcomes applied (still pending if none)."""
+        plans = self._plans(partition_date)
+        pending = [p.idempotency_key for p in plans if p.status == "pending"]
+        journals = self.ledger.get_many(pending)
+        cancellations = self.ledger.cancellations(pending)
+        for plan in plans:
+            if plan.status != "pending":
+                continue
+            journal = journals.get(plan.idempotency_key)
+            cancelled = cancellations.get(plan.idempotency_key)
+            if cancelled is not None and (journal is None or journal.state == "released"):
+                plan.status, plan.status_reason = "cancelled", f"cancelled: {cancelled}"
+                plan.completed_at = plan.completed_at or utcnow()
+                continue
+            if journal is None:
+                continue
+            if journal.state in ("settled", "released") and journal.outcome:
+                self._apply_outcome(plan, journal.outcome)
+            elif journal.state == "rejected":
+                plan.status, plan.status_reason = "rejected", journal.reason
+                plan.completed_at = plan.completed_at or utcnow()
+        return plans
+
+    def write_partition(self, partition_date: date) -> PartitionReport:
+        """Step 3 (warehouse, short): write the finished outcomes in one transaction."""
+        report = PartitionReport(partition_date)
+        plans = self.finished_plans(partition_date)
+        self.write(plans, partition_date)
         for p in plans:
             report.statuses[p.status] += 1
             report.attempts += len(p.attempts)
             report.cost_usd += p.cost_usd or 0.0
-        report.statuses["skipped_final"] = report.skipped_final
         return report
+
+    def process(self, partition_date: date) -> PartitionReport:
+        """All three steps in one go (tests, the bench, a one-process run)."""
+        planned = self.plan_partition(partition_date)
+        called = self.call_partition(partition_date)
+        written = self.write_partition(partition_date)
+        return merge_reports(planned, called, written)
+
+
+def merge_reports(*reports: PartitionReport) -> PartitionReport:
+    """One report of a partition's steps (plan: requests; calls: sends; write: statuses)."""
+    out = PartitionReport(reports[0].partition_date)
+    for r in reports:
+        out.requests += r.requests
+        out.skipped_final += r.skipped_final
+        out.provider_calls += r.provider_calls
+        out.attempts += r.attempts
+        out.replayed_from_journal += r.replayed_from_journal
+        out.in_flight_elsewhere += r.in_flight_elsewhere
+        out.statuses.update(r.statuses)
+        out.cost_usd += r.cost_usd
+    out.statuses["skipped_final"] = out.skipped_final
+    return out

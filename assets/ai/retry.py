@@ -54,6 +54,9 @@ class AttemptRecord:
     error_message: str | None
     latency_ms: int
     retry_after_ms: int | None
+    model: str | None = None  # the model actually called (a fallback differs from the request's)
+    provider: str | None = None
+    is_fallback: bool = False
 
 
 @dataclass
@@ -64,6 +67,8 @@ class CallOutcome:
     error: ProviderError | None
     attempts: list[AttemptRecord] = field(default_factory=list)
     slept_s: list[float] = field(default_factory=list)
+    served_model: str | None = None  # set by the router: the model whose answer this is
+    provider: str | None = None
 
     @property
     def succeeded(self) -> bool:

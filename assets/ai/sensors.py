@@ -22,7 +22,7 @@ from dagster import (
     sensor,
 )
 
-from assets.ai.assets import GENERATIONS_KEY, REQUESTS_KEY
+from assets.ai.assets import CALLS_KEY, GENERATIONS_KEY, PLAN_KEY, REQUESTS_KEY
 from brandpulse.config import get_settings
 from brandpulse.ingest.load import landing_fingerprints
 from pipelines.partitions import daily_partitions
@@ -45,7 +45,7 @@ def run_requests(landing_dir: Path, cursor: str | None) -> tuple[list[RunRequest
             RunRequest(
                 run_key=f"ai_generation_requests:{day}:{digest[:24]}",
                 partition_key=day,
-                asset_selection=[REQUESTS_KEY, GENERATIONS_KEY],
+                asset_selection=[REQUESTS_KEY, PLAN_KEY, CALLS_KEY, GENERATIONS_KEY],
                 tags={"brandpulse/source": SOURCE_DIR, "brandpulse/files_fingerprint": digest[:24]},
             )
         )
@@ -56,7 +56,7 @@ def run_requests(landing_dir: Path, cursor: str | None) -> tuple[list[RunRequest
 @sensor(
     name="ai_requests_sensor",
     description="Requests an ingest + AI generation run for each landing day whose request files changed.",
-    asset_selection=AssetSelection.assets(REQUESTS_KEY, GENERATIONS_KEY),
+    asset_selection=AssetSelection.assets(REQUESTS_KEY, PLAN_KEY, CALLS_KEY, GENERATIONS_KEY),
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.STOPPED,
 )

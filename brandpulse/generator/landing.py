@@ -5,7 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-PARTITIONED_SOURCES = ("events", "ai_generation_requests", "shared_resources", "comments")
+PARTITIONED_SOURCES = (
+    "events",
+    "ai_generation_requests",
+    "shared_resources",
+    "comments",
+    "ai_collections",
+    "ai_collection_memberships",
+)
 SNAPSHOT_SOURCES = ("brands", "funnels", "cohorts", "segments")
 GENERATOR_DIR = "_generator"
 OWNED = (*PARTITIONED_SOURCES, *SNAPSHOT_SOURCES, GENERATOR_DIR)

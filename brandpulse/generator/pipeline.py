@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from brandpulse.generator import bad_rows as bad
+from brandpulse.generator.ai_collections import collection_frames
 from brandpulse.generator.ai_requests import request_frame
 from brandpulse.generator.anomalies import plan_anomalies
 from brandpulse.generator.brands import brand_rows, make_brands, persons_per_brand
@@ -212,6 +213,23 @@ def generate(
         files += recs
         rows_written[source] = df.height
         say(f"{source}: {df.height:,} rows in {len(recs)} files ({time.perf_counter() - t0:.1f}s)")
+
+    end_ms = (_epoch_day(last) + 1) * DAY_MS  # nothing is dated after the last partition
+    frames = [
+        collection_frames(p[1], seed, b.index, end_ms)
+        for b, p in zip(brand_list, parts, strict=True)
+    ]
+    collections = pl.concat([f[0] for f in frames])
+    memberships = pl.concat([f[1] for f in frames])
+    for source, df, id_col in (
+        ("ai_collections", collections, "collection_id"),
+        ("ai_collection_memberships", memberships, "generation_id"),
+    ):
+        df = _with_arrival(df, first, last)
+        recs = write_partitioned(landing, source, df, fmt, id_col)
+        files += recs
+        rows_written[source] = df.height
+        say(f"{source}: {df.height:,} rows in {len(recs)} files")
 
     snapshots = {"brands": brand_rows(brand_list, params.start_date), **definition_rows(brand_list)}
     for source, rows in snapshots.items():

@@ -82,7 +82,7 @@ AI_GENERATION_REQUESTS = Source(
         F("request_id", "string", required=True),
         F("brand_id", "string", required=True),
         F("user_id", "string"),
-        F("type", "string", required=True, allowed=("text", "image")),
+        F("type", "string", required=True, allowed=("text", "image", "optimize")),
         F("model", "string", required=True),
         F("prompt", "string", required=True),
         F("parameters", "object"),
@@ -130,6 +130,41 @@ COMMENTS = Source(
     ),
     # A comment, its edits and its deletion are separate facts about one comment.
     dedup_key=("brand_id", "comment_id", "edited_at", "deleted_at"),
+)
+
+AI_COLLECTIONS = Source(
+    name="ai_collections",
+    partitioned=True,
+    fields=(
+        F("collection_id", "string", required=True),
+        F("brand_id", "string", required=True),
+        F("name", "string", max_length=500),
+        F("owner_id", "string"),
+        F("created_at", "timestamp", required=True),
+        F("updated_at", "timestamp", required=True),
+        F("deleted_at", "timestamp"),
+    ),
+    # A collection has a record per change (created, renamed, deleted); the latest
+    # updated_at is its state (stg_raw__ai_collections). The same record twice is a duplicate.
+    dedup_key=("brand_id", "collection_id", "updated_at"),
+    extra_rules=(
+        ("updated_at < created_at", "invalid_field: updated_at is before created_at"),
+        ("deleted_at < created_at", "invalid_field: deleted_at is before created_at"),
+    ),
+)
+
+AI_COLLECTION_MEMBERSHIPS = Source(
+    name="ai_collection_memberships",
+    partitioned=True,
+    fields=(
+        F("collection_id", "string", required=True),
+        F("generation_id", "string", required=True),
+        F("brand_id", "string", required=True),
+        F("action", "string", required=True, allowed=("add", "remove")),
+        F("occurred_at", "timestamp", required=True),
+    ),
+    # The history of a generation in a collection: each add or remove is a fact.
+    dedup_key=("brand_id", "collection_id", "generation_id", "action", "occurred_at"),
 )
 
 BRANDS = Source(
@@ -186,6 +221,8 @@ SOURCES: dict[str, Source] = {
         AI_GENERATION_REQUESTS,
         SHARED_RESOURCES,
         COMMENTS,
+        AI_COLLECTIONS,
+        AI_COLLECTION_MEMBERSHIPS,
         BRANDS,
         FUNNELS,
         COHORTS,

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from dagster import AssetKey, Definitions, asset, build_sensor_context, materialize
 
-from assets.ai import ai_assets, ai_checks, ai_sensors
+from assets.ai import ai_assets, ai_checks, ai_resources, ai_sensors
+from assets.ai.assets import AILedgerResource
+from assets.ai.providers.resource import AIProvidersResource
 from assets.ai.sensors import run_requests
 from pipelines.partitions import daily_partitions
 from pipelines.resources import WarehouseResource
@@ -18,12 +20,12 @@ from tests.ai.conftest import D1
 
 RUN_CONFIG = {
     "ops": {
-        "ai__generations": {
+        "ai__provider_calls": {
             "config": {
                 "local_failure_rate": 0.3,
                 "retry_base_delay_s": 0.0,
                 "max_retry_after_s": 0.0,
-                "batch_size": 2,
+                "max_workers": 3,
             }
         }
     }
@@ -52,7 +54,11 @@ def test_materialize_partition_with_local_provider(warehouse, tmp_path: Path):
         requested_at=datetime(2026, 8, 3, 14),
     )
     warehouse.add_request("x", "unknown", model="not-a-model")
-    resources = {"warehouse": WarehouseResource(path=str(warehouse.path))}
+    resources = {
+        "warehouse": WarehouseResource(path=str(warehouse.path)),
+        "ai_ledger": AILedgerResource(path=str(tmp_path / "ledger.sqlite")),
+        "ai_providers": AIProvidersResource(),
+    }
 
     result = materialize(
         [*ai_assets, *ai_checks],
@@ -63,7 +69,10 @@ def test_materialize_partition_with_local_provider(warehouse, tmp_path: Path):
     assert result.success
     meta = result.asset_materializations_for_node("ai__generations")[0].metadata
     assert meta["partition_by_status"].data == {"completed": 4, "rejected": 1}
-    assert meta["requests"].value == 5 and meta["provider_calls"].value == 4
+    planned = result.asset_materializations_for_node("ai__generation_plan")[0].metadata
+    calls = result.asset_materializations_for_node("ai__provider_calls")[0].metadata
+    assert planned["requests"].value == 5 and calls["provider_calls"].value == 4
+    assert calls["ledger_states"].data == {"settled": 4}
     assert (
         meta["budget_use"].data[0]["brand_id"] == "b1"
         and meta["budget_use"].data[0]["budget_usd"] == 100.0
@@ -82,10 +91,9 @@ def test_materialize_partition_with_local_provider(warehouse, tmp_path: Path):
     again = materialize(
         [*ai_assets], partition_key=D1.isoformat(), resources=resources, run_config=RUN_CONFIG
     )
-    meta = again.asset_materializations_for_node("ai__generations")[0].metadata
-    assert meta["provider_calls"].value == 0 and meta["this_run_by_status"].data == {
-        "skipped_final": 5
-    }
+    planned = again.asset_materializations_for_node("ai__generation_plan")[0].metadata
+    calls = again.asset_materializations_for_node("ai__provider_calls")[0].metadata
+    assert planned["already_final"].value == 5 and calls["provider_calls"].value == 0
 
 
 def test_sensor_requests_each_file_set_once(tmp_path: Path, monkeypatch):
@@ -106,7 +114,7 @@ def test_sensor_requests_each_file_set_once(tmp_path: Path, monkeypatch):
     defs = Definitions(
         assets=[stand_in_ingest, *ai_assets],
         sensors=ai_sensors,
-        resources={"warehouse": WarehouseResource()},
+        resources={"warehouse": WarehouseResource(), **ai_resources()},
     )
 
     def tick(cursor):
@@ -117,6 +125,8 @@ def test_sensor_requests_each_file_set_once(tmp_path: Path, monkeypatch):
     request = first.run_requests[0]
     assert set(request.asset_selection) == {
         AssetKey(["raw", "ai_generation_requests"]),
+        AssetKey(["ai", "generation_plan"]),
+        AssetKey(["ai", "provider_calls"]),
         AssetKey(["ai", "generations"]),
     }
     second = tick(first.cursor)
@@ -130,3 +140,49 @@ def test_sensor_requests_each_file_set_once(tmp_path: Path, monkeypatch):
     third = tick(first.cursor)
     assert [r.partition_key for r in third.run_requests] == ["2026-08-03"]
     assert third.run_requests[0].run_key != request.run_key
+
+
+def test_only_the_short_warehouse_steps_are_in_the_writer_pool():
+    pools = {a.key.to_user_string(): a.op.pool for a in ai_assets}
+    assert pools == {
+        "ai/generation_plan": "duckdb_warehouse",
+        "ai/provider_calls": None,
+        "ai/generations": "duckdb_warehouse",
+    }
+
+
+def test_provider_calls_run_while_another_process_writes_the_warehouse(warehouse, tmp_path: Path):
+    """The calls step never opens DuckDB: it completes while another process holds the
+    warehouse's write lock (as an ingest or dbt step would)."""
+    import subprocess
+    import sys
+
+    warehouse.add_brand("b1", budget=10.0)
+    for i in range(3):
+        warehouse.add_request(f"r{i}", f"prompt {i}", model="local-text-small")
+    resources = {
+        "warehouse": WarehouseResource(path=str(warehouse.path)),
+        "ai_ledger": AILedgerResource(path=str(tmp_path / "ledger.sqlite")),
+        "ai_providers": AIProvidersResource(),
+    }
+    plan, calls, write = ai_assets
+    assert materialize([plan], partition_key=D1.isoformat(), resources=resources).success
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "c.execute('CREATE TABLE IF NOT EXISTS raw.held (x INT)'); print('held', flush=True); time.sleep(60)",
+         str(warehouse.path)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = materialize(
+            [calls], partition_key=D1.isoformat(), resources=resources, run_config=RUN_CONFIG
+        )
+        assert result.success
+    finally:
+        holder.kill()
+        holder.wait()
+    assert materialize([write], partition_key=D1.isoformat(), resources=resources).success
+    assert warehouse.query("SELECT status, count(*) FROM ai.generations GROUP BY 1") == [
+        ("completed", 3)
+    ]

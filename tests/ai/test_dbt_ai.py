@@ -35,11 +35,28 @@ def test_ai_marts_build_and_reprice(warehouse, catalog, ledger, sleeper):
         "BRANDPULSE_WAREHOUSE": str(warehouse.path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+    # c1 (New York): created, renamed; img added on 08-03 local, a second generation added and
+    # removed on 08-04 local (03:00 UTC on 08-05), the removal of img on 08-06
+    with warehouse.open() as con:
+        con.execute(
+            """INSERT INTO raw.ai_collections (collection_id, brand_id, name, owner_id, created_at, updated_at)
+               VALUES ('c1', 'b1', 'First', 'u1', '2026-08-03 10:00', '2026-08-03 10:00'),
+                      ('c1', 'b1', 'Renamed', 'u1', '2026-08-03 10:00', '2026-08-04 10:00')"""
+        )
+        con.execute(
+            """INSERT INTO raw.ai_collection_memberships (collection_id, generation_id, brand_id, action, occurred_at)
+               VALUES ('c1', 'gen_img', 'b1', 'add', '2026-08-03 15:00'),
+                      ('c1', 'gen_x', 'b1', 'add', '2026-08-05 02:00'),
+                      ('c1', 'gen_x', 'b1', 'remove', '2026-08-05 03:00'),
+                      ('c1', 'gen_img', 'b1', 'remove', '2026-08-06 15:00')"""
+        )
     selection = [
         "path:seeds/ai",
         "path:models/staging/ai",
         "path:models/marts/ai",
         "stg_raw__brands",
+        "stg_raw__ai_collections",
+        "stg_raw__ai_collection_memberships",
     ]
     dbt = str(REPO_ROOT / ".venv" / "bin" / "dbt")
     run = subprocess.run(
@@ -70,3 +87,14 @@ def test_ai_marts_build_and_reprice(warehouse, catalog, ledger, sleeper):
     assert warehouse.query("SELECT collection_id, generations FROM marts.ai_collections") == [
         ("c1", 1)
     ]
+    daily = warehouse.query(
+        """SELECT collection_name, day, generations_added, generations_removed, generations
+           FROM marts.ai_collection_daily ORDER BY day"""
+    )
+    d = datetime(2026, 8, 3).date()
+    assert [r[1:] for r in daily] == [
+        (d, 1, 0, 1),
+        (d.replace(day=4), 1, 1, 1),
+        (d.replace(day=6), 0, 1, 0),
+    ]
+    assert {r[0] for r in daily} == {"Renamed"}

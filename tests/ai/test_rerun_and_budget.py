@@ -48,18 +48,20 @@ def test_kill_midway_then_rerun_sends_nothing_twice(
     )
     with pytest.raises(Killed):
         first.process(D1)
-    # batch 1 (3 requests) was written; requests 4-5 finished but their batch write never happened
+    # the calls step died after 5 calls: the warehouse holds the planned rows only (the calls
+    # step never opens it); the 5 finished calls are journaled in the ledger
     statuses = dict(warehouse.query("SELECT status, count(*) FROM ai.generations GROUP BY 1"))
-    assert statuses == {"completed": 3, "processing": 3, "pending": 2}
+    assert statuses == {"pending": 8}
     assert sum(fake_server.calls.values()) == 5
+    assert ledger.states() == {"settled": 5}
 
     rerun = PartitionProcessor(
         warehouse.open, http_provider, catalog, ledger, options, sleep=sleeper
     )
     report = rerun.process(D1)
     assert (
-        report.skipped_final == 3
-        and report.replayed_from_journal == 2
+        report.skipped_final == 0
+        and report.replayed_from_journal == 5
         and report.provider_calls == 3
     )
     assert len(fake_server.calls) == 8 and set(fake_server.calls.values()) == {

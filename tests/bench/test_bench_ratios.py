@@ -199,3 +199,25 @@ def test_data_work_by_node_ranks_the_time_beyond_empty_tables():
     empty = {"int_events_resolved": 0.2, "rfm": 0.1, "stg_raw__events": 0.1, "unique_x": 0.05}
     assert data_work_by_node(day, empty, top=2) == {"int_events_resolved": 2.8, "unique_x": 0.95}
     assert data_work_by_node({"new_model": 1.0}, {}) == {"new_model": 1.0}
+
+
+def test_ai_throughput_ratios_and_zero_targets():
+    stages = {
+        "ai_throughput": {
+            "metrics": {
+                "serial_generations_per_second": 1.25,
+                "concurrent_generations_per_second": 50.0,
+                "writer_seconds": 0.5,
+                "concurrent_wall_seconds": 40.0,
+                "duplicate_completions": 0,
+                "overspend_usd": 0.001,
+            }
+        }
+    }
+    r = compute_ratios(stages)
+    assert r["ai_concurrent_vs_serial"] == 40.0 and r["ai_writer_share"] == 0.0125
+    checks = {t.name: t for t in check_targets(r, stages, 1_000_000)}
+    assert checks["ai_concurrent_vs_serial"].met and checks["ai_writer_share"].met
+    assert checks["ai_duplicate_completions"].met
+    assert checks["ai_overspend_usd"].met is False
+    assert checks["ai_overspend_usd"].miss_by.startswith("over target (0.001 > 0)")

@@ -27,7 +27,9 @@ EXPECTED_UPSTREAMS = {
     "marts/funnel_persons": set(),
     "marts/daily_brand_metrics": set(),
     "ml/revenue_forecast": {"marts/daily_brand_metrics"},
-    "ai/generations": {"raw/ai_generation_requests", "raw/brands"},
+    "ai/generation_plan": {"raw/ai_generation_requests", "raw/brands"},
+    "ai/provider_calls": {"ai/generation_plan"},
+    "ai/generations": {"ai/provider_calls"},
     "published/snapshot": {"marts/daily_brand_metrics"},
 }
 

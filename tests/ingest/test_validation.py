@@ -399,3 +399,52 @@ def test_an_older_warehouse_gets_the_raw_columns_added_since() -> None:
     assert con.execute("SELECT * FROM raw.funnel_step_filters").fetchall() == [
         ("b1", "f", 2, "plan", "pro", None)
     ]
+
+
+def test_collections_and_memberships_validate_and_quarantine(con, landing: Path) -> None:
+    """Collection records and membership adds/removes load; a bad action, a missing id, a
+    record updated before it was created and an unknown brand are rejected with their reason;
+    the same record twice is a duplicate."""
+    load_snapshot(con, "brands", landing)
+    created = {
+        "collection_id": "c1", "brand_id": "b1", "name": "Launch", "owner_id": "u1",
+        "created_at": "2026-08-01T09:00:00Z", "updated_at": "2026-08-01T09:00:00Z",
+    }  # fmt: skip
+    collections = [
+        created,
+        created | {"name": "Launch v2", "updated_at": "2026-08-01T10:00:00Z"},
+        created,  # duplicate
+        created | {"collection_id": "c2", "updated_at": "2026-08-01T08:00:00Z"},  # before created
+        created | {"collection_id": "c3", "brand_id": "nope"},
+    ]
+    write_lines(landing / "ai_collections" / f"date={DAY}" / "a.jsonl", collections)
+    added = {"collection_id": "c1", "generation_id": "g1", "brand_id": "b1", "action": "add",
+             "occurred_at": "2026-08-01T09:05:00Z"}  # fmt: skip
+    memberships = [
+        added,
+        added | {"action": "remove", "occurred_at": "2026-08-01T09:06:00Z"},
+        added | {"action": "archive"},
+        {k: v for k, v in added.items() if k != "generation_id"},
+    ]
+    write_lines(landing / "ai_collection_memberships" / f"date={DAY}" / "a.jsonl", memberships)
+    day = date.fromisoformat(DAY)
+    report = load_partition(con, "ai_collections", day, landing)
+    assert report.balanced and (report.total("rows_loaded"), report.total("rows_duplicate")) == (
+        2,
+        1,
+    )
+    report = load_partition(con, "ai_collection_memberships", day, landing)
+    assert report.balanced and report.total("rows_loaded") == 2
+    reasons = con.execute(
+        "SELECT source, line, split_part(reason, ':', 1) FROM raw.rejected_rows ORDER BY source, line"
+    ).fetchall()
+    assert reasons == [
+        ("ai_collection_memberships", 3, "invalid_field"),
+        ("ai_collection_memberships", 4, "missing_field"),
+        ("ai_collections", 4, "invalid_field"),
+        ("ai_collections", 5, "unknown_brand"),
+    ]
+    assert con.execute("SELECT name FROM raw.ai_collections ORDER BY updated_at").fetchall() == [
+        ("Launch",),
+        ("Launch v2",),
+    ]

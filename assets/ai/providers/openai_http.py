@@ -125,15 +125,23 @@ class OpenAIHTTPProvider:
         api_key: str | None = None,
         timeout_seconds: float = 30.0,
         client: httpx.Client | None = None,
+        *,
+        name: str = "openai",
+        max_connections: int = 16,
     ) -> None:
         if not base_url:
             raise ValueError("the openai provider needs BRANDPULSE_AI_BASE_URL")
+        self.name = name
         self.base_url = base_url.rstrip("/")
         headers = {"Content-Type": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
+        # one pooled connection per concurrent call: calls never queue inside httpx
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
         self._client = client or httpx.Client(
-            timeout=httpx.Timeout(timeout_seconds), headers=headers
+            timeout=httpx.Timeout(timeout_seconds), headers=headers, limits=limits
         )
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ select
     cast(sum(case when status = 'failed' then 1 else 0 end) as bigint) as failed,
     cast(sum(case when status = 'rejected' then 1 else 0 end) as bigint) as rejected,
     cast(sum(case when status in ('pending', 'processing') then 1 else 0 end) as bigint) as in_progress,
+    cast(sum(case when status = 'cancelled' then 1 else 0 end) as bigint) as cancelled,
     cast(sum(input_tokens) as bigint) as input_tokens,
     cast(sum(output_tokens) as bigint) as output_tokens,
     cast(sum(images) as bigint) as images,

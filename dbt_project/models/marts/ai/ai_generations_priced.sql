@@ -1,7 +1,8 @@
 -- Every generation priced from the seeds: tokens and images x the price row valid on
 -- the generation's brand-local day. Rebuilding after a price change re-prices history.
 -- Only completed generations cost money; failed and rejected ones cost 0. Rounded to
--- 8 decimals like the job's own cost (assets/ai/catalog.py).
+-- 8 decimals like the job's own cost (assets/ai/catalog.py). A generation served by a
+-- fallback model is priced with that model (served_model), as the job charged it.
 with generations as (
     select * from {{ ref('stg_ai__generations') }}
 ),
@@ -24,6 +25,8 @@ select
     g.generation_day as day,
     cast({{ dbt.date_trunc('month', 'g.generation_day') }} as date) as month,
     g.model,
+    g.served_model,
+    g.provider,
     g.type,
     g.status,
     g.reason_code,
@@ -47,6 +50,6 @@ select
     g.recorded_cost_usd
 from generations as g
 left join prices as p
-    on p.model = g.model
+    on p.model = coalesce(g.served_model, g.model)
     and g.generation_day >= p.valid_from
     and (p.valid_to is null or g.generation_day < p.valid_to)

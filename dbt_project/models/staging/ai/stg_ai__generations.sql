@@ -16,6 +16,8 @@ select
     g.user_id,
     g.type,
     g.model,
+    coalesce(g.served_model, g.model) as served_model,
+    g.provider,
     g.status,
     g.status_reason,
     case when g.status_reason is null then null else trim({{ dbt.split_part('g.status_reason', "':'", 1) }}) end as reason_code,
