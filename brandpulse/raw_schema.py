@@ -32,7 +32,8 @@ RAW_TABLES: dict[str, str] = {
         resource_id VARCHAR NOT NULL, author_id VARCHAR, parent_comment_id VARCHAR, body VARCHAR,
         created_at TIMESTAMP NOT NULL, edited_at TIMESTAMP, deleted_at TIMESTAMP, {LINEAGE}""",
     # AI Studio collections and their membership history (the landing zone's sources; the
-    # app database's "AICollection" / "AICollectionGeneration" fill the same tables).
+    # app database's "AICollection" / "AICollectionGeneration" fill the same tables: the app
+    # hard-deletes its join rows, so there a removal is the moment extraction saw the key gone).
     "ai_collections": f"""
         collection_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, name VARCHAR, owner_id VARCHAR,
         created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, deleted_at TIMESTAMP, {LINEAGE}""",
@@ -69,21 +70,13 @@ RAW_TABLES: dict[str, str] = {
         parent_node_id INTEGER, depth INTEGER NOT NULL, node_type VARCHAR NOT NULL,
         feature VARCHAR, feature_param VARCHAR, op VARCHAR, value_number DOUBLE, value_text VARCHAR,
         value_list VARCHAR[]""",
-    # From the app database (brandpulse/app): teams, memberships, AI collections.
+    # From the app database (brandpulse/app): teams and their members.
     "teams": f"""
         team_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, name VARCHAR, created_at TIMESTAMP,
         {LINEAGE}""",
     "team_members": f"""
         team_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL,
         role VARCHAR NOT NULL, created_at TIMESTAMP, deleted_at TIMESTAMP, {LINEAGE}""",
-    "ai_collections": f"""
-        collection_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, name VARCHAR, owner_id VARCHAR,
-        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, deleted_at TIMESTAMP, {LINEAGE}""",
-    # One record per generation added to or removed from a collection (the app hard-deletes
-    # its join rows, so a removal is the moment extraction saw the key gone).
-    "ai_collection_memberships": f"""
-        collection_id VARCHAR NOT NULL, generation_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL,
-        action VARCHAR NOT NULL, occurred_at TIMESTAMP NOT NULL, {LINEAGE}""",
     # Extraction cursor per app table: the last (cursor value, id) committed to raw.*.
     "app_cursors": """
         app_table VARCHAR NOT NULL, cursor_at TIMESTAMP, cursor_id VARCHAR,
