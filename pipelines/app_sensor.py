@@ -2,7 +2,8 @@
 
 Each evaluation asks the app database (one grouped query on the (brandId, status) index's
 table) which days hold PENDING `AIGeneration` rows, and requests a run of that day's
-partition of app/ai_generation -> ai/generations -> app/ai_generation_results. The run key
+partition of app/ai_generation -> ai/generation_plan -> ai/provider_calls ->
+ai/generations -> app/ai_generation_results. The run key
 is (day, pending count, newest updatedAt): the same waiting work is never requested twice;
 new or changed requests make a new key.
 """
@@ -21,12 +22,15 @@ from dagster import (
     sensor,
 )
 
+from assets.ai.assets import CALLS_KEY, GENERATIONS_KEY, PLAN_KEY
 from pipelines.partitions import daily_partitions
 from pipelines.resources import AppDatabaseResource
 
 APP_AI_KEYS = [
     AssetKey(["app", "ai_generation"]),
-    AssetKey(["ai", "generations"]),
+    PLAN_KEY,
+    CALLS_KEY,
+    GENERATIONS_KEY,
     AssetKey(["app", "ai_generation_results"]),
 ]
 
