@@ -60,26 +60,15 @@ AI_COLLECTIONS = Source(
     ),
     ("brand_id", "collection_id"),
 )
-AI_COLLECTION_MEMBERSHIPS = Source(
-    "ai_collection_memberships",
-    False,
-    (
-        F("collection_id", "string", required=True),
-        F("generation_id", "string", required=True),
-        F("brand_id", "string", required=True),
-        F("action", "string", required=True, allowed=("add", "remove")),
-        F("occurred_at", "timestamp", required=True),
-    ),
-    ("brand_id", "collection_id", "generation_id", "action", "occurred_at"),
-)
-APP_ONLY_SOURCES: dict[str, Source] = {
-    s.name: s for s in (TEAMS, TEAM_MEMBERS, AI_COLLECTIONS, AI_COLLECTION_MEMBERSHIPS)
-}
+APP_SOURCES: dict[str, Source] = {s.name: s for s in (TEAMS, TEAM_MEMBERS, AI_COLLECTIONS)}
+"""Specs of the raw tables the app fills differently from the landing zone: teams exist only
+in the app, and the app holds one current row per collection (the landing source keeps every
+record, keyed by updated_at), so the app's rows are replaced by collection_id."""
 
 
 def source_for(name: str) -> Source:
-    """The validation spec of a raw table fed by the app (a landing source or an app-only one)."""
-    return SOURCES.get(name) or APP_ONLY_SOURCES[name]
+    """The validation spec of a raw table fed by the app (its own, else the landing source's)."""
+    return APP_SOURCES.get(name) or SOURCES[name]
 
 
 def _lower(column: str) -> str:

@@ -11,7 +11,7 @@ import pytest
 from dagster import materialize
 
 import brandpulse.app.writeback as writeback
-from assets.ai import ai_assets
+from assets.ai import ai_assets, ai_resources
 from assets.app import app_extract_assets, app_writeback_assets
 from brandpulse.app.writeback import write_predictions
 from pipelines.resources import AppDatabaseResource, WarehouseResource
@@ -19,9 +19,7 @@ from tests.app.appdb import T0, brand, insert
 
 AI_CONFIG = {
     "ops": {
-        "ai__generations": {
-            "config": {"local_failure_rate": 0.0, "retry_base_delay_s": 0.0, "batch_size": 2}
-        }
+        "ai__provider_calls": {"config": {"local_failure_rate": 0.0, "retry_base_delay_s": 0.0}}
     }
 }
 GENERATION_STATE = """SELECT "idempotencyKey", "status"::text, "statusReason", "output" IS NOT NULL,
@@ -56,14 +54,16 @@ def test_generation_results_written_back_once(app_url: str, tmp_path, monkeypatc
     resources = {
         "warehouse": WarehouseResource(path=str(tmp_path / "w.duckdb")),
         "app_database": AppDatabaseResource(url=app_url),
+        **ai_resources(),
     }
     assert materialize(app_extract_assets, resources=resources).success
     ai = materialize(
         ai_assets, partition_key="2026-08-01", resources=resources, run_config=AI_CONFIG
     )
     assert ai.success
-    meta = ai.asset_materializations_for_node("ai__generations")[0].metadata
-    assert meta["requests"].value == 4 and meta["provider_calls"].value == 3
+    planned = ai.asset_materializations_for_node("ai__generation_plan")[0].metadata
+    called = ai.asset_materializations_for_node("ai__provider_calls")[0].metadata
+    assert planned["requests"].value == 4 and called["provider_calls"].value == 3
 
     # a crash inside the write-back transaction leaves the app as it was
     def crash(_pg) -> None:
@@ -98,7 +98,9 @@ def test_generation_results_written_back_once(app_url: str, tmp_path, monkeypatc
         ai_assets, partition_key="2026-08-01", resources=resources, run_config=AI_CONFIG
     )
     assert (
-        again.asset_materializations_for_node("ai__generations")[0].metadata["provider_calls"].value
+        again.asset_materializations_for_node("ai__provider_calls")[0]
+        .metadata["provider_calls"]
+        .value
         == 0
     )
     second = materialize(app_writeback_assets[1:], resources=resources)
