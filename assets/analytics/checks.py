@@ -101,8 +101,8 @@ def funnel_correlations_consistent(warehouse: WarehouseResource) -> AssetCheckRe
 @asset_check(
     asset=ANOMALIES,
     pool=WAREHOUSE_POOL,
-    description=f"Every brand with at least {MIN_HISTORY_DAYS} days of daily metrics is scored "
-    "(shorter brands have no weekly pattern yet and are skipped).",
+    description=f"Every brand with more than {MIN_HISTORY_DAYS + 1} days of daily metrics is "
+    f"scored (a day needs {MIN_HISTORY_DAYS} days of past and a later day that closes it).",
 )
 def anomalies_cover_every_brand_with_history(warehouse: WarehouseResource) -> AssetCheckResult:
     missing, error = _count(
@@ -110,7 +110,7 @@ def anomalies_cover_every_brand_with_history(warehouse: WarehouseResource) -> As
         f"""select count(*) from (
                 select brand_id from marts.daily_brand_metrics
                 group by brand_id
-                having max(day) - min(day) + 1 >= {int(MIN_HISTORY_DAYS)}
+                having max(day) - min(day) + 1 > {int(MIN_HISTORY_DAYS) + 1}
             ) as b
             where b.brand_id not in (select brand_id from ml.metric_anomalies)""",  # noqa: S608
     )

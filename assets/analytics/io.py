@@ -70,9 +70,59 @@ ML_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("score", "DOUBLE"),
         ("is_anomaly", "BOOLEAN NOT NULL"),
         ("direction", "VARCHAR NOT NULL"),
+        ("run_id", "VARCHAR NOT NULL"),
+        ("scored_at", "TIMESTAMP WITH TIME ZONE NOT NULL"),
     ),
 }
 """DDL of every ml.* table analytics writes (CONTRACTS.md section 3 plus a few extras)."""
+
+
+APPEND_KEYS: dict[str, tuple[str, ...]] = {"metric_anomalies": ("brand_id", "day", "metric")}
+"""ml.* tables that keep their rows across runs: a run adds only keys not yet there."""
+
+
+def append_new_rows(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> int:
+    """Insert the rows of `df` whose APPEND_KEYS are not in ml.<table> yet, in one short
+    transaction; returns rows inserted. Rows already written are never changed.
+
+    A table from before its columns changed (no `run_id`) is replaced: its rows came
+    from an older, non-causal scorer and cannot be kept as they are.
+    """
+    if table not in APPEND_KEYS:
+        raise ValueError(f"ml table {table!r} is not append-only")
+    columns = [name for name, _ in ML_TABLES[table]]
+    ddl = ", ".join(f"{name} {sql_type}" for name, sql_type in ML_TABLES[table])
+    keys = APPEND_KEYS[table]
+    on = " AND ".join(f"t.{k} = f.{k}" for k in keys)
+    column_list = ", ".join(columns)
+    con.register("_ml_frame", df[columns])
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("CREATE SCHEMA IF NOT EXISTS ml")
+            existing = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = 'ml' AND table_name = ? ORDER BY ordinal_position",
+                    [table],
+                ).fetchall()
+            ]
+            if existing != columns:
+                con.execute(f"CREATE OR REPLACE TABLE ml.{table} ({ddl})")
+            before = con.execute(f"SELECT count(*) FROM ml.{table}").fetchone()[0]  # noqa: S608
+            con.execute(
+                f"INSERT INTO ml.{table} ({column_list}) SELECT {column_list} FROM _ml_frame AS f "  # noqa: S608
+                f"WHERE NOT EXISTS (SELECT 1 FROM ml.{table} AS t WHERE {on})"
+            )
+            inserted = con.execute(f"SELECT count(*) FROM ml.{table}").fetchone()[0] - before  # noqa: S608
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    finally:
+        con.unregister("_ml_frame")
+    return int(inserted)
 
 
 def read_daily_metrics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

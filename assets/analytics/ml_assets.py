@@ -266,7 +266,7 @@ class AnomalyConfig(Config):
     """The detector's settings; defaults are AnomalyParams' (tuned on the demo data)."""
 
     detector: str = Field(
-        default=AnomalyParams.detector, description="pyod detector: ECOD, COPOD, IForest, ..."
+        default=AnomalyParams.detector, description="pyod detector: ECOD or COPOD."
     )
     contamination: float = Field(default=AnomalyParams.contamination, gt=0, lt=0.5)
     threshold: float = Field(
@@ -278,9 +278,10 @@ class AnomalyConfig(Config):
         ge=1,
         description="Metrics agreeing at support_threshold that flag a day.",
     )
-    trend_window: int = Field(default=AnomalyParams.trend_window, ge=3)
-    scale_window: int = Field(default=AnomalyParams.scale_window, ge=7)
-    warmup_days: int = Field(default=AnomalyParams.warmup_days, ge=0)
+    history_days: int = Field(default=AnomalyParams.history_days, ge=14)
+    scale_days: int = Field(default=AnomalyParams.scale_days, ge=7)
+    detector_days: int = Field(default=AnomalyParams.detector_days, ge=7)
+    trend_damping: float = Field(default=AnomalyParams.trend_damping, ge=0, le=1)
     max_zero_share: float = Field(default=AnomalyParams.max_zero_share, ge=0, le=1)
     metrics: list[str] = Field(
         default=list(DEFAULT_DETECTION_METRICS),
@@ -299,9 +300,10 @@ class AnomalyConfig(Config):
             threshold=self.threshold,
             support_threshold=self.support_threshold,
             min_support=self.min_support,
-            trend_window=self.trend_window,
-            scale_window=self.scale_window,
-            warmup_days=self.warmup_days,
+            history_days=self.history_days,
+            scale_days=self.scale_days,
+            detector_days=self.detector_days,
+            trend_damping=self.trend_damping,
             max_zero_share=self.max_zero_share,
             metrics=tuple(self.metrics),
         )
@@ -314,9 +316,11 @@ class AnomalyConfig(Config):
     owners=OWNERS,
     kinds={"python", "pyod"},
     pool=WAREHOUSE_POOL,
-    description="Every brand-day-metric scored for anomalies: expected = rolling-median "
-    "trend + day-of-week seasonal (on log1p), residual scored by a pyod detector (ECOD by "
-    "default) and a robust z; is_anomaly and direction (spike/drop).",
+    description="Every closed brand-day-metric scored point in time (only days up to it): "
+    "expected = weekday profile + damped trend fitted on the past six weeks (Anscombe "
+    "scale), robust z against past residuals, pyod ECOD fitted on past residual vectors "
+    "of all metrics jointly. Append-only: a day scored once keeps its row, with the "
+    "run_id and scored_at of the run that wrote it.",
 )
 def metric_anomalies_asset(
     context: AssetExecutionContext, config: AnomalyConfig, warehouse: WarehouseResource
@@ -326,15 +330,30 @@ def metric_anomalies_asset(
     start = time.perf_counter()
     result = metric_anomalies(daily, config.params())
     seconds = time.perf_counter() - start
-    rows, _ = _write(warehouse, "metric_anomalies", result)
-    flagged = result[result["is_anomaly"]]
+    result["run_id"] = context.run_id
+    result["scored_at"] = pd.Timestamp.now(tz="UTC")
+    write_start = time.perf_counter()
+    with warehouse.connect() as con:
+        appended = io.append_new_rows(con, "metric_anomalies", result)
+        kept = con.execute(
+            "select brand_id, day, metric, robust_z, is_anomaly, direction, run_id = ? as new "
+            "from ml.metric_anomalies",
+            [context.run_id],
+        ).df()
+    write_seconds = time.perf_counter() - write_start
+    new_flags = kept[kept["new"] & kept["is_anomaly"]]
     metadata: dict = {
-        "dagster/row_count": rows,
-        "anomalies": len(flagged),
-        "anomalous_brand_days": int(flagged[["brand_id", "day"]].drop_duplicates().shape[0]),
+        "dagster/row_count": len(kept),
+        "rows_appended": appended,
+        "rows_already_scored": len(result) - appended,
+        "new_anomalies": len(new_flags),
+        "anomalies": int(kept["is_anomaly"].sum()),
         "detector": config.detector,
         "seconds": round(seconds, 3),
-        "preview": _preview(flagged.sort_values("robust_z", key=lambda z: -z.abs()), rows=15),
+        "write_seconds": round(write_seconds, 3),
+        "preview": _preview(
+            new_flags.sort_values("robust_z", key=lambda z: -z.abs()).drop(columns="new"), rows=15
+        ),
     }
     truth_path = (
         Path(config.truth_path)
@@ -345,7 +364,7 @@ def metric_anomalies_asset(
     if truth is None:
         metadata["ground_truth"] = f"none at {truth_path}"
     else:
-        scores = evaluate(result, truth)
+        scores = evaluate(kept, truth)
         metadata["ground_truth"] = str(truth_path)
         metadata["evaluation"] = MetadataValue.json(scores)
         for key in ("precision", "recall"):

@@ -1,0 +1,55 @@
+"""Anomaly flags on the demo warehouse, against the generator's planted anomalies.
+
+The flags are read from ml.metric_anomalies as the pipeline wrote them from
+marts.daily_brand_metrics; the generator's anomalies.json only supplies the labels.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+from dagster import materialize
+
+from assets.analytics import analytics_assets
+from assets.analytics.anomalies import evaluate, load_truth
+from pipelines.resources import WarehouseResource
+
+pytestmark = pytest.mark.e2e
+
+
+def _anomalies(demo_warehouse) -> pd.DataFrame:
+    with duckdb.connect(str(demo_warehouse.warehouse), read_only=True) as con:
+        return con.execute("select * from ml.metric_anomalies order by all").df()
+
+
+def test_planted_spikes_and_drops_found_with_precision(demo_warehouse) -> None:
+    assert demo_warehouse.result.success
+    truth = load_truth(demo_warehouse.landing / "_generator" / "anomalies.json")
+    anomalies = _anomalies(demo_warehouse)
+    scores = evaluate(anomalies, truth)
+    # spikes and outages of persons, sessions, events, orders and revenue: every brand's
+    # two traffic spikes plus the drops that moved a count beyond its Poisson noise
+    assert scores["truth_brand_days"] >= 16
+    assert scores["recall"] >= 0.9, scores
+    assert scores["precision"] >= 0.7, scores
+    assert scores["direction_accuracy"] == 1.0
+    flagged = anomalies[anomalies["is_anomaly"]]
+    for t in truth:
+        if t["kind"] == "traffic_spike":
+            day = flagged[(flagged["brand_id"] == t["brand_id"]) & (flagged["day"] == t["day"])]
+            assert {"events", "active_persons"} <= set(day["metric"]), t
+
+
+def test_rows_carry_their_run_and_a_rerun_changes_nothing(demo_warehouse) -> None:
+    before = _anomalies(demo_warehouse)
+    assert set(before["run_id"]) == {demo_warehouse.result.run_id}
+    assert before["scored_at"].notna().all()
+    result = materialize(
+        [a for a in analytics_assets if a.key.path == ["ml", "metric_anomalies"]],
+        resources={"warehouse": WarehouseResource(path=str(demo_warehouse.warehouse))},
+    )
+    assert result.success
+    mat = result.asset_materializations_for_node("ml__metric_anomalies")[0]
+    assert mat.metadata["rows_appended"].value == 0
+    pd.testing.assert_frame_equal(_anomalies(demo_warehouse), before)
