@@ -30,14 +30,15 @@ def _result(bad: int | None, error: str | None, what: str) -> AssetCheckResult:
 @asset_check(
     asset=FORECAST,
     pool=WAREHOUSE_POOL,
-    description="Every forecast row has yhat_lower <= yhat <= yhat_upper, none null.",
+    description="Every forecast row (every vintage) has 0 <= yhat_lower <= yhat <= yhat_upper, "
+    "none null: revenue is never negative.",
 )
 def forecast_intervals_contain_yhat(warehouse: WarehouseResource) -> AssetCheckResult:
     bad, error = _count(
         warehouse,
         """select count(*) from ml.revenue_forecast
            where yhat is null or yhat_lower is null or yhat_upper is null
-              or not (yhat_lower <= yhat and yhat <= yhat_upper)""",
+              or not (0 <= yhat_lower and yhat_lower <= yhat and yhat <= yhat_upper)""",
     )
     return _result(bad, error, "rows_outside_interval")
 

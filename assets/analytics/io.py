@@ -24,6 +24,21 @@ ML_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("yhat_upper", "DOUBLE"),
         ("model", "VARCHAR NOT NULL"),
         ("trained_through", "DATE NOT NULL"),
+        ("run_id", "VARCHAR"),
+        ("created_at", "TIMESTAMP WITH TIME ZONE"),
+    ),
+    "forecast_accuracy": (
+        ("brand_id", "VARCHAR NOT NULL"),
+        ("trained_through", "DATE NOT NULL"),
+        ("run_id", "VARCHAR"),
+        ("model", "VARCHAR NOT NULL"),
+        ("horizon_from", "INTEGER NOT NULL"),
+        ("horizon_to", "INTEGER NOT NULL"),
+        ("n", "INTEGER NOT NULL"),
+        ("mape", "DOUBLE"),
+        ("smape", "DOUBLE"),
+        ("coverage", "DOUBLE"),
+        ("scored_through", "DATE NOT NULL"),
     ),
     "revenue_forecast_backtest": (
         ("brand_id", "VARCHAR NOT NULL"),
@@ -123,6 +138,79 @@ def append_new_rows(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame
     finally:
         con.unregister("_ml_frame")
     return int(inserted)
+
+
+VINTAGE_KEYS: dict[str, tuple[str, ...]] = {"revenue_forecast": ("brand_id", "trained_through")}
+"""ml.* tables that keep every vintage: a run replaces only the vintages it wrote."""
+
+
+def _ensure_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Create ml.<table>, or add the columns a table from an older version lacks
+    (its rows are kept; the new columns are NULL for them)."""
+    ddl = ", ".join(f"{name} {sql_type}" for name, sql_type in ML_TABLES[table])
+    con.execute("CREATE SCHEMA IF NOT EXISTS ml")
+    con.execute(f"CREATE TABLE IF NOT EXISTS ml.{table} ({ddl})")
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'ml' AND table_name = ?",
+            [table],
+        ).fetchall()
+    }
+    for name, sql_type in ML_TABLES[table]:
+        if name not in have:
+            con.execute(
+                f"ALTER TABLE ml.{table} ADD COLUMN {name} {sql_type.replace(' NOT NULL', '')}"
+            )
+
+
+def replace_vintages(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> int:
+    """Write the vintages in `df` into ml.<table>, replacing only rows with the same
+    VINTAGE_KEYS (a rerun of the same cutoff), keeping every other vintage; one
+    transaction. Returns rows written."""
+    if table not in VINTAGE_KEYS:
+        raise ValueError(f"ml table {table!r} keeps no vintages")
+    columns = [name for name, _ in ML_TABLES[table]]
+    keys = VINTAGE_KEYS[table]
+    column_list = ", ".join(columns)
+    key_list = ", ".join(keys)
+    con.register("_ml_frame", df[columns])
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _ensure_columns(con, table)
+            con.execute(
+                f"DELETE FROM ml.{table} WHERE ({key_list}) IN "  # noqa: S608
+                f"(SELECT DISTINCT {key_list} FROM _ml_frame)"
+            )
+            con.execute(
+                f"INSERT INTO ml.{table} ({column_list}) SELECT {column_list} FROM _ml_frame"  # noqa: S608
+            )
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    finally:
+        con.unregister("_ml_frame")
+    return len(df)
+
+
+def read_vintages(con: duckdb.DuckDBPyConnection, table: str = "revenue_forecast") -> pd.DataFrame:
+    """Every kept vintage of ml.<table> (empty, typed, when the table does not exist)."""
+    columns = [name for name, _ in ML_TABLES[table]]
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ml' "
+        "AND table_name = ?",
+        [table],
+    ).fetchone()[0]
+    if not exists:
+        return pd.DataFrame(columns=columns)
+    _ensure_columns(con, table)
+    df = con.execute(f"SELECT {', '.join(columns)} FROM ml.{table} ORDER BY ALL").df()  # noqa: S608
+    for c in ("day", "trained_through"):
+        df[c] = pd.to_datetime(df[c])
+    return df
 
 
 def read_daily_metrics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -32,6 +32,7 @@ from assets.analytics.anomalies import (
 from assets.analytics.backtest import BacktestParams, backtest_revenue, summarize
 from assets.analytics.correlations import metric_correlations
 from assets.analytics.forecast import MODEL_PROPHET, ForecastParams, forecast_revenue
+from assets.analytics.forecast_accuracy import forecast_accuracy
 from assets.analytics.funnel_correlations import funnel_correlations
 from assets.analytics.plots import forecast_png, markdown_image
 from brandpulse.config import get_settings
@@ -73,6 +74,13 @@ class ForecastConfig(Config):
     )
     workers: int = Field(default=2, ge=1, description="Processes fitting brands in parallel.")
     plot_brands: int = Field(default=3, ge=0, description="Largest brands plotted in metadata.")
+    past_vintages: int = Field(
+        default=2,
+        ge=0,
+        description="Earlier cutoffs (vintage_spacing_days apart) forecast as of that day "
+        "when no kept vintage has them yet, so a new warehouse has forecasts to score.",
+    )
+    vintage_spacing_days: int = Field(default=28, ge=1)
 
     def params(self) -> ForecastParams:
         return ForecastParams(
@@ -92,7 +100,9 @@ class ForecastConfig(Config):
     pool=WAREHOUSE_POOL,
     description="Daily revenue forecast per brand (brand-local days): prophet with weekly "
     "seasonality, yearly from two years of history, the brand's country holidays; a "
-    "seasonal-naive baseline for brands with under four weeks of history (see `model`).",
+    "seasonal-naive baseline for brands with under four weeks of history (see `model`). "
+    "Every vintage is kept (trained_through, run_id); a rerun replaces only its own cutoff. "
+    "yhat and the band are floored at 0.",
 )
 def revenue_forecast(
     context: AssetExecutionContext, config: ForecastConfig, warehouse: WarehouseResource
@@ -100,34 +110,101 @@ def revenue_forecast(
     with warehouse.connect() as con:
         daily = io.read_daily_metrics(con)
         brands = io.read_brands(con)
+        kept = io.read_vintages(con)
+    existing = {
+        (str(b), pd.Timestamp(t))
+        for b, t in kept[["brand_id", "trained_through"]].drop_duplicates().itertuples(index=False)
+    }
     start = time.perf_counter()
-    forecast = forecast_revenue(daily, brands, config.params(), workers=config.workers)
+    forecast = forecast_revenue(
+        daily,
+        brands,
+        config.params(),
+        workers=config.workers,
+        past_vintages=config.past_vintages,
+        vintage_spacing_days=config.vintage_spacing_days,
+        skip=existing,
+    )
     fit_seconds = time.perf_counter() - start
-    rows, write_seconds = _write(warehouse, "revenue_forecast", forecast)
+    forecast["run_id"] = context.run_id
+    forecast["created_at"] = pd.Timestamp.now(tz="UTC")
+    with warehouse.connect() as con:
+        write_start = time.perf_counter()
+        rows = io.replace_vintages(con, "revenue_forecast", forecast)
+        write_seconds = time.perf_counter() - write_start
+        total, vintages = con.execute(
+            "select count(*), count(distinct (brand_id, trained_through)) from ml.revenue_forecast"
+        ).fetchone()
     context.log.info(f"forecast {forecast['brand_id'].nunique()} brands in {fit_seconds:.1f}s")
-    models = forecast.drop_duplicates("brand_id")["model"].value_counts().to_dict()
+    current = forecast[
+        forecast["trained_through"]
+        == forecast.groupby("brand_id")["trained_through"].transform("max")
+    ]
+    models = current.drop_duplicates("brand_id")["model"].value_counts().to_dict()
     metadata = {
-        "dagster/row_count": rows,
+        "dagster/row_count": int(total),
+        "rows_written": rows,
+        "vintages_written": int(
+            forecast[["brand_id", "trained_through"]].drop_duplicates().shape[0]
+        ),
+        "vintages_kept": int(vintages),
         "brands": int(forecast["brand_id"].nunique()),
         "brands_by_model": MetadataValue.json({str(k): int(v) for k, v in models.items()}),
         "fit_seconds": round(fit_seconds, 2),
         "write_seconds": round(write_seconds, 3),
         "workers": config.workers,
-        "preview": _preview(forecast),
+        "preview": _preview(current),
     }
-    if config.plot_brands and len(forecast):
+    if config.plot_brands and len(current):
         largest = (
             daily.groupby("brand_id")["revenue"].sum().sort_values(ascending=False).index.tolist()
         )
-        largest = [b for b in largest if b in set(forecast["brand_id"])][: config.plot_brands]
-        png = forecast_png(daily, forecast, largest)
+        largest = [b for b in largest if b in set(current["brand_id"])][: config.plot_brands]
+        png = forecast_png(daily, current, largest)
         metadata["forecast_plot"] = MetadataValue.md(markdown_image(png, "revenue forecast"))
     return MaterializeResult(metadata=metadata)
 
 
+@asset(
+    key=AssetKey(["ml", "forecast_accuracy"]),
+    deps=[AssetKey(["ml", "revenue_forecast"]), DAILY_METRICS],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"python"},
+    pool=WAREHOUSE_POOL,
+    description="Every kept revenue forecast vintage scored against the closed days that "
+    "have arrived since: MAPE, sMAPE and interval coverage per horizon band (1-7, 8-14, "
+    "15-28, 29-90 days), next to the seasonal-naive baseline from the same history.",
+)
+def forecast_accuracy_asset(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> MaterializeResult:
+    with warehouse.connect() as con:
+        daily = io.read_daily_metrics(con)
+        vintages = io.read_vintages(con)
+    accuracy = forecast_accuracy(vintages, daily)
+    rows, _ = _write(warehouse, "forecast_accuracy", accuracy)
+    metadata: dict = {
+        "dagster/row_count": rows,
+        "vintages_scored": int(accuracy[["brand_id", "trained_through"]].drop_duplicates().shape[0])
+        if rows
+        else 0,
+        "preview": _preview(accuracy.round(4)),
+    }
+    if rows:
+        summary = accuracy.groupby(["model", "horizon_from", "horizon_to"], as_index=False)[
+            ["smape", "coverage"]
+        ].mean()
+        metadata["summary"] = MetadataValue.md(summary.round(4).to_markdown(index=False))
+    context.log.info(f"forecast accuracy: {rows} rows")
+    return MaterializeResult(metadata=metadata)
+
+
 class BacktestConfig(Config):
-    origins: int = Field(default=3, ge=1, description="Rolling origins per brand.")
-    horizon_days: int = Field(default=14, ge=1, description="Days forecast from each origin.")
+    origins: int = Field(default=2, ge=1, description="Rolling origins per brand and horizon.")
+    horizons: list[int] = Field(
+        default=[7, 14, 28], min_length=1, description="Days forecast from each origin."
+    )
     uncertainty_samples: int = Field(default=200, ge=0)
     workers: int = Field(default=2, ge=1)
 
@@ -151,7 +228,7 @@ def revenue_forecast_backtest(
         brands = io.read_brands(con)
     params = BacktestParams(
         origins=config.origins,
-        horizon_days=config.horizon_days,
+        horizons=tuple(config.horizons),
         forecast=ForecastParams(uncertainty_samples=config.uncertainty_samples),
     )
     start = time.perf_counter()
@@ -168,7 +245,7 @@ def revenue_forecast_backtest(
         ),
     }
     for row in summary.itertuples(index=False):
-        key = "prophet" if row.model == MODEL_PROPHET else "naive"
+        key = f"{'prophet' if row.model == MODEL_PROPHET else 'naive'}_h{row.horizon_days}"
         metadata[f"{key}_smape"] = None if pd.isna(row.smape) else round(float(row.smape), 4)
         metadata[f"{key}_coverage"] = (
             None if pd.isna(row.coverage) else round(float(row.coverage), 4)
@@ -376,6 +453,7 @@ def metric_anomalies_asset(
 
 analytics_assets = [
     revenue_forecast,
+    forecast_accuracy_asset,
     revenue_forecast_backtest,
     metric_correlations_asset,
     funnel_correlations_asset,

@@ -186,6 +186,19 @@ def forecast(src: BrandData) -> Section:
         trained = fc["trained_through"].max()
         section.blocks.append(Note(f"Trained through {trained:%Y-%m-%d}; {len(fc)} days ahead."))
         section.blocks.append(Chart(charts.forecast_chart(history, fc), "revenue forecast"))
+    acc = d.last_month_forecast_accuracy(src)
+    if acc is None:
+        section.blocks.append(not_available("Forecast accuracy", "ml.forecast_accuracy"))
+    elif len(acc):
+        made = acc["trained_through"].iloc[0]
+        section.blocks.append(
+            Table(
+                acc.drop(columns="trained_through"),
+                f"How the forecast trained through {made:%Y-%m-%d} did, by days ahead, "
+                "beside the seasonal-naive baseline",
+                percent=("mape", "smape", "coverage"),
+            )
+        )
     bt = d.forecast_backtest(src)
     if bt is None:
         section.blocks.append(not_available("Backtest", "ml.revenue_forecast_backtest"))
