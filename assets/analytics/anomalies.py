@@ -241,7 +241,7 @@ def brand_anomalies(
     # log1p: multiplicative weekly shape and noise that grows with the level become
     # additive and even; expected and residual are reported back in metric units.
     logged = anscombe(values)
-    dows = frame.index.dayofweek.to_numpy()
+    dows = frame.index.day_of_week.to_numpy()
     counts = np.array([m in COUNT_METRICS for m in metrics])
     base = _baseline(logged, dows, counts, params)
     last = len(frame) - 1 if closed_only else len(frame)

@@ -56,11 +56,13 @@ ML_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("metric_b", "VARCHAR NOT NULL"),
         ("lag_days", "INTEGER NOT NULL"),
         ("n", "INTEGER NOT NULL"),
+        ("n_eff", "DOUBLE NOT NULL"),
         ("pearson_r", "DOUBLE NOT NULL"),
         ("spearman_rho", "DOUBLE NOT NULL"),
         ("p_value", "DOUBLE NOT NULL"),
         ("spearman_p_value", "DOUBLE NOT NULL"),
         ("q_value", "DOUBLE NOT NULL"),
+        ("definitional", "BOOLEAN NOT NULL"),
     ),
     "funnel_correlations": (
         ("brand_id", "VARCHAR NOT NULL"),

@@ -267,8 +267,10 @@ class CorrelationConfig(Config):
     kinds={"python", "scipy"},
     pool=WAREHOUSE_POOL,
     description="Pearson and Spearman correlations between each brand's daily metrics at "
-    "lags 0-7 (lag L pairs metric_a on day t with metric_b on day t+L), p-values and "
-    "Benjamini-Hochberg q-values across all tests of the brand. Constant series skipped.",
+    "lags 0-7 (lag L pairs metric_a on day t with metric_b on day t+L), on stationary "
+    "series (log1p, minus the weekday effect, differenced); p-values from a t test on "
+    "Bartlett's effective sample size (n_eff), Benjamini-Hochberg q-values across all "
+    "tests of the brand; pairs linked by definition marked (`definitional`).",
 )
 def metric_correlations_asset(
     context: AssetExecutionContext, config: CorrelationConfig, warehouse: WarehouseResource
@@ -279,13 +281,16 @@ def metric_correlations_asset(
     corr = metric_correlations(daily, max_lag=config.max_lag, min_n=config.min_n)
     seconds = time.perf_counter() - start
     rows, _ = _write(warehouse, "metric_correlations", corr)
-    significant = corr[corr["q_value"] < 0.05]
+    significant = corr[(corr["q_value"] < 0.05) & ~corr["definitional"].astype(bool)]
     top = significant.reindex(significant["pearson_r"].abs().sort_values(ascending=False).index)
     return MaterializeResult(
         metadata={
             "dagster/row_count": rows,
             "brands": int(corr["brand_id"].nunique()) if len(corr) else 0,
-            "significant_q05": len(significant),
+            "significant_q05_not_definitional": len(significant),
+            "significant_q05_definitional": int(
+                ((corr["q_value"] < 0.05) & corr["definitional"].astype(bool)).sum()
+            ),
             "seconds": round(seconds, 3),
             "strongest": _preview(top.round(4)),
         }

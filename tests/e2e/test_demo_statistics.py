@@ -1,7 +1,7 @@
-"""Anomaly flags on the demo warehouse, against the generator's planted anomalies.
+"""The statistics of the demo warehouse, as the pipeline wrote them.
 
-The flags are read from ml.metric_anomalies as the pipeline wrote them from
-marts.daily_brand_metrics; the generator's anomalies.json only supplies the labels.
+Anomaly flags are read from ml.metric_anomalies, computed from marts.daily_brand_metrics;
+the generator's anomalies.json only supplies the labels.
 """
 
 from __future__ import annotations
@@ -53,3 +53,29 @@ def test_rows_carry_their_run_and_a_rerun_changes_nothing(demo_warehouse) -> Non
     mat = result.asset_materializations_for_node("ml__metric_anomalies")[0]
     assert mat.metadata["rows_appended"].value == 0
     pd.testing.assert_frame_equal(_anomalies(demo_warehouse), before)
+
+
+def test_forecast_vintages_kept_and_scored_in_the_snapshot(demo_warehouse) -> None:
+    from brandpulse.query import query_df
+
+    with duckdb.connect(str(demo_warehouse.warehouse), read_only=True) as con:
+        vintages = con.execute(
+            "select brand_id, count(distinct trained_through), min(yhat_lower) "
+            "from ml.revenue_forecast group by all"
+        ).fetchall()
+        scored = con.execute(
+            "select brand_id, trained_through, model, horizon_from, n, smape, coverage "
+            "from ml.forecast_accuracy order by all"
+        ).df()
+    assert len(vintages) == 8
+    # 90 days: the current cutoff and the two 28 and 56 days before it, never negative
+    assert all(n == 3 and low >= 0 for _, n, low in vintages)
+    assert set(scored["brand_id"]) == {b for b, _, _ in vintages}
+    assert {"prophet", "seasonal_naive"} <= set(scored["model"])
+    assert set(scored["horizon_from"]) == {1, 8, 15, 29}
+    assert scored["smape"].between(0, 2).all() and scored["coverage"].between(0, 1).all()
+    published = query_df(
+        "select count(*) as n from ml.forecast_accuracy",
+        published_dir=demo_warehouse.root / "published",
+    )
+    assert int(published["n"].iloc[0]) == len(scored)
