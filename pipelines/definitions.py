@@ -1,5 +1,7 @@
 """The one Dagster `Definitions` of brandpulse: every asset, check, job, schedule and sensor."""
 
+import os
+
 from dagster import AssetSpec, Definitions
 
 from assets.ai import ai_assets, ai_checks, ai_sensors
@@ -7,6 +9,7 @@ from assets.analytics import analytics_assets, analytics_checks
 from assets.ingest.assets import ingest_assets, rejected_rows_spec
 from assets.publish.assets import published_snapshot_asset, upstream_of_publication
 from assets.report import report_assets
+from pipelines.alerts import FileDestination, WebhookDestination, alerts_sensor
 from pipelines.checks import mart_freshness_checks
 from pipelines.dbt import dbt_resource, incremental_dbt_assets, warehouse_dbt_assets
 from pipelines.jobs import ingest_job, warehouse_job
@@ -38,6 +41,12 @@ defs = Definitions(
     asset_checks=[*mart_freshness_checks, *ai_checks, *analytics_checks],
     jobs=[warehouse_job, ingest_job],
     schedules=[daily_warehouse_schedule],
-    sensors=[landing_zone_sensor, *ai_sensors],
-    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
+    sensors=[landing_zone_sensor, alerts_sensor, *ai_sensors],
+    resources={
+        "warehouse": WarehouseResource(),
+        "dbt": dbt_resource(),
+        # alert destinations: the webhook only when BRANDPULSE_ALERT_WEBHOOK_URL is set
+        "alert_webhook": WebhookDestination(url=os.environ.get("BRANDPULSE_ALERT_WEBHOOK_URL", "")),
+        "alert_file": FileDestination(path=os.environ.get("BRANDPULSE_ALERT_FILE", "")),
+    },
 )
