@@ -40,6 +40,28 @@ ML_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("coverage", "DOUBLE"),
         ("scored_through", "DATE NOT NULL"),
     ),
+    "person_predictions": (
+        ("brand_id", "VARCHAR NOT NULL"),
+        ("person_id", "VARCHAR NOT NULL"),
+        ("as_of_day", "DATE NOT NULL"),
+        ("horizon_days", "INTEGER NOT NULL"),
+        ("purchase_probability", "DOUBLE NOT NULL"),
+        ("model", "VARCHAR NOT NULL"),
+    ),
+    "person_prediction_backtest": (
+        ("model", "VARCHAR NOT NULL"),
+        ("train_cutoff", "DATE NOT NULL"),
+        ("test_cutoff", "DATE NOT NULL"),
+        ("horizon_days", "INTEGER NOT NULL"),
+        ("persons", "INTEGER NOT NULL"),
+        ("buyers", "INTEGER NOT NULL"),
+        ("auc", "DOUBLE"),
+        ("brier", "DOUBLE NOT NULL"),
+        ("calibration_bin", "INTEGER NOT NULL"),
+        ("bin_persons", "INTEGER NOT NULL"),
+        ("mean_predicted", "DOUBLE NOT NULL"),
+        ("observed_rate", "DOUBLE NOT NULL"),
+    ),
     "revenue_forecast_backtest": (
         ("brand_id", "VARCHAR NOT NULL"),
         ("model", "VARCHAR NOT NULL"),
@@ -223,6 +245,18 @@ def read_daily_metrics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "from marts.daily_brand_metrics order by brand_id, day"
     ).df()
     df["day"] = pd.to_datetime(df["day"])
+    return df
+
+
+def read_person_days(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """intermediate.int_person_days: brand_id, person_id, event_day (datetime64), events,
+    orders, revenue."""
+    df = con.execute(
+        "select brand_id, person_id, cast(event_day as date) as event_day, "
+        "cast(events as double) as events, cast(orders as double) as orders, "
+        "cast(coalesce(revenue, 0) as double) as revenue from intermediate.int_person_days"
+    ).df()
+    df["event_day"] = pd.to_datetime(df["event_day"])
     return df
 
 
