@@ -229,12 +229,17 @@ def _detect(z: np.ndarray, rows: np.ndarray, p: AnomalyParams) -> tuple[np.ndarr
 
 
 def brand_anomalies(
-    frame: pd.DataFrame, params: AnomalyParams = AnomalyParams(), closed_only: bool = True
+    frame: pd.DataFrame,
+    params: AnomalyParams = AnomalyParams(),
+    closed_only: bool = True,
+    skip_days: frozenset[pd.Timestamp] = frozenset(),
 ) -> pd.DataFrame:
     """Score one brand: `frame` is days x metrics with a contiguous daily DatetimeIndex.
 
     Returns a row per scored day and metric: days with MIN_HISTORY_DAYS of past, and,
-    with `closed_only`, not the newest day (it may still be filling up).
+    with `closed_only`, not the newest day (it may still be filling up). Days in
+    `skip_days` (already kept from an earlier run) are left out: the detector, the costly
+    part, runs only for new days; the baseline still reads every day's past.
     """
     metrics = list(frame.columns)
     values = np.clip(frame.to_numpy(dtype=float), 0.0, None)
@@ -246,6 +251,8 @@ def brand_anomalies(
     base = _baseline(logged, dows, counts, params)
     last = len(frame) - 1 if closed_only else len(frame)
     rows = np.arange(MIN_HISTORY_DAYS, last)
+    if skip_days:
+        rows = rows[~frame.index[rows].isin(list(skip_days))]
     if len(rows) == 0:
         return _empty_anomalies().drop(columns="brand_id")
     score, flags = _detect(base.z, rows, params)
@@ -269,10 +276,14 @@ def brand_anomalies(
 
 
 def metric_anomalies(
-    daily: pd.DataFrame, params: AnomalyParams = AnomalyParams(), closed_only: bool = True
+    daily: pd.DataFrame,
+    params: AnomalyParams = AnomalyParams(),
+    closed_only: bool = True,
+    already_scored: set[tuple[str, pd.Timestamp]] | None = None,
 ) -> pd.DataFrame:
     """ml.metric_anomalies rows for every brand of `daily` (brand_id, day, metrics...):
-    every closed day with MIN_HISTORY_DAYS of past; typed and empty when there is none."""
+    every closed day with MIN_HISTORY_DAYS of past, but the (brand_id, day) pairs in
+    `already_scored`; typed and empty when there is none."""
     metrics = [m for m in params.metrics if m in daily.columns]
     if params.detector not in DETECTORS:
         raise ValueError(
@@ -283,7 +294,10 @@ def metric_anomalies(
         g = g.set_index(pd.to_datetime(g["day"]))[metrics].astype(float)
         g = g.groupby(level=0).sum()
         full = pd.date_range(g.index.min(), g.index.max(), freq="D")
-        res = brand_anomalies(g.reindex(full).fillna(0.0), params, closed_only=closed_only)
+        skip = frozenset(d for b, d in (already_scored or ()) if b == brand_id)
+        res = brand_anomalies(
+            g.reindex(full).fillna(0.0), params, closed_only=closed_only, skip_days=skip
+        )
         if len(res):
             res.insert(0, "brand_id", brand_id)
             frames.append(res)

@@ -120,6 +120,29 @@ APPEND_KEYS: dict[str, tuple[str, ...]] = {"metric_anomalies": ("brand_id", "day
 """ml.* tables that keep their rows across runs: a run adds only keys not yet there."""
 
 
+def read_scored_days(
+    con: duckdb.DuckDBPyConnection, metrics: list[str]
+) -> set[tuple[str, pd.Timestamp]]:
+    """(brand_id, day) pairs ml.metric_anomalies already holds every one of `metrics` for
+    (none when the table is missing or from an older version, which a write replaces)."""
+    existing = [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'ml' AND table_name = 'metric_anomalies' "
+            "ORDER BY ordinal_position"
+        ).fetchall()
+    ]
+    if existing != [name for name, _ in ML_TABLES["metric_anomalies"]] or not metrics:
+        return set()
+    rows = con.execute(
+        "SELECT brand_id, day FROM ml.metric_anomalies WHERE list_contains(?, metric) "
+        "GROUP BY ALL HAVING count(DISTINCT metric) = ?",
+        [metrics, len(set(metrics))],
+    ).fetchall()
+    return {(str(b), pd.Timestamp(d)) for b, d in rows}
+
+
 def append_new_rows(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> int:
     """Insert the rows of `df` whose APPEND_KEYS are not in ml.<table> yet, in one short
     transaction; returns rows inserted. Rows already written are never changed.

@@ -411,8 +411,9 @@ def metric_anomalies_asset(
 ) -> MaterializeResult:
     with warehouse.connect() as con:
         daily = io.read_daily_metrics(con)
+        scored = io.read_scored_days(con, [m for m in config.metrics if m in daily.columns])
     start = time.perf_counter()
-    result = metric_anomalies(daily, config.params())
+    result = metric_anomalies(daily, config.params(), already_scored=scored)
     seconds = time.perf_counter() - start
     result["run_id"] = context.run_id
     result["scored_at"] = pd.Timestamp.now(tz="UTC")

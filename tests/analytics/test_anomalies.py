@@ -156,3 +156,13 @@ def test_anscombe_round_trip_and_zero() -> None:
     x = np.array([0.0, 1.0, 3.5, 1e6])
     assert np.allclose(inverse_anscombe(anscombe(x)), x)
     assert anscombe(0.0) == pytest.approx(2 * np.sqrt(0.375))
+
+
+def test_days_already_scored_are_skipped_and_the_rest_unchanged() -> None:
+    daily = _one_brand(days=60, seed=6)
+    full = metric_anomalies(daily)
+    done = {("b000", d) for d in full["day"].unique()[:30]}
+    rest = metric_anomalies(daily, already_scored=done)
+    assert set(rest["day"]) == set(full["day"].unique()[30:])
+    expected = full[full["day"].isin(rest["day"].unique())].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rest.reset_index(drop=True), expected)
