@@ -191,7 +191,7 @@ def forecast_accuracy_asset(
         "vintages_scored": int(accuracy[["brand_id", "trained_through"]].drop_duplicates().shape[0])
         if rows
         else 0,
-        "preview": _preview(accuracy.round(4)),
+        "preview": _preview(accuracy.round({"mape": 4, "smape": 4, "coverage": 4})),
     }
     if rows:
         summary = accuracy.groupby(["model", "horizon_from", "horizon_to"], as_index=False)[

@@ -143,6 +143,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "metric",
         "value",
         "expected",
+        "robust_z",
         "score",
         "is_anomaly",
         "direction",
@@ -494,7 +495,7 @@ def metric_anomalies(src: BrandData) -> pd.DataFrame | None:
     return _days(
         src.read(
             "ml.metric_anomalies",
-            "SELECT day, metric, value, expected, score, is_anomaly, direction "
+            "SELECT day, metric, value, expected, robust_z, score, is_anomaly, direction "
             "FROM ml.metric_anomalies ORDER BY metric, day",
         ),
         "day",

@@ -223,7 +223,9 @@ def anomalies(src: BrandData) -> Section:
         section.blocks.append(_empty("Anomalies"))
     else:
         section.blocks.append(Chart(charts.anomalies_chart(an), "metric anomalies"))
-        flagged = an[an["is_anomaly"].astype(bool)].sort_values("score", ascending=False).head(15)
+        # by |robust z|: `score` is the day's joint detector score, the same for every metric
+        flagged = an[an["is_anomaly"].astype(bool)]
+        flagged = flagged.sort_values("robust_z", key=lambda z: -z.abs()).head(15)
         if len(flagged):
             section.blocks.append(Table(flagged, "Strongest anomalies"))
     return section

@@ -15,7 +15,8 @@ from assets.analytics import analytics_assets
 from assets.analytics.anomalies import evaluate, load_truth
 from pipelines.resources import WarehouseResource
 
-pytestmark = pytest.mark.e2e
+# the first test also waits for the demo build (~3 min alone, over 10 on a busy machine)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(2400)]
 
 
 def _anomalies(demo_warehouse) -> pd.DataFrame:
