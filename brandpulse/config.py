@@ -55,6 +55,12 @@ class Settings:
     """How long a writer waits for another process's lock on the warehouse file (a reader)."""
     max_line_bytes: int
     """Longest landing line read; a longer one is rejected (line_too_long), not stored."""
+    alert_webhook_url: str | None
+    """Where alerts are POSTed (Slack-compatible JSON); None = no webhook."""
+    alert_file: Path | None
+    """JSON Lines file alerts are appended to; None = <data dir>/alerts/alerts.jsonl."""
+    dagster_url: str
+    """The Dagster UI's address, for links in alerts."""
     app_database_url: str | None = None
     """The app's PostgreSQL (libpq URL); None = the app database is not read."""
     app_statement_timeout_ms: int = 60_000
@@ -118,6 +124,11 @@ def get_settings() -> Settings:
         pool_wait_seconds=float(os.environ.get("BRANDPULSE_POOL_WAIT_SECONDS", "1800")),
         lock_wait_seconds=float(os.environ.get("BRANDPULSE_WAREHOUSE_LOCK_WAIT_SECONDS", "120")),
         max_line_bytes=int(os.environ.get("BRANDPULSE_MAX_LINE_BYTES", str(1024 * 1024))),
+        alert_webhook_url=os.environ.get("BRANDPULSE_ALERT_WEBHOOK_URL") or None,
+        alert_file=_path("BRANDPULSE_ALERT_FILE", Path())
+        if os.environ.get("BRANDPULSE_ALERT_FILE")
+        else None,
+        dagster_url=os.environ.get("BRANDPULSE_DAGSTER_URL", "http://127.0.0.1:3000"),
         app_database_url=os.environ.get("BRANDPULSE_APP_DATABASE_URL") or None,
         app_statement_timeout_ms=int(
             os.environ.get("BRANDPULSE_APP_STATEMENT_TIMEOUT_MS", "60000")

@@ -13,6 +13,7 @@ from assets.publish.assets import (
     upstream_of_publication,
 )
 from assets.report import report_assets
+from pipelines.alerts import FileDestination, WebhookDestination, alerts_sensor
 from pipelines.app_sensor import app_requests_sensor
 from pipelines.checks import mart_freshness_checks
 from pipelines.dbt import dbt_resource, incremental_dbt_assets, warehouse_dbt_assets
@@ -49,12 +50,21 @@ defs = Definitions(
     asset_checks=[*mart_freshness_checks, *ai_checks, *analytics_checks],
     jobs=[warehouse_job, ingest_job, app_sync_job, ai_requeue_job],
     schedules=[daily_warehouse_schedule],
-    sensors=[landing_zone_sensor, dead_run_sensor, *ai_sensors, app_requests_sensor],
+    sensors=[
+        landing_zone_sensor,
+        dead_run_sensor,
+        alerts_sensor,
+        *ai_sensors,
+        app_requests_sensor,
+    ],
     resources={
         "warehouse": WarehouseResource(),
         "dbt": dbt_resource(),
         "app_database": AppDatabaseResource(),
         **ai_resources(),
+        # alert destinations: BRANDPULSE_ALERT_WEBHOOK_URL / BRANDPULSE_ALERT_FILE when sending
+        "alert_webhook": WebhookDestination(),
+        "alert_file": FileDestination(),
     },
     # also the executor of the implicit jobs behind `dagster asset materialize` and the UI
     executor=warehouse_executor,

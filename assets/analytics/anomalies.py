@@ -1,11 +1,28 @@
-"""Daily metric anomalies per brand: de-trend, de-seasonalise, then score the residuals.
+"""Daily metric anomalies per brand, scored point in time: a day sees only its past.
 
-expected = trend (centred rolling median) + weekly seasonal (day-of-week median of the
-de-trended series); residual = value - expected. A pyod detector (ECOD by default)
-scores the residuals; a day is anomalous when the detector flags it AND its robust
-z-score (residual over a local MAD scale) clears a threshold. The detector alone flags a
-fixed share of every series (its contamination), so quiet series would always get
-false alarms; the threshold alone is blind to skewed residual shapes that ECOD handles.
+For each brand-day t (log1p of every metric):
+
+1. **Seasonal baseline fitted on the past** (days t - history_days .. t - 1):
+   weekday profile = weekday median of (value - trailing 7-day median); level = median
+   of the de-seasonalised last 7 days, moved forward by half the damped week-on-week
+   slope; expected = level + profile[weekday of t].
+2. **Residual scale from the past**: 1.4826 x median |residual| of the previous
+   `scale_days` days' own point-in-time residuals (in-sample deviations until there
+   are enough), floored at Poisson noise for counts. robust_z = residual / scale.
+3. **pyod on the residuals, several metrics jointly**: ECOD is fitted on the previous
+   `detector_days` days' robust_z vectors (all metrics of the brand together) and scores
+   day t; `score` is the day's joint ECOD score. Threshold rule (documented in
+   AnomalyParams): a metric is flagged when its |robust_z| >= `threshold` and its own
+   ECOD tail score is beyond the detector's contamination quantile of the past, or when
+   the day's joint score exceeds ECOD's threshold (its contamination quantile of the
+   past) and at least `min_support` metrics deviate >= `support_threshold` in the same
+   direction (a traffic surge on a small brand moves persons, sessions and events by
+   3 sigma each: none alone is conclusive, together they are).
+
+Everything day t uses is a function of days <= t, so appending days never changes an
+earlier day's row: a flag, once written, stays (the asset only appends days not yet
+scored, with the run that wrote them). A day is scored once it is closed: the brand has
+data on a later day (its newest brand-local day may still be filling up).
 """
 
 from __future__ import annotations
@@ -20,14 +37,14 @@ import pandas as pd
 
 from assets.analytics.io import METRICS
 
-DETECTORS = ("ECOD", "COPOD", "IForest", "MAD", "KNN", "LOF", "HBOS")
+DETECTORS = ("ECOD", "COPOD")
 COUNT_METRICS = frozenset(METRICS) - {"revenue", "ai_cost_usd"}
-DEFAULT_DETECTION_METRICS = tuple(m for m in METRICS if m != "ai_cost_usd")
 """Whole-number metrics: their noise is at least Poisson (sd ~ sqrt(level))."""
+DEFAULT_DETECTION_METRICS = tuple(m for m in METRICS if m != "ai_cost_usd")
 
 MIN_HISTORY_DAYS = 14
-"""A brand needs two weeks of days to have a weekly pattern at all; shorter brands are
-skipped (they have no "normal" to deviate from yet)."""
+"""Past days a day needs before it is scored: two weeks, so every weekday has been
+seen twice. A brand's first two weeks are never scored (no normal to deviate from)."""
 
 ANOMALY_COLUMNS = [
     "brand_id",
@@ -49,31 +66,50 @@ class AnomalyParams:
 
     detector: str = "ECOD"
     contamination: float = 0.05
-    """Share of days the detector may flag per series: an upper bound on the alarm rate."""
+    """pyod's contamination: the detector's threshold is the (1 - contamination)
+    quantile of its scores on the past days it was fitted on."""
     threshold: float = 5.0
-    """Robust z (residual / local 1.4826 * MAD) a flagged day must also reach."""
-    trend_window: int = 21
-    """Centred rolling-median window in days: three weeks, so one bad day or a weekend
-    cannot move the trend."""
-    scale_window: int = 28
-    """Centred window (days) of the local noise scale: eight weeks."""
+    """|robust_z| one metric alone must reach (and be beyond the detector's threshold)."""
     support_threshold: float = 3.0
-    min_support: int = 4
-    """Or: at least `min_support` metrics of the same day reach `support_threshold`
-    in the same direction (see `_consensus`)."""
-    warmup_days: int = 10
-    """A brand's first days are scored but never flagged: there is no normal to judge
-    them against yet (the demo generator plants nothing there either)."""
+    min_support: int = 3
+    """Or: at least `min_support` metrics of the day reach `support_threshold` in the same
+    direction and the day's joint detector score clears the detector's threshold."""
+    history_days: int = 42
+    """Trailing window (days) the seasonal baseline is fitted on: six weeks."""
+    scale_days: int = 28
+    """Trailing window of past residuals the noise scale is taken from."""
+    detector_days: int = 56
+    """Trailing window of past residual vectors the detector is fitted on."""
+    trend_damping: float = 0.5
+    """Share of the week-on-week slope carried forward (1 = full linear trend)."""
+    clean_z: float = 3.0
+    """A scored day enters later baselines clipped to expected +- clean_z scales."""
     max_zero_share: float = 0.2
-    """A series that is 0 on more than this share of days is intermittent (one order
-    every few days): its zeros and its non-zeros are both normal, so it is not flagged."""
+    """A series that was 0 on more than this share of its past window is intermittent
+    (one order every few days): its zeros and non-zeros are both normal, not flagged."""
     metrics: tuple[str, ...] = field(default=DEFAULT_DETECTION_METRICS)
     """ai_cost_usd is left out by default: a price change shifts its level on a known
     date, which is not an anomaly (add it back through the asset config if wanted)."""
 
 
+def anscombe(values: np.ndarray) -> np.ndarray:
+    """2 sqrt(x + 3/8): a Poisson count of any level gets variance ~1, so a day with 0
+    orders where 3 were expected is not an outlier while 0 where 300 were is; a weekly
+    factor stays close to additive. (log1p would make every zero-revenue day extreme.)"""
+    return 2.0 * np.sqrt(np.asarray(values, dtype=float) + 0.375)
+
+
+def inverse_anscombe(transformed: np.ndarray) -> np.ndarray:
+    """Back to metric units (the algebraic inverse, floored at 0)."""
+    return np.clip((np.asarray(transformed, dtype=float) / 2.0) ** 2 - 0.375, 0.0, None)
+
+
+ZERO = float(2.0 * np.sqrt(0.375)) + 1e-9
+"""anscombe(0): a transformed value below this is a zero day."""
+
+
 def _make_detector(name: str, contamination: float):
-    """A pyod detector by class name (imported lazily: pyod pulls in scikit-learn)."""
+    """A pyod detector that scores each column and keeps per-column tail scores (`O`)."""
     if name == "ECOD":
         from pyod.models.ecod import ECOD
 
@@ -82,162 +118,189 @@ def _make_detector(name: str, contamination: float):
         from pyod.models.copod import COPOD
 
         return COPOD(contamination=contamination)
-    if name == "IForest":
-        from pyod.models.iforest import IForest
-
-        return IForest(contamination=contamination, random_state=0, n_estimators=50)
-    if name == "MAD":
-        from pyod.models.mad import MAD
-
-        return MAD(contamination=contamination)
-    if name == "KNN":
-        from pyod.models.knn import KNN
-
-        return KNN(contamination=contamination)
-    if name == "LOF":
-        from pyod.models.lof import LOF
-
-        return LOF(contamination=contamination)
-    if name == "HBOS":
-        from pyod.models.hbos import HBOS
-
-        return HBOS(contamination=contamination)
     raise ValueError(f"unknown detector {name!r}; choose one of {', '.join(DETECTORS)}")
 
 
-def detector_scores(residuals: np.ndarray, detector: str, contamination: float) -> np.ndarray:
-    """Per-column outlier scores of a days x metrics residual matrix (higher = odder).
+@dataclass
+class _Baseline:
+    """Point-in-time expectation and residual scale of every day (log1p space)."""
 
-    ECOD and COPOD score each column independently and keep the per-column scores
-    (`O`), so one fit serves all metrics of a brand; other detectors fit per column.
+    expected: np.ndarray  # days x metrics; NaN where not enough past
+    z: np.ndarray
+    intermittent: np.ndarray  # days x metrics bool
+
+
+def _weekday_profile(past: np.ndarray, dows: np.ndarray) -> np.ndarray:
+    """7 x metrics: weekday median of (value - trailing 7-day median) over `past`."""
+    n, m = past.shape
+    profile = np.zeros((7, m))
+    if n < 8:
+        return profile
+    windows = np.lib.stride_tricks.sliding_window_view(past, 7, axis=0)  # (n-6, m, 7)
+    detrended = past[6:] - np.median(windows, axis=2)
+    dows_tail = dows[6:]
+    for d in range(7):
+        rows = detrended[dows_tail == d]
+        if len(rows):
+            profile[d] = np.median(rows, axis=0)
+    # A weekday seen twice has a median of two: clip each day's deviation from the
+    # first profile, so one bad day moves its weekday little, then take medians again.
+    off = detrended - profile[dows_tail]
+    bound = 2.5 * 1.4826 * np.median(np.abs(off), axis=0)
+    detrended = profile[dows_tail] + np.clip(off, -bound, bound)
+    for d in range(7):
+        rows = detrended[dows_tail == d]
+        if len(rows):
+            profile[d] = np.median(rows, axis=0)
+    return profile - np.median(profile, axis=0)
+
+
+def _baseline(logged: np.ndarray, dows: np.ndarray, counts: np.ndarray, p: AnomalyParams):
+    """Expected value and robust z of every day from that day's past only.
+
+    The past the baseline is fitted on is cleaned as it goes: once day t is scored, its
+    value is kept for later fits only up to `clean_z` scales from its expectation, so a
+    spike does not raise the same weekday's expectation next week (every input of the
+    cleaning is itself from days <= t).
     """
-    x = np.asarray(residuals, dtype=float)
-    if detector in ("ECOD", "COPOD"):
-        model = _make_detector(detector, contamination).fit(x)
-        per_column = getattr(model, "O", None)
-        if per_column is not None and np.shape(per_column) == x.shape:
-            return np.asarray(per_column, dtype=float)
-    scores = np.empty_like(x)
-    for j in range(x.shape[1]):
-        model = _make_detector(detector, contamination).fit(x[:, j : j + 1])
-        scores[:, j] = model.decision_scores_
-    return scores
+    t_len, m = logged.shape
+    expected = np.full((t_len, m), np.nan)
+    z = np.full((t_len, m), np.nan)
+    intermittent = np.zeros((t_len, m), dtype=bool)
+    residual = np.full((t_len, m), np.nan)
+    clean = logged.copy()
+    for t in range(MIN_HISTORY_DAYS, t_len):
+        lo = max(0, t - p.history_days)
+        past, past_dows = clean[lo:t], dows[lo:t]
+        profile = _weekday_profile(past, past_dows)
+        deseason = past - profile[past_dows]
+        level = np.median(deseason[-7:], axis=0)
+        previous = np.median(deseason[-14:-7], axis=0)
+        slope = (level - previous) / 7.0
+        fit = level + p.trend_damping * slope * 4.0 + profile[dows[t]]
+        expected[t] = fit
+        residual[t] = logged[t] - fit
+        history = residual[max(MIN_HISTORY_DAYS, t - p.scale_days) : t]
+        history = history[~np.isnan(history[:, 0])]
+        if len(history) >= 7:
+            mad = np.median(np.abs(history), axis=0)
+        else:  # the first scored days: the past window's own deviations (conservative)
+            mad = np.median(np.abs(deseason - np.median(deseason, axis=0)), axis=0)
+        # Anscombe's transform gives a Poisson count unit variance: counts are never
+        # judged against less noise than that.
+        scale = np.maximum.reduce([1.4826 * mad, counts.astype(float), np.full(m, 1e-6)])
+        z[t] = residual[t] / scale
+        clean[t] = fit + np.clip(residual[t], -p.clean_z * scale, p.clean_z * scale)
+        intermittent[t] = (logged[lo:t] < ZERO).mean(axis=0) > p.max_zero_share
+    return _Baseline(expected, z, intermittent)
 
 
-def _rolling_median(frame: pd.DataFrame, window: int) -> pd.DataFrame:
-    trend = frame.rolling(window, center=True, min_periods=max(3, window // 3)).median()
-    return trend.bfill().ffill().fillna(0.0)
+def _detect(z: np.ndarray, rows: np.ndarray, p: AnomalyParams) -> tuple[np.ndarray, np.ndarray]:
+    """(joint score per day, flags days x metrics) for the days in `rows`.
 
-
-def decompose(frame: pd.DataFrame, trend_window: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(trend, seasonal) of a days x metrics frame with a contiguous daily DatetimeIndex.
-
-    trend = centred rolling median; seasonal = day-of-week median of the de-trended
-    series. Two passes: the median of a window that still holds the weekly swing jumps
-    between weekday clusters as noise reorders them (heavy-tailed residuals, false
-    alarms), so the trend is re-estimated on the de-seasonalised series. Called on
-    log1p(values), so the weekly shape is a multiplicative factor.
+    The detector for day t is fitted on the robust_z vectors of the `detector_days`
+    scored days before t (at least 7), so its threshold is a quantile of the past.
     """
-    dow = frame.index.dayofweek
-    trend = _rolling_median(frame, trend_window)
-    seasonal = (frame - trend).groupby(dow).transform("median").fillna(0.0)
-    trend = _rolling_median(frame - seasonal, trend_window)
-    seasonal = (frame - trend).groupby(dow).transform("median").fillna(0.0)
-    return trend, seasonal
+    t_len, m = z.shape
+    score = np.full(t_len, np.nan)
+    flags = np.zeros((t_len, m), dtype=bool)
+    scored = ~np.isnan(z[:, 0])
+    for t in rows:
+        train_idx = np.flatnonzero(scored[max(0, t - p.detector_days) : t]) + max(
+            0, t - p.detector_days
+        )
+        zt = z[t]
+        up, down = zt >= p.support_threshold, zt <= -p.support_threshold
+        support = (up & (up.sum() >= p.min_support)) | (down & (down.sum() >= p.min_support))
+        if len(train_idx) < 7:
+            # No past residuals to fit a detector on (a brand's third week): only a day
+            # on which min_support metrics all clear the lone-metric threshold is flagged.
+            up, down = zt >= p.threshold, zt <= -p.threshold
+            flags[t] = (up & (up.sum() >= p.min_support)) | (down & (down.sum() >= p.min_support))
+            continue
+        detector = _make_detector(p.detector, p.contamination).fit(z[train_idx])
+        score[t] = float(detector.decision_function(zt[None, :])[0])
+        per_metric = np.asarray(detector.O)  # tail scores of train rows + day t
+        cutoff = np.quantile(per_metric[:-1], 1.0 - p.contamination, axis=0)
+        alone = (np.abs(zt) >= p.threshold) & (per_metric[-1] >= cutoff)
+        jointly = support & (score[t] > detector.threshold_)
+        flags[t] = alone | jointly
+    return score, flags
 
 
-def robust_scale(
-    residual: pd.DataFrame, level: np.ndarray, counts: np.ndarray, window: int
-) -> np.ndarray:
-    """Noise scale of log residuals per day and metric (1.4826 x median |r| = sigma).
+def brand_anomalies(
+    frame: pd.DataFrame,
+    params: AnomalyParams = AnomalyParams(),
+    closed_only: bool = True,
+    skip_days: frozenset[pd.Timestamp] = frozenset(),
+) -> pd.DataFrame:
+    """Score one brand: `frame` is days x metrics with a contiguous daily DatetimeIndex.
 
-    The larger of the whole-series MAD (a precise estimate) and a local MAD over
-    `window` days (noise is larger where volume is small, e.g. while a brand ramps
-    up). Count metrics are floored at Poisson noise on the log scale (1/sqrt(level)),
-    so small counts (MAD 0) do not turn every +2 into an alarm; a tiny floor keeps
-    constant series finite.
+    Returns a row per scored day and metric: days with MIN_HISTORY_DAYS of past, and,
+    with `closed_only`, not the newest day (it may still be filling up). Days in
+    `skip_days` (already kept from an earlier run) are left out: the detector, the costly
+    part, runs only for new days; the baseline still reads every day's past.
     """
-    abs_r = residual.abs()
-    whole = 1.4826 * abs_r.median().to_numpy()
-    local = abs_r.rolling(window, center=True, min_periods=min(window, 14)).median()
-    local = 1.4826 * np.nan_to_num(local.bfill().ffill().to_numpy())
-    poisson = np.where(counts, 1.0 / np.sqrt(np.maximum(level, 1.0)), 0.0)
-    return np.maximum.reduce(
-        [np.broadcast_to(whole, local.shape), local, poisson, np.full_like(local, 1e-6)]
-    )
-
-
-def _consensus(z: np.ndarray, level: float, min_metrics: int) -> np.ndarray:
-    """Days x metrics: this metric and at least `min_metrics` - 1 others of the same
-    day all deviate by >= `level` in the same direction.
-
-    A traffic spike on a small brand moves persons, sessions and events together by
-    3 sigma each: no single metric clears the threshold, the day as a whole clearly
-    does.
-    """
-    up = z >= level
-    down = z <= -level
-    n_up = up.sum(axis=1, keepdims=True)
-    n_down = down.sum(axis=1, keepdims=True)
-    return (up & (n_up >= min_metrics)) | (down & (n_down >= min_metrics))
-
-
-def brand_anomalies(frame: pd.DataFrame, params: AnomalyParams = AnomalyParams()) -> pd.DataFrame:
-    """Score one brand: `frame` is days x metrics with a contiguous daily DatetimeIndex."""
     metrics = list(frame.columns)
     values = np.clip(frame.to_numpy(dtype=float), 0.0, None)
     # log1p: multiplicative weekly shape and noise that grows with the level become
     # additive and even; expected and residual are reported back in metric units.
-    logged = pd.DataFrame(np.log1p(values), index=frame.index, columns=metrics)
-    trend, seasonal = decompose(logged, params.trend_window)
-    fit = (trend + seasonal).to_numpy()
-    log_residual = logged.to_numpy() - fit
-    expected = np.expm1(fit)
-    residual = values - expected
+    logged = anscombe(values)
+    dows = frame.index.day_of_week.to_numpy()
     counts = np.array([m in COUNT_METRICS for m in metrics])
-    scale = robust_scale(
-        pd.DataFrame(log_residual, index=frame.index), expected, counts, params.scale_window
-    )
-    z = log_residual / scale
-    # The detector sees standardised residuals, so one loud metric does not dominate.
-    scores = detector_scores(z, params.detector, params.contamination)
-    cutoff = np.quantile(scores, 1.0 - params.contamination, axis=0)
-    flagged = (scores >= cutoff) & (
-        (np.abs(z) >= params.threshold)
-        | _consensus(z, params.support_threshold, params.min_support)
-    )
-    flagged[: params.warmup_days] = False
-    flagged[:, (values == 0).mean(axis=0) > params.max_zero_share] = False
-    t_len, m = values.shape
+    base = _baseline(logged, dows, counts, params)
+    last = len(frame) - 1 if closed_only else len(frame)
+    rows = np.arange(MIN_HISTORY_DAYS, last)
+    if skip_days:
+        rows = rows[~frame.index[rows].isin(list(skip_days))]
+    if len(rows) == 0:
+        return _empty_anomalies().drop(columns="brand_id")
+    score, flags = _detect(base.z, rows, params)
+    flags &= ~base.intermittent
+    m = len(metrics)
+    expected = inverse_anscombe(base.expected[rows])
+    log_residual = logged[rows] - base.expected[rows]
     return pd.DataFrame(
         {
-            "day": np.repeat(frame.index.values, m),
-            "metric": np.tile(np.asarray(metrics, dtype=object), t_len),
-            "value": values.ravel(),
+            "day": np.repeat(frame.index.values[rows], m),
+            "metric": np.tile(np.asarray(metrics, dtype=object), len(rows)),
+            "value": values[rows].ravel(),
             "expected": expected.ravel(),
-            "residual": residual.ravel(),
-            "robust_z": z.ravel(),
-            "score": scores.ravel(),
-            "is_anomaly": flagged.ravel(),
+            "residual": (values[rows] - expected).ravel(),
+            "robust_z": base.z[rows].ravel(),
+            "score": np.repeat(score[rows], m),
+            "is_anomaly": flags[rows].ravel(),
             "direction": np.where(log_residual.ravel() >= 0, "spike", "drop"),
         }
     )
 
 
-def metric_anomalies(daily: pd.DataFrame, params: AnomalyParams = AnomalyParams()) -> pd.DataFrame:
-    """ml.metric_anomalies for every brand of `daily` (brand_id, day, metrics...) with at
-    least MIN_HISTORY_DAYS days; typed and empty when no brand has that much history."""
+def metric_anomalies(
+    daily: pd.DataFrame,
+    params: AnomalyParams = AnomalyParams(),
+    closed_only: bool = True,
+    already_scored: set[tuple[str, pd.Timestamp]] | None = None,
+) -> pd.DataFrame:
+    """ml.metric_anomalies rows for every brand of `daily` (brand_id, day, metrics...):
+    every closed day with MIN_HISTORY_DAYS of past, but the (brand_id, day) pairs in
+    `already_scored`; typed and empty when there is none."""
     metrics = [m for m in params.metrics if m in daily.columns]
+    if params.detector not in DETECTORS:
+        raise ValueError(
+            f"unknown detector {params.detector!r}; choose one of {', '.join(DETECTORS)}"
+        )
     frames = []
     for brand_id, g in daily.groupby("brand_id", sort=True):
         g = g.set_index(pd.to_datetime(g["day"]))[metrics].astype(float)
         g = g.groupby(level=0).sum()
         full = pd.date_range(g.index.min(), g.index.max(), freq="D")
-        if len(full) < MIN_HISTORY_DAYS:
-            continue
-        res = brand_anomalies(g.reindex(full).fillna(0.0), params)
-        res.insert(0, "brand_id", brand_id)
-        frames.append(res)
+        skip = frozenset(d for b, d in (already_scored or ()) if b == brand_id)
+        res = brand_anomalies(
+            g.reindex(full).fillna(0.0), params, closed_only=closed_only, skip_days=skip
+        )
+        if len(res):
+            res.insert(0, "brand_id", brand_id)
+            frames.append(res)
     if not frames:
         return _empty_anomalies()
     return pd.concat(frames, ignore_index=True)[ANOMALY_COLUMNS]
@@ -265,22 +328,26 @@ def _brand_days(rows: Iterable[tuple[str, object]]) -> set[tuple[str, pd.Timesta
     return {(str(b), pd.Timestamp(d).normalize()) for b, d in rows}
 
 
+def _findable(truth_row: dict) -> bool:
+    """A planted anomaly moved at least one metric beyond noise (older truth files
+    without `detectable_metrics`: moved at all)."""
+    return bool(truth_row.get("detectable_metrics", truth_row.get("metrics", [None])))
+
+
 def evaluate(anomalies: pd.DataFrame, truth: Sequence[dict]) -> dict[str, float | int | None]:
     """Precision and recall at brand-day level against planted anomalies.
 
     A predicted anomalous brand-day (any metric) matches a truth brand-day. Truth rows
-    whose `metrics` list is empty (the generator planted something that moved no metric
-    measurably) are not expected to be found: `recall` leaves them out and
-    `recall_all_planted` keeps them. Truth days outside the scored data (brands or days
+    with no detectable metric (`detectable_metrics`, else `metrics`, empty: the
+    generator planted something whose effect is within the day's counting noise) are not
+    expected to be found: `recall` leaves them out and `recall_all_planted` keeps them. Truth days outside the scored data (brands or days
     not in the marts) are left out, so a partial build is judged on what it covers.
     """
     scored = _brand_days(anomalies[["brand_id", "day"]].itertuples(index=False, name=None))
     flagged = anomalies[anomalies["is_anomaly"].astype(bool)]
     predicted = _brand_days(flagged[["brand_id", "day"]].itertuples(index=False, name=None))
     planted = _brand_days((t["brand_id"], t["day"]) for t in truth) & scored
-    expected = (
-        _brand_days((t["brand_id"], t["day"]) for t in truth if t.get("metrics", [None])) & scored
-    )
+    expected = _brand_days((t["brand_id"], t["day"]) for t in truth if _findable(t)) & scored
     tp = len(predicted & expected)
     truth_dir = {
         (str(t["brand_id"]), pd.Timestamp(t["day"]).normalize()): t.get("direction") for t in truth

@@ -41,8 +41,10 @@ BACKTEST_COLUMNS = [
 
 @dataclass(frozen=True)
 class BacktestParams:
-    origins: int = 3
-    horizon_days: int = 14
+    origins: int = 2
+    """Rolling origins per brand and horizon."""
+    horizons: tuple[int, ...] = (7, 14, 28)
+    """Days forecast from each origin: a week, a fortnight and four weeks ahead."""
     forecast: ForecastParams = ForecastParams()
 
 
@@ -66,11 +68,17 @@ def score(
 
 
 def backtest_one(series: BrandSeries, params: BacktestParams) -> pd.DataFrame:
-    """Rows (brand, model, origin) for every origin with enough training history."""
+    """Rows (brand, model, origin, horizon) for every origin with enough history."""
+    frames = [_backtest_horizon(series, params, h) for h in params.horizons]
+    return (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=BACKTEST_COLUMNS)
+    )
+
+
+def _backtest_horizon(series: BrandSeries, params: BacktestParams, h: int) -> pd.DataFrame:
     rows: list[dict] = []
     fp = params.forecast
     n = len(series.values)
-    h = params.horizon_days
     for k in range(params.origins, 0, -1):
         cut = n - k * h
         if cut < fp.min_history_days:
@@ -88,6 +96,7 @@ def backtest_one(series: BrandSeries, params: BacktestParams) -> pd.DataFrame:
                 )
         for model, (yhat, lo, hi) in results.items():
             yhat = np.clip(yhat, 0.0, None)
+            lo = np.clip(lo, 0.0, None)
             rows.append(
                 {
                     "brand_id": series.brand_id,
@@ -119,11 +128,13 @@ def backtest_revenue(
 
 
 def summarize(backtest: pd.DataFrame) -> pd.DataFrame:
-    """Mean MAPE / sMAPE / coverage per model across brands and origins."""
+    """Mean MAPE / sMAPE / coverage per model and horizon across brands and origins."""
     if backtest.empty:
-        return pd.DataFrame(columns=["model", "brands", "mape", "smape", "coverage"])
+        return pd.DataFrame(
+            columns=["model", "horizon_days", "brands", "mape", "smape", "coverage"]
+        )
     return (
-        backtest.groupby("model")
+        backtest.groupby(["model", "horizon_days"])
         .agg(
             brands=("brand_id", "nunique"),
             mape=("mape", "mean"),

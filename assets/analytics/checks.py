@@ -30,14 +30,15 @@ def _result(bad: int | None, error: str | None, what: str) -> AssetCheckResult:
 @asset_check(
     asset=FORECAST,
     pool=WAREHOUSE_POOL,
-    description="Every forecast row has yhat_lower <= yhat <= yhat_upper, none null.",
+    description="Every forecast row (every vintage) has 0 <= yhat_lower <= yhat <= yhat_upper, "
+    "none null: revenue is never negative.",
 )
 def forecast_intervals_contain_yhat(warehouse: WarehouseResource) -> AssetCheckResult:
     bad, error = _count(
         warehouse,
         """select count(*) from ml.revenue_forecast
            where yhat is null or yhat_lower is null or yhat_upper is null
-              or not (yhat_lower <= yhat and yhat <= yhat_upper)""",
+              or not (0 <= yhat_lower and yhat_lower <= yhat and yhat <= yhat_upper)""",
     )
     return _result(bad, error, "rows_outside_interval")
 
@@ -101,8 +102,8 @@ def funnel_correlations_consistent(warehouse: WarehouseResource) -> AssetCheckRe
 @asset_check(
     asset=ANOMALIES,
     pool=WAREHOUSE_POOL,
-    description=f"Every brand with at least {MIN_HISTORY_DAYS} days of daily metrics is scored "
-    "(shorter brands have no weekly pattern yet and are skipped).",
+    description=f"Every brand with more than {MIN_HISTORY_DAYS + 1} days of daily metrics is "
+    f"scored (a day needs {MIN_HISTORY_DAYS} days of past and a later day that closes it).",
 )
 def anomalies_cover_every_brand_with_history(warehouse: WarehouseResource) -> AssetCheckResult:
     missing, error = _count(
@@ -110,7 +111,7 @@ def anomalies_cover_every_brand_with_history(warehouse: WarehouseResource) -> As
         f"""select count(*) from (
                 select brand_id from marts.daily_brand_metrics
                 group by brand_id
-                having max(day) - min(day) + 1 >= {int(MIN_HISTORY_DAYS)}
+                having max(day) - min(day) + 1 > {int(MIN_HISTORY_DAYS) + 1}
             ) as b
             where b.brand_id not in (select brand_id from ml.metric_anomalies)""",  # noqa: S608
     )

@@ -1,9 +1,22 @@
 """Lagged Pearson and Spearman correlations between a brand's daily metrics, with BH q-values.
 
+Raw daily levels of trending, weekly-seasonal metrics all correlate with each other, so
+each series is first made stationary (`stationary`): log1p, minus its weekday median,
+then differenced day on day. What is left is day-to-day news, and two metrics that
+share news are related beyond both growing on Mondays.
+
+Differenced series are still autocorrelated (a difference of noise has lag-1
+autocorrelation -0.5), and p-values that assume independent days are too small. The
+t test uses Bartlett's effective sample size instead:
+1 / n_eff = 1/n + (2/n) sum_k (1 - k/n) rho_a(k) rho_b(k), k = 1..K (Pyper & Peterman 1998).
+Benjamini-Hochberg q-values are across every test of the brand (pairs x lags).
+
+Definitional pairs (events vs sessions vs active persons, active vs new persons, orders
+vs revenue, AI generations vs their cost) are marked: they move together by
+construction, and their correlation says nothing about cause.
+
 Vectorised per brand and lag: one (metrics x metrics) correlation matrix per lag from
-standardised columns (ranks for Spearman), p-values from the t distribution (what
-scipy.stats.pearsonr / spearmanr compute), Benjamini-Hochberg across all tests of the
-brand. 100 brands x 2 years x 10 metrics x 8 lags takes well under a second.
+standardised columns (ranks for Spearman).
 """
 
 from __future__ import annotations
@@ -22,12 +35,70 @@ CORRELATION_COLUMNS = [
     "metric_b",
     "lag_days",
     "n",
+    "n_eff",
     "pearson_r",
     "spearman_rho",
     "p_value",
     "spearman_p_value",
     "q_value",
+    "definitional",
 ]
+
+DEFINITIONAL_PAIRS: frozenset[frozenset[str]] = frozenset(
+    frozenset(p)
+    for p in (
+        ("events", "sessions"),
+        ("events", "active_persons"),
+        ("sessions", "active_persons"),
+        ("active_persons", "new_persons"),
+        ("orders", "revenue"),
+        ("ai_generations", "ai_cost_usd"),
+    )
+)
+"""Pairs linked by how they are counted (a session is made of events, a new person is
+an active one, revenue is the sum of orders): correlated by definition."""
+
+MAX_ACF_LAG = 10
+"""Autocorrelation lags summed into the effective sample size (at most n / 4)."""
+
+
+def stationary(matrix: np.ndarray, days: pd.DatetimeIndex) -> np.ndarray:
+    """Days x metrics -> (days - 1) x metrics: log1p, minus its weekday effect, differenced.
+
+    The weekday effect is the weekday median of the series minus its centred 7-day mean
+    (a classical decomposition): a weekday median of the raw series would also hold the
+    trend (Mondays' median sits days away from Sundays'), leaving a weekly sawtooth
+    that every growing series shares.
+    """
+    y = np.log1p(np.clip(np.asarray(matrix, dtype=float), 0.0, None))
+    level = pd.DataFrame(y).rolling(7, center=True, min_periods=4).mean().to_numpy()
+    detrended = y - level
+    dows = np.asarray(days.day_of_week)
+    for d in range(7):
+        rows = dows == d
+        if rows.any():
+            y[rows] -= np.nanmedian(detrended[rows], axis=0)
+    return np.diff(y, axis=0)
+
+
+def _acf(x: np.ndarray, max_lag: int) -> np.ndarray:
+    """max_lag x columns: autocorrelation of each column at lags 1..max_lag."""
+    xc = x - x.mean(axis=0)
+    denom = (xc**2).sum(axis=0)
+    denom = np.where(denom == 0, 1.0, denom)
+    return np.array([(xc[:-k] * xc[k:]).sum(axis=0) / denom for k in range(1, max_lag + 1)])
+
+
+def effective_n(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """columns(a) x columns(b): Bartlett's effective number of independent pairs."""
+    n = len(a)
+    k_max = max(0, min(MAX_ACF_LAG, n // 4))
+    if k_max == 0:
+        return np.full((a.shape[1], b.shape[1]), float(n))
+    weights = (1.0 - np.arange(1, k_max + 1) / n)[:, None]
+    acf_a, acf_b = _acf(a, k_max), _acf(b, k_max)
+    inflation = 1.0 + 2.0 * (weights * acf_a).T @ acf_b  # (ma x mb)
+    return np.clip(n / np.maximum(inflation, 1e-9), 3.0, float(n))
 
 
 def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
@@ -53,9 +124,10 @@ def _column_corr(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return np.clip(r, -1.0, 1.0), sa, sb
 
 
-def _p_from_r(r: np.ndarray, n: int) -> np.ndarray:
-    """Two-sided p-value of a correlation coefficient with n pairs (t test, df = n - 2)."""
-    df = n - 2
+def _p_from_r(r: np.ndarray, n: float | np.ndarray) -> np.ndarray:
+    """Two-sided p-value of a correlation coefficient with n (effective) pairs (t test,
+    df = n - 2)."""
+    df = np.maximum(np.asarray(n, dtype=float) - 2.0, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = r * np.sqrt(df / np.maximum(1.0 - r**2, 0.0))
     return 2.0 * stats.t.sf(np.abs(t), df)
@@ -72,13 +144,16 @@ def brand_correlations(
     metrics: Sequence[str],
     max_lag: int = 7,
     min_n: int = 14,
+    autocorrelation: bool = True,
 ) -> pd.DataFrame:
-    """All tests of one brand: matrix is days x metrics (contiguous days, no NaN).
+    """All tests of one brand: matrix is days x metrics (contiguous days, no NaN), already
+    transformed (see `stationary`).
 
     lag_days = L pairs metric_a on day t with metric_b on day t + L (metric_b follows
     metric_a by L days). Lag 0 lists each unordered pair once; lags >= 1 list both
     orders, and never a metric with itself. Pairs with a constant side, or fewer than
-    `min_n` days, are skipped: no NaN rows.
+    `min_n` days, are skipped: no NaN rows. With `autocorrelation`, p-values use the
+    effective sample size (`effective_n`); without, the n of independent days.
     """
     x = np.asarray(matrix, dtype=float)
     t_len, m = x.shape
@@ -99,17 +174,28 @@ def brand_correlations(
         keep &= np.isfinite(r) & np.isfinite(rho)
         if not keep.any():
             continue
+        if autocorrelation:
+            n_eff = effective_n(a, b)[keep]
+            n_eff_rank = effective_n(ra, rb)[keep]
+        else:
+            n_eff = n_eff_rank = np.full(int(keep.sum()), float(n))
+        pairs_a, pairs_b = names[ia[keep]], names[ib[keep]]
         parts.append(
             pd.DataFrame(
                 {
-                    "metric_a": names[ia[keep]],
-                    "metric_b": names[ib[keep]],
+                    "metric_a": pairs_a,
+                    "metric_b": pairs_b,
                     "lag_days": lag,
                     "n": n,
+                    "n_eff": n_eff,
                     "pearson_r": r[keep],
                     "spearman_rho": rho[keep],
-                    "p_value": _p_from_r(r[keep], n),
-                    "spearman_p_value": _p_from_r(rho[keep], n),
+                    "p_value": _p_from_r(r[keep], n_eff),
+                    "spearman_p_value": _p_from_r(rho[keep], n_eff_rank),
+                    "definitional": [
+                        frozenset((x_, y_)) in DEFINITIONAL_PAIRS
+                        for x_, y_ in zip(pairs_a, pairs_b, strict=True)
+                    ],
                 }
             )
         )
@@ -125,11 +211,14 @@ def metric_correlations(
     metrics: Sequence[str] = METRICS,
     max_lag: int = 7,
     min_n: int = 14,
+    transform: bool = True,
+    autocorrelation: bool = True,
 ) -> pd.DataFrame:
     """ml.metric_correlations for every brand of `daily` (brand_id, day, metrics...).
 
     Days missing from a brand's series are filled with 0 (the mart zero-fills too), so
-    a lag is always a calendar shift.
+    a lag is always a calendar shift. With `transform` (the default) the series are made
+    stationary first (`stationary`; n counts differenced days); without, raw levels.
     """
     metrics = [c for c in metrics if c in daily.columns]
     frames = []
@@ -138,7 +227,11 @@ def metric_correlations(
         g = g.groupby(level=0).sum()
         full = pd.date_range(g.index.min(), g.index.max(), freq="D")
         mat = g.reindex(full).fillna(0.0).to_numpy()
-        res = brand_correlations(mat, metrics, max_lag=max_lag, min_n=min_n)
+        if transform:
+            mat = stationary(mat, full)
+        res = brand_correlations(
+            mat, metrics, max_lag=max_lag, min_n=min_n, autocorrelation=autocorrelation
+        )
         if len(res):
             res.insert(0, "brand_id", brand_id)
             frames.append(res)

@@ -2,6 +2,14 @@
 
 Pure functions (DataFrame in, DataFrame out) so the asset, the tests and the benchmark
 harness share them. Days are the brand-local days of marts.daily_brand_metrics.
+
+Revenue is never negative, so neither is a forecast: yhat and the band are floored at 0
+(a floor, not a log transform: a log model cannot forecast the zero-revenue days small
+brands have, and the floor only cuts band mass that is impossible anyway).
+
+A forecast is a vintage: `trained_through` is the last day it saw. `vintage_cutoffs`
+also names the past days a vintage is due for (every `spacing` days back), so the
+first run on a long history already has forecasts made as of a month ago to score.
 """
 
 from __future__ import annotations
@@ -208,15 +216,51 @@ def forecast_one(series: BrandSeries, params: ForecastParams) -> pd.DataFrame:
     )
 
 
+def truncate(series: BrandSeries, through: np.datetime64) -> BrandSeries:
+    """The series as it was known on `through` (days after it removed)."""
+    keep = series.days <= through
+    return BrandSeries(series.brand_id, series.days[keep], series.values[keep], series.country)
+
+
+def vintage_cutoffs(
+    series: BrandSeries, past_vintages: int, spacing: int, min_history: int
+) -> list[np.datetime64]:
+    """The brand's current cutoff (its last day) and up to `past_vintages` earlier ones,
+    `spacing` days apart, each with at least `min_history` days before it."""
+    if not len(series.days):
+        return []
+    last = series.days[-1]
+    cutoffs = [last]
+    for k in range(1, past_vintages + 1):
+        cut = last - np.timedelta64(k * spacing, "D")
+        if int((cut - series.days[0]).astype(int)) + 1 >= min_history:
+            cutoffs.append(cut)
+    return cutoffs
+
+
 def forecast_revenue(
     daily: pd.DataFrame,
     brands: pd.DataFrame | None = None,
     params: ForecastParams | None = None,
     workers: int = 2,
+    past_vintages: int = 0,
+    vintage_spacing_days: int = 28,
+    skip: set[tuple[str, pd.Timestamp]] | None = None,
 ) -> pd.DataFrame:
-    """Forecast every brand of `daily` (brand_id, day, revenue) in `workers` processes."""
+    """Forecast every brand of `daily` (brand_id, day, revenue) in `workers` processes.
+
+    One vintage per brand trained through its last day, plus `past_vintages` trained
+    through earlier days (see `vintage_cutoffs`) unless (brand_id, trained_through) is in
+    `skip` (already kept from an earlier run).
+    """
     params = params or ForecastParams()
-    series = brand_series(daily, brands)
+    skip = skip or set()
+    series = []
+    for s in brand_series(daily, brands):
+        cutoffs = vintage_cutoffs(s, past_vintages, vintage_spacing_days, params.min_history_days)
+        for i, cut in enumerate(cutoffs):
+            if i == 0 or (s.brand_id, pd.Timestamp(cut)) not in skip:
+                series.append(truncate(s, cut) if i else s)
     frames = map_in_processes(partial(forecast_one, params=params), series, workers)
     frames = [f for f in frames if len(f)]
     if not frames:

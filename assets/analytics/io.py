@@ -24,6 +24,43 @@ ML_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("yhat_upper", "DOUBLE"),
         ("model", "VARCHAR NOT NULL"),
         ("trained_through", "DATE NOT NULL"),
+        ("run_id", "VARCHAR"),
+        ("created_at", "TIMESTAMP WITH TIME ZONE"),
+    ),
+    "forecast_accuracy": (
+        ("brand_id", "VARCHAR NOT NULL"),
+        ("trained_through", "DATE NOT NULL"),
+        ("run_id", "VARCHAR"),
+        ("model", "VARCHAR NOT NULL"),
+        ("horizon_from", "INTEGER NOT NULL"),
+        ("horizon_to", "INTEGER NOT NULL"),
+        ("n", "INTEGER NOT NULL"),
+        ("mape", "DOUBLE"),
+        ("smape", "DOUBLE"),
+        ("coverage", "DOUBLE"),
+        ("scored_through", "DATE NOT NULL"),
+    ),
+    "person_predictions": (
+        ("brand_id", "VARCHAR NOT NULL"),
+        ("person_id", "VARCHAR NOT NULL"),
+        ("as_of_day", "DATE NOT NULL"),
+        ("horizon_days", "INTEGER NOT NULL"),
+        ("purchase_probability", "DOUBLE NOT NULL"),
+        ("model", "VARCHAR NOT NULL"),
+    ),
+    "person_prediction_backtest": (
+        ("model", "VARCHAR NOT NULL"),
+        ("train_cutoff", "DATE NOT NULL"),
+        ("test_cutoff", "DATE NOT NULL"),
+        ("horizon_days", "INTEGER NOT NULL"),
+        ("persons", "INTEGER NOT NULL"),
+        ("buyers", "INTEGER NOT NULL"),
+        ("auc", "DOUBLE"),
+        ("brier", "DOUBLE NOT NULL"),
+        ("calibration_bin", "INTEGER NOT NULL"),
+        ("bin_persons", "INTEGER NOT NULL"),
+        ("mean_predicted", "DOUBLE NOT NULL"),
+        ("observed_rate", "DOUBLE NOT NULL"),
     ),
     "revenue_forecast_backtest": (
         ("brand_id", "VARCHAR NOT NULL"),
@@ -41,11 +78,13 @@ ML_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("metric_b", "VARCHAR NOT NULL"),
         ("lag_days", "INTEGER NOT NULL"),
         ("n", "INTEGER NOT NULL"),
+        ("n_eff", "DOUBLE NOT NULL"),
         ("pearson_r", "DOUBLE NOT NULL"),
         ("spearman_rho", "DOUBLE NOT NULL"),
         ("p_value", "DOUBLE NOT NULL"),
         ("spearman_p_value", "DOUBLE NOT NULL"),
         ("q_value", "DOUBLE NOT NULL"),
+        ("definitional", "BOOLEAN NOT NULL"),
     ),
     "funnel_correlations": (
         ("brand_id", "VARCHAR NOT NULL"),
@@ -70,9 +109,155 @@ ML_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("score", "DOUBLE"),
         ("is_anomaly", "BOOLEAN NOT NULL"),
         ("direction", "VARCHAR NOT NULL"),
+        ("run_id", "VARCHAR NOT NULL"),
+        ("scored_at", "TIMESTAMP WITH TIME ZONE NOT NULL"),
     ),
 }
 """DDL of every ml.* table analytics writes (CONTRACTS.md section 3 plus a few extras)."""
+
+
+APPEND_KEYS: dict[str, tuple[str, ...]] = {"metric_anomalies": ("brand_id", "day", "metric")}
+"""ml.* tables that keep their rows across runs: a run adds only keys not yet there."""
+
+
+def read_scored_days(
+    con: duckdb.DuckDBPyConnection, metrics: list[str]
+) -> set[tuple[str, pd.Timestamp]]:
+    """(brand_id, day) pairs ml.metric_anomalies already holds every one of `metrics` for
+    (none when the table is missing or from an older version, which a write replaces)."""
+    existing = [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'ml' AND table_name = 'metric_anomalies' "
+            "ORDER BY ordinal_position"
+        ).fetchall()
+    ]
+    if existing != [name for name, _ in ML_TABLES["metric_anomalies"]] or not metrics:
+        return set()
+    rows = con.execute(
+        "SELECT brand_id, day FROM ml.metric_anomalies WHERE list_contains(?, metric) "
+        "GROUP BY ALL HAVING count(DISTINCT metric) = ?",
+        [metrics, len(set(metrics))],
+    ).fetchall()
+    return {(str(b), pd.Timestamp(d)) for b, d in rows}
+
+
+def append_new_rows(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> int:
+    """Insert the rows of `df` whose APPEND_KEYS are not in ml.<table> yet, in one short
+    transaction; returns rows inserted. Rows already written are never changed.
+
+    A table from before its columns changed (no `run_id`) is replaced: its rows came
+    from an older, non-causal scorer and cannot be kept as they are.
+    """
+    if table not in APPEND_KEYS:
+        raise ValueError(f"ml table {table!r} is not append-only")
+    columns = [name for name, _ in ML_TABLES[table]]
+    ddl = ", ".join(f"{name} {sql_type}" for name, sql_type in ML_TABLES[table])
+    keys = APPEND_KEYS[table]
+    on = " AND ".join(f"t.{k} = f.{k}" for k in keys)
+    column_list = ", ".join(columns)
+    con.register("_ml_frame", df[columns])
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("CREATE SCHEMA IF NOT EXISTS ml")
+            existing = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = 'ml' AND table_name = ? ORDER BY ordinal_position",
+                    [table],
+                ).fetchall()
+            ]
+            if existing != columns:
+                con.execute(f"CREATE OR REPLACE TABLE ml.{table} ({ddl})")
+            before = con.execute(f"SELECT count(*) FROM ml.{table}").fetchone()[0]  # noqa: S608
+            con.execute(
+                f"INSERT INTO ml.{table} ({column_list}) SELECT {column_list} FROM _ml_frame AS f "  # noqa: S608
+                f"WHERE NOT EXISTS (SELECT 1 FROM ml.{table} AS t WHERE {on})"
+            )
+            inserted = con.execute(f"SELECT count(*) FROM ml.{table}").fetchone()[0] - before  # noqa: S608
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    finally:
+        con.unregister("_ml_frame")
+    return int(inserted)
+
+
+VINTAGE_KEYS: dict[str, tuple[str, ...]] = {"revenue_forecast": ("brand_id", "trained_through")}
+"""ml.* tables that keep every vintage: a run replaces only the vintages it wrote."""
+
+
+def _ensure_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Create ml.<table>, or add the columns a table from an older version lacks
+    (its rows are kept; the new columns are NULL for them)."""
+    ddl = ", ".join(f"{name} {sql_type}" for name, sql_type in ML_TABLES[table])
+    con.execute("CREATE SCHEMA IF NOT EXISTS ml")
+    con.execute(f"CREATE TABLE IF NOT EXISTS ml.{table} ({ddl})")
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'ml' AND table_name = ?",
+            [table],
+        ).fetchall()
+    }
+    for name, sql_type in ML_TABLES[table]:
+        if name not in have:
+            con.execute(
+                f"ALTER TABLE ml.{table} ADD COLUMN {name} {sql_type.replace(' NOT NULL', '')}"
+            )
+
+
+def replace_vintages(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> int:
+    """Write the vintages in `df` into ml.<table>, replacing only rows with the same
+    VINTAGE_KEYS (a rerun of the same cutoff), keeping every other vintage; one
+    transaction. Returns rows written."""
+    if table not in VINTAGE_KEYS:
+        raise ValueError(f"ml table {table!r} keeps no vintages")
+    columns = [name for name, _ in ML_TABLES[table]]
+    keys = VINTAGE_KEYS[table]
+    column_list = ", ".join(columns)
+    key_list = ", ".join(keys)
+    con.register("_ml_frame", df[columns])
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _ensure_columns(con, table)
+            con.execute(
+                f"DELETE FROM ml.{table} WHERE ({key_list}) IN "  # noqa: S608
+                f"(SELECT DISTINCT {key_list} FROM _ml_frame)"
+            )
+            con.execute(
+                f"INSERT INTO ml.{table} ({column_list}) SELECT {column_list} FROM _ml_frame"  # noqa: S608
+            )
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    finally:
+        con.unregister("_ml_frame")
+    return len(df)
+
+
+def read_vintages(con: duckdb.DuckDBPyConnection, table: str = "revenue_forecast") -> pd.DataFrame:
+    """Every kept vintage of ml.<table> (empty, typed, when the table does not exist)."""
+    columns = [name for name, _ in ML_TABLES[table]]
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ml' "
+        "AND table_name = ?",
+        [table],
+    ).fetchone()[0]
+    if not exists:
+        return pd.DataFrame(columns=columns)
+    _ensure_columns(con, table)
+    df = con.execute(f"SELECT {', '.join(columns)} FROM ml.{table} ORDER BY ALL").df()  # noqa: S608
+    for c in ("day", "trained_through"):
+        df[c] = pd.to_datetime(df[c])
+    return df
 
 
 def read_daily_metrics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -83,6 +268,18 @@ def read_daily_metrics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "from marts.daily_brand_metrics order by brand_id, day"
     ).df()
     df["day"] = pd.to_datetime(df["day"])
+    return df
+
+
+def read_person_days(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """intermediate.int_person_days: brand_id, person_id, event_day (datetime64), events,
+    orders, revenue."""
+    df = con.execute(
+        "select brand_id, person_id, cast(event_day as date) as event_day, "
+        "cast(events as double) as events, cast(orders as double) as orders, "
+        "cast(coalesce(revenue, 0) as double) as revenue from intermediate.int_person_days"
+    ).df()
+    df["event_day"] = pd.to_datetime(df["event_day"])
     return df
 
 

@@ -32,7 +32,9 @@ from assets.analytics.anomalies import (
 from assets.analytics.backtest import BacktestParams, backtest_revenue, summarize
 from assets.analytics.correlations import metric_correlations
 from assets.analytics.forecast import MODEL_PROPHET, ForecastParams, forecast_revenue
+from assets.analytics.forecast_accuracy import forecast_accuracy
 from assets.analytics.funnel_correlations import funnel_correlations
+from assets.analytics.person_predictions import PropensityParams, backtest, predict
 from assets.analytics.plots import forecast_png, markdown_image
 from brandpulse.config import get_settings
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
@@ -45,6 +47,7 @@ FUNNEL_PERSONS = AssetKey(["marts", "funnel_persons"])
 FUNNEL_PERSON_STEPS = AssetKey(["marts", "funnel_person_steps"])
 RAW_FUNNELS = AssetKey(["raw", "funnels"])  # raw.funnel_steps is written by this asset
 EVENTS_RESOLVED = AssetKey(["intermediate", "int_events_resolved"])
+PERSON_DAYS = AssetKey(["intermediate", "int_person_days"])
 
 
 def _preview(df: pd.DataFrame, rows: int = 10) -> MetadataValue:
@@ -73,6 +76,13 @@ class ForecastConfig(Config):
     )
     workers: int = Field(default=2, ge=1, description="Processes fitting brands in parallel.")
     plot_brands: int = Field(default=3, ge=0, description="Largest brands plotted in metadata.")
+    past_vintages: int = Field(
+        default=2,
+        ge=0,
+        description="Earlier cutoffs (vintage_spacing_days apart) forecast as of that day "
+        "when no kept vintage has them yet, so a new warehouse has forecasts to score.",
+    )
+    vintage_spacing_days: int = Field(default=28, ge=1)
 
     def params(self) -> ForecastParams:
         return ForecastParams(
@@ -92,7 +102,9 @@ class ForecastConfig(Config):
     pool=WAREHOUSE_POOL,
     description="Daily revenue forecast per brand (brand-local days): prophet with weekly "
     "seasonality, yearly from two years of history, the brand's country holidays; a "
-    "seasonal-naive baseline for brands with under four weeks of history (see `model`).",
+    "seasonal-naive baseline for brands with under four weeks of history (see `model`). "
+    "Every vintage is kept (trained_through, run_id); a rerun replaces only its own cutoff. "
+    "yhat and the band are floored at 0.",
 )
 def revenue_forecast(
     context: AssetExecutionContext, config: ForecastConfig, warehouse: WarehouseResource
@@ -100,34 +112,101 @@ def revenue_forecast(
     with warehouse.connect() as con:
         daily = io.read_daily_metrics(con)
         brands = io.read_brands(con)
+        kept = io.read_vintages(con)
+    existing = {
+        (str(b), pd.Timestamp(t))
+        for b, t in kept[["brand_id", "trained_through"]].drop_duplicates().itertuples(index=False)
+    }
     start = time.perf_counter()
-    forecast = forecast_revenue(daily, brands, config.params(), workers=config.workers)
+    forecast = forecast_revenue(
+        daily,
+        brands,
+        config.params(),
+        workers=config.workers,
+        past_vintages=config.past_vintages,
+        vintage_spacing_days=config.vintage_spacing_days,
+        skip=existing,
+    )
     fit_seconds = time.perf_counter() - start
-    rows, write_seconds = _write(warehouse, "revenue_forecast", forecast)
+    forecast["run_id"] = context.run_id
+    forecast["created_at"] = pd.Timestamp.now(tz="UTC")
+    with warehouse.connect() as con:
+        write_start = time.perf_counter()
+        rows = io.replace_vintages(con, "revenue_forecast", forecast)
+        write_seconds = time.perf_counter() - write_start
+        total, vintages = con.execute(
+            "select count(*), count(distinct (brand_id, trained_through)) from ml.revenue_forecast"
+        ).fetchone()
     context.log.info(f"forecast {forecast['brand_id'].nunique()} brands in {fit_seconds:.1f}s")
-    models = forecast.drop_duplicates("brand_id")["model"].value_counts().to_dict()
+    current = forecast[
+        forecast["trained_through"]
+        == forecast.groupby("brand_id")["trained_through"].transform("max")
+    ]
+    models = current.drop_duplicates("brand_id")["model"].value_counts().to_dict()
     metadata = {
-        "dagster/row_count": rows,
+        "dagster/row_count": int(total),
+        "rows_written": rows,
+        "vintages_written": int(
+            forecast[["brand_id", "trained_through"]].drop_duplicates().shape[0]
+        ),
+        "vintages_kept": int(vintages),
         "brands": int(forecast["brand_id"].nunique()),
         "brands_by_model": MetadataValue.json({str(k): int(v) for k, v in models.items()}),
         "fit_seconds": round(fit_seconds, 2),
         "write_seconds": round(write_seconds, 3),
         "workers": config.workers,
-        "preview": _preview(forecast),
+        "preview": _preview(current),
     }
-    if config.plot_brands and len(forecast):
+    if config.plot_brands and len(current):
         largest = (
             daily.groupby("brand_id")["revenue"].sum().sort_values(ascending=False).index.tolist()
         )
-        largest = [b for b in largest if b in set(forecast["brand_id"])][: config.plot_brands]
-        png = forecast_png(daily, forecast, largest)
+        largest = [b for b in largest if b in set(current["brand_id"])][: config.plot_brands]
+        png = forecast_png(daily, current, largest)
         metadata["forecast_plot"] = MetadataValue.md(markdown_image(png, "revenue forecast"))
     return MaterializeResult(metadata=metadata)
 
 
+@asset(
+    key=AssetKey(["ml", "forecast_accuracy"]),
+    deps=[AssetKey(["ml", "revenue_forecast"]), DAILY_METRICS],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"python"},
+    pool=WAREHOUSE_POOL,
+    description="Every kept revenue forecast vintage scored against the closed days that "
+    "have arrived since: MAPE, sMAPE and interval coverage per horizon band (1-7, 8-14, "
+    "15-28, 29-90 days), next to the seasonal-naive baseline from the same history.",
+)
+def forecast_accuracy_asset(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> MaterializeResult:
+    with warehouse.connect() as con:
+        daily = io.read_daily_metrics(con)
+        vintages = io.read_vintages(con)
+    accuracy = forecast_accuracy(vintages, daily)
+    rows, _ = _write(warehouse, "forecast_accuracy", accuracy)
+    metadata: dict = {
+        "dagster/row_count": rows,
+        "vintages_scored": int(accuracy[["brand_id", "trained_through"]].drop_duplicates().shape[0])
+        if rows
+        else 0,
+        "preview": _preview(accuracy.round({"mape": 4, "smape": 4, "coverage": 4})),
+    }
+    if rows:
+        summary = accuracy.groupby(["model", "horizon_from", "horizon_to"], as_index=False)[
+            ["smape", "coverage"]
+        ].mean()
+        metadata["summary"] = MetadataValue.md(summary.round(4).to_markdown(index=False))
+    context.log.info(f"forecast accuracy: {rows} rows")
+    return MaterializeResult(metadata=metadata)
+
+
 class BacktestConfig(Config):
-    origins: int = Field(default=3, ge=1, description="Rolling origins per brand.")
-    horizon_days: int = Field(default=14, ge=1, description="Days forecast from each origin.")
+    origins: int = Field(default=2, ge=1, description="Rolling origins per brand and horizon.")
+    horizons: list[int] = Field(
+        default=[7, 14, 28], min_length=1, description="Days forecast from each origin."
+    )
     uncertainty_samples: int = Field(default=200, ge=0)
     workers: int = Field(default=2, ge=1)
 
@@ -151,7 +230,7 @@ def revenue_forecast_backtest(
         brands = io.read_brands(con)
     params = BacktestParams(
         origins=config.origins,
-        horizon_days=config.horizon_days,
+        horizons=tuple(config.horizons),
         forecast=ForecastParams(uncertainty_samples=config.uncertainty_samples),
     )
     start = time.perf_counter()
@@ -168,7 +247,7 @@ def revenue_forecast_backtest(
         ),
     }
     for row in summary.itertuples(index=False):
-        key = "prophet" if row.model == MODEL_PROPHET else "naive"
+        key = f"{'prophet' if row.model == MODEL_PROPHET else 'naive'}_h{row.horizon_days}"
         metadata[f"{key}_smape"] = None if pd.isna(row.smape) else round(float(row.smape), 4)
         metadata[f"{key}_coverage"] = (
             None if pd.isna(row.coverage) else round(float(row.coverage), 4)
@@ -190,8 +269,10 @@ class CorrelationConfig(Config):
     kinds={"python", "scipy"},
     pool=WAREHOUSE_POOL,
     description="Pearson and Spearman correlations between each brand's daily metrics at "
-    "lags 0-7 (lag L pairs metric_a on day t with metric_b on day t+L), p-values and "
-    "Benjamini-Hochberg q-values across all tests of the brand. Constant series skipped.",
+    "lags 0-7 (lag L pairs metric_a on day t with metric_b on day t+L), on stationary "
+    "series (log1p, minus the weekday effect, differenced); p-values from a t test on "
+    "Bartlett's effective sample size (n_eff), Benjamini-Hochberg q-values across all "
+    "tests of the brand; pairs linked by definition marked (`definitional`).",
 )
 def metric_correlations_asset(
     context: AssetExecutionContext, config: CorrelationConfig, warehouse: WarehouseResource
@@ -202,13 +283,16 @@ def metric_correlations_asset(
     corr = metric_correlations(daily, max_lag=config.max_lag, min_n=config.min_n)
     seconds = time.perf_counter() - start
     rows, _ = _write(warehouse, "metric_correlations", corr)
-    significant = corr[corr["q_value"] < 0.05]
+    significant = corr[(corr["q_value"] < 0.05) & ~corr["definitional"].astype(bool)]
     top = significant.reindex(significant["pearson_r"].abs().sort_values(ascending=False).index)
     return MaterializeResult(
         metadata={
             "dagster/row_count": rows,
             "brands": int(corr["brand_id"].nunique()) if len(corr) else 0,
-            "significant_q05": len(significant),
+            "significant_q05_not_definitional": len(significant),
+            "significant_q05_definitional": int(
+                ((corr["q_value"] < 0.05) & corr["definitional"].astype(bool)).sum()
+            ),
             "seconds": round(seconds, 3),
             "strongest": _preview(top.round(4)),
         }
@@ -266,7 +350,7 @@ class AnomalyConfig(Config):
     """The detector's settings; defaults are AnomalyParams' (tuned on the demo data)."""
 
     detector: str = Field(
-        default=AnomalyParams.detector, description="pyod detector: ECOD, COPOD, IForest, ..."
+        default=AnomalyParams.detector, description="pyod detector: ECOD or COPOD."
     )
     contamination: float = Field(default=AnomalyParams.contamination, gt=0, lt=0.5)
     threshold: float = Field(
@@ -278,9 +362,10 @@ class AnomalyConfig(Config):
         ge=1,
         description="Metrics agreeing at support_threshold that flag a day.",
     )
-    trend_window: int = Field(default=AnomalyParams.trend_window, ge=3)
-    scale_window: int = Field(default=AnomalyParams.scale_window, ge=7)
-    warmup_days: int = Field(default=AnomalyParams.warmup_days, ge=0)
+    history_days: int = Field(default=AnomalyParams.history_days, ge=14)
+    scale_days: int = Field(default=AnomalyParams.scale_days, ge=7)
+    detector_days: int = Field(default=AnomalyParams.detector_days, ge=7)
+    trend_damping: float = Field(default=AnomalyParams.trend_damping, ge=0, le=1)
     max_zero_share: float = Field(default=AnomalyParams.max_zero_share, ge=0, le=1)
     metrics: list[str] = Field(
         default=list(DEFAULT_DETECTION_METRICS),
@@ -299,9 +384,10 @@ class AnomalyConfig(Config):
             threshold=self.threshold,
             support_threshold=self.support_threshold,
             min_support=self.min_support,
-            trend_window=self.trend_window,
-            scale_window=self.scale_window,
-            warmup_days=self.warmup_days,
+            history_days=self.history_days,
+            scale_days=self.scale_days,
+            detector_days=self.detector_days,
+            trend_damping=self.trend_damping,
             max_zero_share=self.max_zero_share,
             metrics=tuple(self.metrics),
         )
@@ -314,27 +400,45 @@ class AnomalyConfig(Config):
     owners=OWNERS,
     kinds={"python", "pyod"},
     pool=WAREHOUSE_POOL,
-    description="Every brand-day-metric scored for anomalies: expected = rolling-median "
-    "trend + day-of-week seasonal (on log1p), residual scored by a pyod detector (ECOD by "
-    "default) and a robust z; is_anomaly and direction (spike/drop).",
+    description="Every closed brand-day-metric scored point in time (only days up to it): "
+    "expected = weekday profile + damped trend fitted on the past six weeks (Anscombe "
+    "scale), robust z against past residuals, pyod ECOD fitted on past residual vectors "
+    "of all metrics jointly. Append-only: a day scored once keeps its row, with the "
+    "run_id and scored_at of the run that wrote it.",
 )
 def metric_anomalies_asset(
     context: AssetExecutionContext, config: AnomalyConfig, warehouse: WarehouseResource
 ) -> MaterializeResult:
     with warehouse.connect() as con:
         daily = io.read_daily_metrics(con)
+        scored = io.read_scored_days(con, [m for m in config.metrics if m in daily.columns])
     start = time.perf_counter()
-    result = metric_anomalies(daily, config.params())
+    result = metric_anomalies(daily, config.params(), already_scored=scored)
     seconds = time.perf_counter() - start
-    rows, _ = _write(warehouse, "metric_anomalies", result)
-    flagged = result[result["is_anomaly"]]
+    result["run_id"] = context.run_id
+    result["scored_at"] = pd.Timestamp.now(tz="UTC")
+    write_start = time.perf_counter()
+    with warehouse.connect() as con:
+        appended = io.append_new_rows(con, "metric_anomalies", result)
+        kept = con.execute(
+            "select brand_id, day, metric, robust_z, is_anomaly, direction, run_id = ? as new "
+            "from ml.metric_anomalies",
+            [context.run_id],
+        ).df()
+    write_seconds = time.perf_counter() - write_start
+    new_flags = kept[kept["new"] & kept["is_anomaly"]]
     metadata: dict = {
-        "dagster/row_count": rows,
-        "anomalies": len(flagged),
-        "anomalous_brand_days": int(flagged[["brand_id", "day"]].drop_duplicates().shape[0]),
+        "dagster/row_count": len(kept),
+        "rows_appended": appended,
+        "rows_already_scored": len(result) - appended,
+        "new_anomalies": len(new_flags),
+        "anomalies": int(kept["is_anomaly"].sum()),
         "detector": config.detector,
         "seconds": round(seconds, 3),
-        "preview": _preview(flagged.sort_values("robust_z", key=lambda z: -z.abs()), rows=15),
+        "write_seconds": round(write_seconds, 3),
+        "preview": _preview(
+            new_flags.sort_values("robust_z", key=lambda z: -z.abs()).drop(columns="new"), rows=15
+        ),
     }
     truth_path = (
         Path(config.truth_path)
@@ -345,7 +449,7 @@ def metric_anomalies_asset(
     if truth is None:
         metadata["ground_truth"] = f"none at {truth_path}"
     else:
-        scores = evaluate(result, truth)
+        scores = evaluate(kept, truth)
         metadata["ground_truth"] = str(truth_path)
         metadata["evaluation"] = MetadataValue.json(scores)
         for key in ("precision", "recall"):
@@ -355,10 +459,78 @@ def metric_anomalies_asset(
     return MaterializeResult(metadata=metadata)
 
 
+class PersonPredictionConfig(Config):
+    horizon_days: int = Field(default=14, ge=1, le=90, description="Days ahead a purchase counts.")
+
+
+@asset(
+    key=AssetKey(["ml", "person_predictions"]),
+    deps=[PERSON_DAYS],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"python", "scikit-learn"},
+    pool=WAREHOUSE_POOL,
+    description="Each person's probability of ordering in the next horizon_days after the "
+    "brand's last closed day: a logistic regression on features as of a cutoff (recency, "
+    "tenure, activity, events, orders, revenue from int_person_days), trained on the latest "
+    "cutoff whose outcome is known. Join on (brand_id, person_id) to segment by it.",
+)
+def person_predictions_asset(
+    context: AssetExecutionContext, config: PersonPredictionConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    with warehouse.connect() as con:
+        person_days = io.read_person_days(con)
+    params = PropensityParams(horizon_days=config.horizon_days)
+    start = time.perf_counter()
+    predictions = predict(person_days, params)
+    seconds = time.perf_counter() - start
+    rows, _ = _write(warehouse, "person_predictions", predictions)
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "mean_probability": round(float(predictions["purchase_probability"].mean()), 4)
+            if rows
+            else 0.0,
+            "seconds": round(seconds, 2),
+            "preview": _preview(predictions.sort_values("purchase_probability", ascending=False)),
+        }
+    )
+
+
+@asset(
+    key=AssetKey(["ml", "person_prediction_backtest"]),
+    deps=[PERSON_DAYS],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"python", "scikit-learn"},
+    pool=WAREHOUSE_POOL,
+    description="Time-split backtest of the purchase propensity: trained on the cutoff two "
+    "horizons back, judged on the next; AUC, Brier score and calibration by decile, beside "
+    "a baseline (the training purchase rate of persons with the same ordered-in-30-days flag).",
+)
+def person_prediction_backtest_asset(
+    context: AssetExecutionContext, config: PersonPredictionConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    with warehouse.connect() as con:
+        person_days = io.read_person_days(con)
+    result = backtest(person_days, PropensityParams(horizon_days=config.horizon_days))
+    rows, _ = _write(warehouse, "person_prediction_backtest", result)
+    metadata: dict = {"dagster/row_count": rows}
+    for r in result.drop_duplicates("model").itertuples(index=False):
+        if r.auc is not None and not pd.isna(r.auc):
+            metadata[f"{r.model}_auc"] = round(float(r.auc), 4)
+        metadata[f"{r.model}_brier"] = round(float(r.brier), 5)
+    context.log.info(f"person propensity backtest: {metadata}")
+    return MaterializeResult(metadata=metadata)
+
+
 analytics_assets = [
     revenue_forecast,
+    forecast_accuracy_asset,
     revenue_forecast_backtest,
     metric_correlations_asset,
     funnel_correlations_asset,
     metric_anomalies_asset,
+    person_predictions_asset,
+    person_prediction_backtest_asset,
 ]

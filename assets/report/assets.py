@@ -32,6 +32,7 @@ CHARTED_TABLES: tuple[tuple[str, str], ...] = (
     ("marts", "ai_latency_percentiles"),
     ("ml", "revenue_forecast"),
     ("ml", "revenue_forecast_backtest"),
+    ("ml", "forecast_accuracy"),
     ("ml", "metric_correlations"),
     ("ml", "funnel_correlations"),
     ("ml", "metric_anomalies"),

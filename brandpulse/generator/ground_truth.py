@@ -3,7 +3,8 @@
 - daily truth per brand-local day of the events that can load (truncated-file rows
   excluded, duplicates counted once), named like marts.daily_brand_metrics;
 - the injected anomalies, with the ratio each metric really moved against the same
-  weekday one and two weeks around it (metrics listed as affected only if they moved).
+  weekday one and two weeks around it (metrics listed as affected only if they moved,
+  and as detectable only if the move is beyond Poisson noise of the units driving it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
+from scipy import stats
 
 from brandpulse.generator.anomalies import DIRECTION, PLANNED_METRICS, Anomaly
 from brandpulse.generator.brands import Brand
@@ -19,6 +21,19 @@ from brandpulse.generator.catalog import CODE
 
 METRICS = ("active_persons", "sessions", "events", "orders", "revenue")
 MOVED = {"spike": 1.8, "drop": 0.6}
+DETECTABLE_P = 1e-3
+"""A moved metric is also detectable when a Poisson count at the baseline would reach
+the observed value with probability below this (one-sided)."""
+DRIVING_COUNT = {
+    "active_persons": "active_persons",
+    "sessions": "sessions",
+    "events": "sessions",
+    "orders": "orders",
+    "revenue": "orders",
+}
+"""The count of independent units a metric moves with: events come in sessions, revenue
+in orders, so their detectability is that of the count that drives them (3 orders a
+day that fall to 1 are within noise however large the order values are)."""
 
 
 def daily_truth(events: pl.DataFrame, brands: list[Brand]) -> pl.DataFrame:
@@ -90,6 +105,12 @@ def anomaly_truth(
                     else observed[m] <= MOVED["drop"]
                 )
             ]
+            counts = {m: series.get(day, {}).get(m, 0) or 0 for m in METRICS}
+            detectable = [
+                m
+                for m in moved
+                if _beyond_poisson(counts[DRIVING_COUNT[m]], baseline[DRIVING_COUNT[m]], direction)
+            ]
             out.append(
                 {
                     "brand_id": b.brand_id,
@@ -98,9 +119,19 @@ def anomaly_truth(
                     "direction": direction,
                     "magnitude": a.factor,
                     "metrics": moved,
+                    "detectable_metrics": detectable,
                     "planned_metrics": list(PLANNED_METRICS[a.kind]),
                     "observed_ratio": observed,
                     "baseline": baseline,
                 }
             )
     return out
+
+
+def _beyond_poisson(observed: float, baseline: float | None, direction: str) -> bool:
+    """Whether `observed` is a DETECTABLE_P-rare Poisson count in `direction` at `baseline`."""
+    if not baseline:
+        return False
+    if direction == "spike":
+        return float(stats.poisson.sf(observed - 1, baseline)) < DETECTABLE_P
+    return float(stats.poisson.cdf(observed, baseline)) < DETECTABLE_P

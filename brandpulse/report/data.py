@@ -143,6 +143,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "metric",
         "value",
         "expected",
+        "robust_z",
         "score",
         "is_anomaly",
         "direction",
@@ -172,6 +173,7 @@ OPTIONAL_TABLES: frozenset[str] = frozenset(
         "marts.definition_errors",
         "marts.collaboration_daily",
         "ml.revenue_forecast_backtest",
+        "ml.forecast_accuracy",
         "marts.ai_cost_by_brand_month",
         "marts.ai_error_rates",
         "marts.ai_latency_percentiles",
@@ -470,13 +472,33 @@ def rfm_grid(src: BrandData) -> pd.DataFrame | None:
 
 
 def revenue_forecast(src: BrandData) -> pd.DataFrame | None:
+    """The newest forecast vintage (ml.revenue_forecast keeps every one)."""
     return _days(
         src.read(
             "ml.revenue_forecast",
             "SELECT day, yhat, yhat_lower, yhat_upper, model, trained_through "
-            "FROM ml.revenue_forecast ORDER BY day",
+            "FROM ml.revenue_forecast "
+            "WHERE trained_through = (SELECT max(trained_through) FROM ml.revenue_forecast) "
+            "ORDER BY day",
         ),
         "day",
+        "trained_through",
+    )
+
+
+def last_month_forecast_accuracy(src: BrandData) -> pd.DataFrame | None:
+    """How the forecast made about a month ago did: the newest vintage trained at least
+    28 days before the newest scored day, per horizon band, beside the naive baseline."""
+    return _days(
+        src.read(
+            "ml.forecast_accuracy",
+            "WITH a AS (SELECT * FROM ml.forecast_accuracy), "
+            "pick AS (SELECT max(trained_through) AS t FROM a "
+            "WHERE trained_through <= (SELECT max(scored_through) FROM a) - INTERVAL 27 DAY) "
+            "SELECT trained_through, model, horizon_from, horizon_to, n, mape, smape, coverage "
+            "FROM a WHERE trained_through = (SELECT t FROM pick) "
+            "ORDER BY horizon_from, model",
+        ),
         "trained_through",
     )
 
@@ -498,7 +520,7 @@ def metric_anomalies(src: BrandData) -> pd.DataFrame | None:
     return _days(
         src.read(
             "ml.metric_anomalies",
-            "SELECT day, metric, value, expected, score, is_anomaly, direction "
+            "SELECT day, metric, value, expected, robust_z, score, is_anomaly, direction "
             "FROM ml.metric_anomalies ORDER BY metric, day",
         ),
         "day",

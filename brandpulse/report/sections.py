@@ -197,6 +197,19 @@ def forecast(src: BrandData) -> Section:
         trained = fc["trained_through"].max()
         section.blocks.append(Note(f"Trained through {trained:%Y-%m-%d}; {len(fc)} days ahead."))
         section.blocks.append(Chart(charts.forecast_chart(history, fc), "revenue forecast"))
+    acc = d.last_month_forecast_accuracy(src)
+    if acc is None:
+        section.blocks.append(not_available("Forecast accuracy", "ml.forecast_accuracy"))
+    elif len(acc):
+        made = acc["trained_through"].iloc[0]
+        section.blocks.append(
+            Table(
+                acc.drop(columns="trained_through"),
+                f"How the forecast trained through {made:%Y-%m-%d} did, by days ahead, "
+                "beside the seasonal-naive baseline",
+                percent=("mape", "smape", "coverage"),
+            )
+        )
     bt = d.forecast_backtest(src)
     if bt is None:
         section.blocks.append(not_available("Backtest", "ml.revenue_forecast_backtest"))
@@ -221,7 +234,9 @@ def anomalies(src: BrandData) -> Section:
         section.blocks.append(_empty("Anomalies"))
     else:
         section.blocks.append(Chart(charts.anomalies_chart(an), "metric anomalies"))
-        flagged = an[an["is_anomaly"].astype(bool)].sort_values("score", ascending=False).head(15)
+        # by |robust z|: `score` is the day's joint detector score, the same for every metric
+        flagged = an[an["is_anomaly"].astype(bool)]
+        flagged = flagged.sort_values("robust_z", key=lambda z: -z.abs()).head(15)
         if len(flagged):
             section.blocks.append(Table(flagged, "Strongest anomalies"))
     return section

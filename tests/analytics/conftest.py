@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,6 +14,26 @@ from .synthetic import daily_metrics
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "prophet: fits prophet models (kept to few, short series)")
+
+
+def synthetic_person_days(daily: pd.DataFrame, persons: int = 120, seed: int = 0) -> pd.DataFrame:
+    """Per brand of `daily`: persons active on random days of its range, the frequent ones
+    ordering more often (so a purchase propensity has something to learn)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for brand_id, g in daily.groupby("brand_id"):
+        days = pd.to_datetime(g["day"]).sort_values().to_numpy()
+        for i in range(persons):
+            activity = rng.uniform(0.02, 0.4)
+            active = days[rng.random(len(days)) < activity]
+            for day in active:
+                orders = int(rng.random() < activity)
+                rows.append(
+                    (brand_id, f"p{i}", day, int(rng.integers(1, 20)), orders, 30.0 * orders)
+                )
+    return pd.DataFrame(
+        rows, columns=["brand_id", "person_id", "event_day", "events", "orders", "revenue"]
+    )
 
 
 def build_warehouse(path: Path, daily: pd.DataFrame, brands: pd.DataFrame) -> None:
@@ -57,6 +78,14 @@ def build_warehouse(path: Path, daily: pd.DataFrame, brands: pd.DataFrame) -> No
         con.execute(
             """create table intermediate.int_events_resolved (brand_id varchar, event_id varchar,
                event_name varchar, occurred_at timestamp, person_id varchar)"""
+        )
+        con.register("person_days_df", synthetic_person_days(daily))
+        con.execute(
+            """create table intermediate.int_person_days as
+               select brand_id, person_id, cast(event_day as date) as event_day,
+                      cast(events as bigint) as events, cast(orders as bigint) as orders,
+                      cast(revenue as double) as revenue
+               from person_days_df"""
         )
     finally:
         con.close()

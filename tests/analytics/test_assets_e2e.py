@@ -47,7 +47,7 @@ def test_assets_materialize_and_checks_pass(small_warehouse, tmp_path) -> None:
                 "ml__revenue_forecast_backtest": {
                     "config": {
                         "origins": 2,
-                        "horizon_days": 7,
+                        "horizons": [7],
                         "uncertainty_samples": 50,
                         "workers": 1,
                     }
@@ -76,7 +76,24 @@ def test_assets_materialize_and_checks_pass(small_warehouse, tmp_path) -> None:
             "b001": "prophet",
             "b002": "seasonal_naive (short history)",
         }
-        assert con.execute("select count(*) from ml.revenue_forecast").fetchone()[0] == 3 * 14
+        # the current vintage of 3 brands, plus b000's vintage as of 28 days earlier (b001's
+        # would have 12 days of history: under the 28 a forecast needs)
+        vintages = con.execute(
+            "select brand_id, trained_through::varchar, count(*) from ml.revenue_forecast "
+            "group by all order by all"
+        ).fetchall()
+        assert vintages == [
+            ("b000", "2025-02-11", 14),
+            ("b000", "2025-03-11", 14),
+            ("b001", "2025-03-12", 14),
+            ("b002", "2025-03-11", 14),
+        ]
+        # the older vintage is scored on its 14 days (all closed), beside the naive baseline
+        accuracy = con.execute(
+            "select model, sum(n) from ml.forecast_accuracy where brand_id = 'b000' "
+            "group by all order by all"
+        ).fetchall()
+        assert accuracy == [("prophet", 14), ("seasonal_naive", 14)]
         assert (
             con.execute(
                 "select count(distinct brand_id) from ml.revenue_forecast_backtest"
@@ -104,7 +121,8 @@ def test_assets_materialize_and_checks_pass(small_warehouse, tmp_path) -> None:
     }
     assert mats["metric_anomalies"]["recall"].value == 1.0
     assert "forecast_plot" in mats["revenue_forecast"]
-    assert mats["revenue_forecast"]["dagster/row_count"].value == 42
+    assert mats["revenue_forecast"]["dagster/row_count"].value == 56
+    assert mats["revenue_forecast"]["vintages_written"].value == 4
 
 
 @pytest.mark.e2e

@@ -23,7 +23,9 @@ def _frame(**cols: np.ndarray) -> pd.DataFrame:
 
 def test_perfectly_correlated_pair_has_r_one() -> None:
     a = np.arange(30, dtype=float)
-    res = metric_correlations(_frame(a=a, b=2 * a + 3), metrics=["a", "b"], max_lag=0)
+    res = metric_correlations(
+        _frame(a=a, b=2 * a + 3), metrics=["a", "b"], max_lag=0, transform=False
+    )
     assert len(res) == 1
     row = res.iloc[0]
     assert (row.metric_a, row.metric_b, row.lag_days, row.n) == ("a", "b", 0, 30)
@@ -36,7 +38,7 @@ def test_p_values_match_scipy() -> None:
     rng = np.random.default_rng(1)
     a = rng.normal(size=40)
     b = 0.3 * a + rng.normal(size=40)
-    res = brand_correlations(np.column_stack([a, b]), ["a", "b"], max_lag=0)
+    res = brand_correlations(np.column_stack([a, b]), ["a", "b"], max_lag=0, autocorrelation=False)
     pr = stats.pearsonr(a, b)
     sr = stats.spearmanr(a, b)
     assert res.loc[0, "pearson_r"] == pytest.approx(pr.statistic)
@@ -51,7 +53,9 @@ def test_lagged_pair_found_at_right_lag() -> None:
     b = np.empty_like(a)
     b[3:] = a[:-3]  # b follows a three days later
     b[:3] = rng.normal(size=3)
-    res = metric_correlations(_frame(a=a, b=b + 0.01 * rng.normal(size=103)), ["a", "b"])
+    res = metric_correlations(
+        _frame(a=a, b=b + 0.01 * rng.normal(size=103)), ["a", "b"], transform=False
+    )
     best = res.loc[res["pearson_r"].abs().idxmax()]
     assert (best.metric_a, best.metric_b, best.lag_days) == ("a", "b", 3)
     assert best.pearson_r > 0.99
@@ -87,3 +91,66 @@ def test_constant_series_and_short_brands_are_skipped_quietly() -> None:
     assert "flat" not in set(res["metric_a"]) | set(res["metric_b"])
     assert res[["pearson_r", "spearman_rho", "p_value", "q_value"]].notna().all().all()
     assert (res["n"] >= 14).all()
+
+
+def _trending_seasonal(rng: np.random.Generator, days: int, level: float) -> np.ndarray:
+    """A count-like metric: growth x weekly pattern x AR(1) noise (phi 0.6), independent
+    of every other call."""
+    t = np.arange(days)
+    weekly = np.array([1.0, 1.1, 1.15, 1.1, 1.0, 0.7, 0.6])[t % 7]
+    noise = np.zeros(days)
+    for i in range(1, days):
+        noise[i] = 0.6 * noise[i - 1] + rng.normal(0, 0.08)
+    growth = np.exp(rng.uniform(0.002, 0.012) * t)
+    return np.round(level * growth * weekly * np.exp(noise))
+
+
+def test_independent_trending_series_are_rarely_significant() -> None:
+    """Eight independent series that all grow and all dip at weekends: on raw levels most
+    pairs look significant; made stationary, with n_eff and BH, at most 5 % do."""
+    rng = np.random.default_rng(11)
+    names = [f"m{i}" for i in range(8)]
+    frames = []
+    for b in range(5):
+        df = _frame(**{n: _trending_seasonal(rng, 120, rng.uniform(50, 500)) for n in names})
+        df["brand_id"] = f"b{b}"
+        frames.append(df)
+    daily = pd.concat(frames)
+    raw = metric_correlations(daily, names, transform=False, autocorrelation=False)
+    assert (raw["q_value"] < 0.05).mean() > 0.5
+    res = metric_correlations(daily, names)
+    assert len(res) == 5 * (28 + 7 * 56)
+    assert (res["q_value"] < 0.05).mean() <= 0.05
+    assert (res["n_eff"] <= res["n"]).all() and (res["n_eff"] >= 3).all()
+
+
+def test_planted_lagged_driver_found_at_its_lag_among_trending_series() -> None:
+    """`response` follows 80 % of `driver`'s day-to-day news 4 days later, both trending
+    and weekly: the strongest significant test is (driver, response, lag 4)."""
+    rng = np.random.default_rng(2)
+    days = 120
+    driver_full = _trending_seasonal(rng, days + 4, 300.0)  # index i is day i - 4
+    own = _trending_seasonal(rng, days, 200.0)
+    response = np.round(own * (driver_full[:days] / np.median(driver_full)) ** 0.8)
+    others = {f"x{i}": _trending_seasonal(rng, days, 100.0) for i in range(4)}
+    daily = _frame(driver=driver_full[4:], response=response, **others)
+    res = metric_correlations(daily, ["driver", "response", *others])
+    sig = res[res["q_value"] < 0.05]
+    best = sig.loc[sig["pearson_r"].abs().idxmax()]
+    assert (best.metric_a, best.metric_b, best.lag_days) == ("driver", "response", 4)
+    assert best.pearson_r > 0.4
+    # nothing else is significant but the difference's echo at the neighbouring lags
+    rest = sig[~((sig["metric_a"] == "driver") & (sig["metric_b"] == "response"))]
+    assert len(rest) <= 1
+
+
+def test_definitional_pairs_are_marked() -> None:
+    rng = np.random.default_rng(4)
+    cols = {m: rng.poisson(50, 40).astype(float) for m in ("events", "sessions", "revenue")}
+    res = metric_correlations(_frame(**cols), list(cols), max_lag=0)
+    marked = {frozenset((r.metric_a, r.metric_b)): r.definitional for r in res.itertuples()}
+    assert marked == {
+        frozenset(("events", "sessions")): True,
+        frozenset(("events", "revenue")): False,
+        frozenset(("revenue", "sessions")): False,
+    }

@@ -113,7 +113,7 @@ def test_backtest_compares_prophet_and_naive() -> None:
     bt = backtest_revenue(
         _daily(_weekly_series(60)),
         params=BacktestParams(
-            origins=2, horizon_days=7, forecast=ForecastParams(uncertainty_samples=50)
+            origins=2, horizons=(7,), forecast=ForecastParams(uncertainty_samples=50)
         ),
         workers=1,
     )

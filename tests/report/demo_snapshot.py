@@ -40,7 +40,15 @@ COUNTRIES = ("US", "DE", "FR", "BR")
 CHANNELS = ("google", "direct", "newsletter")
 
 # schema.table -> columns cast to DATE when written
-_DATE_COLUMNS = ("day", "cohort_start", "month", "trained_through", "origin", "as_of_day")
+_DATE_COLUMNS = (
+    "day",
+    "cohort_start",
+    "month",
+    "trained_through",
+    "origin",
+    "as_of_day",
+    "scored_through",
+)
 
 
 def _write(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
@@ -414,6 +422,31 @@ def _ml(daily: pd.DataFrame, rng: np.random.Generator, model: str) -> dict[str, 
             "trained_through": last,
         }
     )
+    # an older vintage, kept beside the newest: the report must chart only the newest
+    month_ago = last - pd.Timedelta(days=28)
+    older = forecast.assign(
+        day=pd.date_range(month_ago + pd.Timedelta(days=1), periods=HORIZON, freq="D"),
+        trained_through=month_ago,
+    )
+    forecast = pd.concat([older, forecast], ignore_index=True)
+    accuracy = pd.DataFrame(
+        [
+            {
+                "trained_through": month_ago,
+                "run_id": "demo-run",
+                "model": m,
+                "horizon_from": lo,
+                "horizon_to": hi,
+                "n": min(hi, 27) - lo + 1,
+                "mape": 0.2 + 0.05 * (m == "seasonal_naive"),
+                "smape": 0.18 + 0.05 * (m == "seasonal_naive"),
+                "coverage": 0.8,
+                "scored_through": last - pd.Timedelta(days=1),
+            }
+            for lo, hi in ((1, 7), (8, 14), (15, 28))
+            for m in (model, "seasonal_naive")
+        ]
+    )
     backtest = pd.DataFrame(
         [
             {
@@ -493,6 +526,7 @@ def _ml(daily: pd.DataFrame, rng: np.random.Generator, model: str) -> dict[str, 
     return {
         "ml.revenue_forecast": forecast,
         "ml.revenue_forecast_backtest": backtest,
+        "ml.forecast_accuracy": accuracy,
         "ml.metric_correlations": pd.DataFrame(correlations),
         "ml.funnel_correlations": pd.DataFrame(funnel_corr),
         "ml.metric_anomalies": pd.DataFrame(anomalies),

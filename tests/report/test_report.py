@@ -132,6 +132,24 @@ def test_money_has_its_currency_and_funnels_their_names(reports: Path, brand: st
     assert "Signup to purchase (signup_purchase)" in html
 
 
+def test_forecast_shows_the_newest_vintage_and_last_months_accuracy(published: Path) -> None:
+    from brandpulse.report.data import last_month_forecast_accuracy, revenue_forecast
+
+    src = BrandData(BRANDS[0], published_dir=published)
+    fc = revenue_forecast(src)
+    assert fc["trained_through"].nunique() == 1  # the older vintage is kept, not charted
+    acc = last_month_forecast_accuracy(src)
+    assert acc["trained_through"].nunique() == 1
+    assert acc["trained_through"].iloc[0] == fc["trained_through"].iloc[0] - pd.Timedelta(days=28)
+    assert set(acc["model"]) == {"prophet", "seasonal_naive"}
+
+
+@pytest.mark.parametrize("brand", BRANDS)
+def test_report_has_last_months_forecast_accuracy(reports: Path, brand: str) -> None:
+    text = " ".join(parse(reports / f"{brand}.html").text)
+    assert "How the forecast trained through" in text
+
+
 def test_period_growth_hand_worked() -> None:
     daily = pd.DataFrame({"day": pd.date_range("2026-01-01", periods=4)})
     for metric in (

@@ -1,0 +1,82 @@
+"""The statistics of the demo warehouse, as the pipeline wrote them.
+
+Anomaly flags are read from ml.metric_anomalies, computed from marts.daily_brand_metrics;
+the generator's anomalies.json only supplies the labels.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+from dagster import materialize
+
+from assets.analytics import analytics_assets
+from assets.analytics.anomalies import evaluate, load_truth
+from pipelines.resources import WarehouseResource
+
+# the first test also waits for the demo build (~3 min alone, over 10 on a busy machine)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(2400)]
+
+
+def _anomalies(demo_warehouse) -> pd.DataFrame:
+    with duckdb.connect(str(demo_warehouse.warehouse), read_only=True) as con:
+        return con.execute("select * from ml.metric_anomalies order by all").df()
+
+
+def test_planted_spikes_and_drops_found_with_precision(demo_warehouse) -> None:
+    assert demo_warehouse.result.success
+    truth = load_truth(demo_warehouse.landing / "_generator" / "anomalies.json")
+    anomalies = _anomalies(demo_warehouse)
+    scores = evaluate(anomalies, truth)
+    # spikes and outages of persons, sessions, events, orders and revenue: every brand's
+    # two traffic spikes plus the drops that moved a count beyond its Poisson noise
+    assert scores["truth_brand_days"] >= 16
+    assert scores["recall"] >= 0.9, scores
+    assert scores["precision"] >= 0.7, scores
+    assert scores["direction_accuracy"] == 1.0
+    flagged = anomalies[anomalies["is_anomaly"]]
+    for t in truth:
+        if t["kind"] == "traffic_spike":
+            day = flagged[(flagged["brand_id"] == t["brand_id"]) & (flagged["day"] == t["day"])]
+            assert {"events", "active_persons"} <= set(day["metric"]), t
+
+
+def test_rows_carry_their_run_and_a_rerun_changes_nothing(demo_warehouse) -> None:
+    before = _anomalies(demo_warehouse)
+    assert set(before["run_id"]) == {demo_warehouse.result.run_id}
+    assert before["scored_at"].notna().all()
+    result = materialize(
+        [a for a in analytics_assets if a.key.path == ["ml", "metric_anomalies"]],
+        resources={"warehouse": WarehouseResource(path=str(demo_warehouse.warehouse))},
+    )
+    assert result.success
+    mat = result.asset_materializations_for_node("ml__metric_anomalies")[0]
+    assert mat.metadata["rows_appended"].value == 0
+    pd.testing.assert_frame_equal(_anomalies(demo_warehouse), before)
+
+
+def test_forecast_vintages_kept_and_scored_in_the_snapshot(demo_warehouse) -> None:
+    from brandpulse.query import query_df
+
+    with duckdb.connect(str(demo_warehouse.warehouse), read_only=True) as con:
+        vintages = con.execute(
+            "select brand_id, count(distinct trained_through), min(yhat_lower) "
+            "from ml.revenue_forecast group by all"
+        ).fetchall()
+        scored = con.execute(
+            "select brand_id, trained_through, model, horizon_from, n, smape, coverage "
+            "from ml.forecast_accuracy order by all"
+        ).df()
+    assert len(vintages) == 8
+    # 90 days: the current cutoff and the two 28 and 56 days before it, never negative
+    assert all(n == 3 and low >= 0 for _, n, low in vintages)
+    assert set(scored["brand_id"]) == {b for b, _, _ in vintages}
+    assert {"prophet", "seasonal_naive"} <= set(scored["model"])
+    assert set(scored["horizon_from"]) == {1, 8, 15, 29}
+    assert scored["smape"].between(0, 2).all() and scored["coverage"].between(0, 1).all()
+    published = query_df(
+        "select count(*) as n from ml.forecast_accuracy",
+        published_dir=demo_warehouse.root / "published",
+    )
+    assert int(published["n"].iloc[0]) == len(scored)
