@@ -5,12 +5,12 @@ the ingest and AI asset keys through their `meta.dagster.asset_key`, so lineage 
 graph. The dbt assets share the ingest assets' daily partitions, backfill policy and
 single-writer pool. Only the models tagged `partitioned` (the event-window model
 int_events_resolved) and their ancestors are partitioned: a partition range reaches them
-as the `min_date`/`max_date` vars. The person-level incremental models (int_sessions,
+as the BRANDPULSE_WINDOW_MIN_DATE/_MAX_DATE environment variables (not `--vars`, whose every
+new value re-parses the whole project). The person-level incremental models (int_sessions,
 int_persons, ...) keep their own watermark in their tables, take no vars and are built
 with the rest, so the two dbt steps never wait on each other.
 """
 
-import json
 import os
 import signal
 import subprocess
@@ -27,7 +27,13 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, DBT_PROJECT_DIR
+from brandpulse.config import (
+    DBT_FULL_TEST_PASS_ONLY,
+    DBT_PRODUCTION_BUILD_FLAGS,
+    DBT_PROJECT_DIR,
+    TEST_PASS_TAG,
+    dbt_window_env,
+)
 from brandpulse.dbt_cli import (
     dbt_executable,
     manifest_is_stale,
@@ -111,8 +117,9 @@ def stream_dbt(
 
 
 @contextmanager
-def dbt_env(warehouse: WarehouseResource) -> Iterator[None]:
-    """Point dbt (profiles.yml reads BRANDPULSE_WAREHOUSE) at the resource's warehouse.
+def dbt_env(warehouse: WarehouseResource, extra: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Point dbt (profiles.yml reads BRANDPULSE_WAREHOUSE) at the resource's warehouse, with
+    `extra` variables (the partition window).
 
     dagster-dbt hands the process environment to the dbt subprocess; the variables are
     set only around the call and restored after, so nothing leaks into later processes.
@@ -120,6 +127,7 @@ def dbt_env(warehouse: WarehouseResource) -> Iterator[None]:
     wanted = {
         "BRANDPULSE_WAREHOUSE": warehouse.resolved_path,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(extra or {}),
     }
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
@@ -133,13 +141,18 @@ def dbt_env(warehouse: WarehouseResource) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def dbt_vars(context: AssetExecutionContext) -> dict[str, str]:
+def window_env(context: AssetExecutionContext) -> dict[str, str]:
     """The partition window (UTC arrival days) handed to the incremental models."""
     window = context.partition_time_window
-    return {
-        "min_date": window.start.strftime("%Y-%m-%d"),
-        "max_date": window.end.strftime("%Y-%m-%d"),
-    }
+    return dbt_window_env(window.start.strftime("%Y-%m-%d"), window.end.strftime("%Y-%m-%d"))
+
+
+def test_scope_args(context: AssetExecutionContext) -> list[str]:
+    """`--exclude` of the tests left to the weekly full pass when the run is a day run.
+    (Their asset checks are then reported as not executed in that run.)"""
+    if context.run.tags.get(TEST_PASS_TAG) != "day":
+        return []
+    return ["--exclude", " ".join(DBT_FULL_TEST_PASS_ONLY)]
 
 
 INCREMENTAL_SELECTION = "+tag:partitioned"
@@ -169,11 +182,10 @@ def incremental_dbt_assets(
         *DBT_PRODUCTION_BUILD_FLAGS,
         "--indirect-selection",
         "cautious",
-        "--vars",
-        json.dumps(dbt_vars(context)),
+        *test_scope_args(context),
     ]
     warehouse.wait_until_writable()
-    with dbt_env(warehouse):
+    with dbt_env(warehouse, window_env(context)):
         yield from stream_dbt(dbt, args, context, warehouse)
 
 
@@ -198,7 +210,8 @@ def warehouse_dbt_assets(
     """
     warehouse.wait_until_writable()
     with dbt_env(warehouse):
-        yield from stream_dbt(dbt, ["build", *DBT_PRODUCTION_BUILD_FLAGS], context, warehouse)
+        args = ["build", *DBT_PRODUCTION_BUILD_FLAGS, *test_scope_args(context)]
+        yield from stream_dbt(dbt, args, context, warehouse)
 
 
 def dbt_resource() -> DbtCliResource:

@@ -7,7 +7,7 @@ exactly one new run. The dead-run sensor is the daemon's side of pipelines/recov
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from brandpulse.config import get_settings
+from brandpulse.config import TEST_PASS_TAG, get_settings
 from brandpulse.ingest import PARTITIONED_SOURCES
 from brandpulse.ingest.load import landing_fingerprints
 from pipelines.jobs import warehouse_job
@@ -32,7 +32,7 @@ def landing_zone_sensor(context: SensorEvaluationContext):
         RunRequest(
             run_key=f"landing-{day}-{digest[:16]}",
             partition_key=day,
-            tags={"brandpulse/trigger": "landing"},
+            tags={"brandpulse/trigger": "landing", TEST_PASS_TAG: "day"},
         )
         for day, digest in sorted(fingerprints.items())
         if day in valid

@@ -19,6 +19,9 @@ from bench.stages import BenchContext, StageSkipped
 from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, REPO_ROOT
 from brandpulse.dbt_cli import PROJECT_ARGS, dbt_executable
 
+FULL_PARSE_MARKERS = ("Unable to do partial parsing", "Partial parsing not enabled")
+"""dbt's messages when it parses the whole project."""
+
 
 @dataclass
 class DbtRun:
@@ -28,6 +31,9 @@ class DbtRun:
     results: list[dict] = field(default_factory=list)
     output_tail: str = ""
     timed_out: bool = False
+    full_parse: bool = False
+    """dbt parsed the whole project (no usable partial-parse state, or a changed input such
+    as new `--vars`): it says so in its output."""
 
     @property
     def ok(self) -> bool:
@@ -80,9 +86,14 @@ class DbtRun:
 
 
 def run_dbt(
-    ctx: BenchContext, warehouse: Path, args: list[str], timeout: float | None = None
+    ctx: BenchContext,
+    warehouse: Path,
+    args: list[str],
+    timeout: float | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> DbtRun:
-    """Run one dbt command against `warehouse`; per-node results from run_results.json.
+    """Run one dbt command against `warehouse` (with `extra_env`, e.g. a partition window);
+    per-node results from run_results.json.
 
     With `timeout`, a run still going after that many seconds is killed and reported
     as timed out (its seconds are then a lower bound)."""
@@ -104,7 +115,7 @@ def run_dbt(
             proc = subprocess.run(
                 cmd,
                 cwd=REPO_ROOT,
-                env=ctx.env(warehouse),
+                env={**ctx.env(warehouse), **(extra_env or {})},
                 capture_output=True,
                 text=True,
                 check=False,
@@ -131,7 +142,8 @@ def run_dbt(
             for r in json.loads(results_file.read_text())["results"]
         ]
     tail = "\n".join(output.strip().splitlines()[-25:]) if returncode else ""
-    return DbtRun(args, t.seconds, returncode, results, tail, timed_out)
+    full_parse = any(marker in output for marker in FULL_PARSE_MARKERS)
+    return DbtRun(args, t.seconds, returncode, results, tail, timed_out, full_parse)
 
 
 def last_started_node(log: Path) -> str:

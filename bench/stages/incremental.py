@@ -3,16 +3,20 @@
 From a copy of the freshly ingested warehouse, the last two arrival days are removed
 (re-loading a partition from a landing folder without files replaces it by nothing),
 the rest is built in full, then the last full day is loaded again and `dbt build` runs
-with `min_date`/`max_date` = that day only (as the daily Dagster partition would).
+with the window `min_date`/`max_date` = that day only, as the weekday Dagster partition run
+calls it: the window in environment variables (no re-parse) and the day's test scope
+(`DBT_FULL_TEST_PASS_ONLY` excluded; `empty_day_full_tests_seconds` is the Sunday call with
+every test).
 The very last arrival day is only the UTC tail of the range (west-of-UTC brands' last
 hours and clamped late events), so the new day is the last full day before it.
 The ratio is that incremental build over the full build of every day (dbt_build
 stage); the same ratio over model execution time only (no dbt start-up) is reported
 next to it, and so is the ratio of both beyond dbt's fixed cost (`dbt_fixed_seconds`: the
-same `dbt build --vars` with no node selected, start-up plus the full re-parse that new
-vars force), which no incremental design can go below. The fixed cost is split into the
-re-parse (`dbt_parse_seconds`: the floor minus the same call once more, now with dbt's
-partial parse) and the rest (Python imports, manifest, artifacts). dbt's whole cost of
+same call with no node selected and `--no-partial-parse`, start-up plus the full parse),
+which no incremental design can go below. The fixed cost is split into the parse
+(`dbt_parse_seconds`: the floor minus the same call once more, now with dbt's partial
+parse) and the rest (Python imports, manifest, artifacts). `day_full_parse` says whether
+the day's call parsed the whole project (it did on every day when the window was `--vars`). dbt's whole cost of
 such a run is measured too (`empty_day_build_seconds`): the same day's call on a
 warehouse whose event sources are empty (every node, test and hook runs, on no rows);
 the day beyond it is the part that processes data.
@@ -25,14 +29,13 @@ whose windows end at the brand's last day, so every person's row can change).
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
 from bench.measure import timed
 from bench.stages import BenchContext, StageSkipped, copy_database
 from bench.stages.dbt_build import DbtRun, run_dbt
-from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS
+from brandpulse.config import DBT_FULL_TEST_PASS_ONLY, DBT_PRODUCTION_BUILD_FLAGS, dbt_window_env
 
 NO_NODES = "tag:bench_selects_nothing"
 """A selector no node matches: the floor run starts dbt, parses and stops."""
@@ -82,20 +85,39 @@ def load_days(warehouse: Path, days: list, landing: Path) -> int:
         con.close()
 
 
-def run_empty_day(ctx: BenchContext, build_args: list[str], empty_landing: Path) -> DbtRun | None:
+def run_empty_day(
+    ctx: BenchContext, build_args: list[str], window: dict[str, str], empty_landing: Path
+) -> tuple[DbtRun | None, DbtRun | None]:
     """The same day's `dbt build` on a warehouse whose event sources are empty (same
     brands and definitions, every model built once before): dbt's whole cost of a run of
-    this project (start-up, re-parse, every node's and test's overhead, the hooks) with
-    no data to process. None when a build fails."""
+    this project (start-up, parse, every node's and test's overhead, the hooks) with
+    no data to process; then the same with every test (the weekly full test pass).
+    None for a build that fails."""
     warehouse = ctx.warehouse("incremental_empty")
     copy_database(ctx.state["raw_only"], warehouse)
     load_days(warehouse, ctx.all_days(), empty_landing)
     try:
         setup = run_dbt(ctx, warehouse, ["build", "--full-refresh", *DBT_PRODUCTION_BUILD_FLAGS])
-        day = run_dbt(ctx, warehouse, build_args) if setup.ok else None
+        if not setup.ok:
+            return None, None
+        day = run_dbt(ctx, warehouse, build_args, extra_env=window)
+        all_tests = run_dbt(ctx, warehouse, full_test_pass(build_args), extra_env=window)
     finally:
         warehouse.unlink(missing_ok=True)
-    return day if day is not None and day.ok else None
+    return (day if day.ok else None), (all_tests if all_tests.ok else None)
+
+
+DAY_TEST_SCOPE = ("--exclude", *DBT_FULL_TEST_PASS_ONLY)
+"""The weekday Dagster run's test scope (pipelines/dbt.py test_scope_args)."""
+
+
+def full_test_pass(build_args: list[str]) -> list[str]:
+    """The same call with every test (the Sunday run)."""
+    n = len(DAY_TEST_SCOPE)
+    for i in range(len(build_args) - n + 1):
+        if tuple(build_args[i : i + n]) == DAY_TEST_SCOPE:
+            return [*build_args[:i], *build_args[i + n :]]
+    return list(build_args)
 
 
 def run(ctx: BenchContext) -> dict:
@@ -119,18 +141,16 @@ def run(ctx: BenchContext) -> dict:
 
     with timed() as load:
         rows = load_days(warehouse, [new_day], ctx.landing)
-    window = {
-        "min_date": new_day.isoformat(),
-        "max_date": (new_day + timedelta(days=1)).isoformat(),
-    }
-    build_args = ["build", *DBT_PRODUCTION_BUILD_FLAGS, "--vars", json.dumps(window)]
-    incremental = run_dbt(ctx, warehouse, build_args, timeout=ctx.dbt_timeout)
-    # dbt's fixed cost of that same call: start-up and the full re-parse new vars force
-    # (every Dagster partition run passes new vars), with no node selected.
-    floor = run_dbt(ctx, warehouse, [*build_args, "--no-partial-parse", "--select", NO_NODES])
-    floor_parsed = run_dbt(ctx, warehouse, [*build_args, "--select", NO_NODES])
+    window = dbt_window_env(new_day.isoformat(), (new_day + timedelta(days=1)).isoformat())
+    build_args = ["build", *DBT_PRODUCTION_BUILD_FLAGS, *DAY_TEST_SCOPE]
+    incremental = run_dbt(ctx, warehouse, build_args, timeout=ctx.dbt_timeout, extra_env=window)
+    # dbt's fixed cost of that same call: start-up and a full parse, with no node selected.
+    floor = run_dbt(
+        ctx, warehouse, [*build_args, "--no-partial-parse", "--select", NO_NODES], extra_env=window
+    )
+    floor_parsed = run_dbt(ctx, warehouse, [*build_args, "--select", NO_NODES], extra_env=window)
     warehouse.unlink(missing_ok=True)
-    empty_day = run_empty_day(ctx, build_args, empty)
+    empty_day, empty_day_all_tests = run_empty_day(ctx, build_args, window, empty)
 
     inc = incremental.summary()
     if incremental.timed_out:
@@ -155,7 +175,13 @@ def run(ctx: BenchContext) -> dict:
             "incremental_build_seconds": inc["wall_seconds"],
             "dbt_fixed_seconds": round(floor.seconds, 3) if floor.ok else None,
             "dbt_parse_seconds": round(parse, 3) if parse is not None else None,
+            "day_full_parse": incremental.full_parse,
             "empty_day_build_seconds": round(empty_day.seconds, 3) if empty_day else None,
+            "empty_day_full_parse": empty_day.full_parse if empty_day else None,
+            "empty_day_full_tests_seconds": (
+                round(empty_day_all_tests.seconds, 3) if empty_day_all_tests else None
+            ),
+            "day_tests_run": len(incremental.seconds_by("test")),
             "day_data_work_top_nodes": (
                 data_work_by_node(node_seconds(incremental), node_seconds(empty_day))
                 if empty_day and not incremental.timed_out
@@ -176,7 +202,7 @@ def run(ctx: BenchContext) -> dict:
         "notes": notes
         + [
             f"base = {len(base)} arrival days built with --full-refresh; new day {new_day} loaded, then "
-            f"`dbt build --vars {json.dumps(window)}`; ratio denominator = full build of all "
+            f"`{' '.join(build_args)}` with {window}; ratio denominator = full build of all "
             f"{len(base) + 1 + len(left_out)} arrival days"
         ],
         "ok": incremental.ok,

@@ -4,8 +4,9 @@ Both sides run in a fresh Python subprocess on a fresh warehouse, so each pays i
 imports: the Dagster side loads `pipelines.definitions` and runs
 `execute_in_process` for the whole arrival range (the ingest and dbt assets of
 warehouse_job, with their asset checks), the direct side calls the ingest functions
-and the same `dbt build --vars {min_date, max_date}` subprocess. The AI and
-publication assets are left out of the selection: they have no direct counterpart here.
+and the same `dbt build` subprocess over the window (BRANDPULSE_WINDOW_* env, as the
+Dagster step passes it). The AI and publication assets are left out of the selection:
+they have no direct counterpart here.
 
     python -m bench.stages.orchestration dagster|direct <first-day> <last-day>
 (run by the stage with BRANDPULSE_WAREHOUSE / BRANDPULSE_LANDING set; prints one JSON line)
@@ -14,6 +15,7 @@ publication assets are left out of the selection: they have no direct counterpar
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -21,7 +23,7 @@ from datetime import date, timedelta
 
 from bench.measure import measure
 from bench.stages import BenchContext, StageSkipped, remove_database
-from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, REPO_ROOT
+from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, REPO_ROOT, dbt_window_env
 
 MARKER = "BENCH_RESULT "
 
@@ -109,19 +111,10 @@ def _direct(first: str, last: str) -> dict:
         load_everything(con, settings.landing_dir)
     finally:
         con.close()
-    window = {
-        "min_date": first,
-        "max_date": (date.fromisoformat(last) + timedelta(days=1)).isoformat(),
-    }
+    window = dbt_window_env(first, (date.fromisoformat(last) + timedelta(days=1)).isoformat())
     proc = subprocess.run(
-        [
-            dbt_executable(),
-            "build",
-            *DBT_PRODUCTION_BUILD_FLAGS,
-            "--vars",
-            json.dumps(window),
-            *PROJECT_ARGS,
-        ],
+        [dbt_executable(), "build", *DBT_PRODUCTION_BUILD_FLAGS, *PROJECT_ARGS],
+        env={**os.environ, **window},
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

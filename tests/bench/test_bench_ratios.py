@@ -221,3 +221,19 @@ def test_ai_throughput_ratios_and_zero_targets():
     assert checks["ai_duplicate_completions"].met
     assert checks["ai_overspend_usd"].met is False
     assert checks["ai_overspend_usd"].miss_by.startswith("over target (0.001 > 0)")
+
+
+def test_day_dbt_cost_target_is_checked_at_1m_only() -> None:
+    stages = {"incremental": {"metrics": {"empty_day_build_seconds": 9.5}}}
+    (at_1m,) = [t for t in check_targets({}, stages, 1_000_000) if t.name == "day_dbt_cost_1m"]
+    assert (at_1m.value, at_1m.target, at_1m.higher_is_better) == (9.5, 8.0, False)
+    (at_10m,) = [t for t in check_targets({}, stages, 10_000_000) if t.name == "day_dbt_cost_1m"]
+    assert at_10m.value is None
+
+
+def test_the_sunday_call_is_the_day_call_without_its_test_scope() -> None:
+    from bench.stages.incremental import DAY_TEST_SCOPE, full_test_pass
+
+    day = ["build", "--exclude-resource-type", "unit_test", *DAY_TEST_SCOPE, "--select", "x"]
+    assert full_test_pass(day) == ["build", "--exclude-resource-type", "unit_test", "--select", "x"]
+    assert full_test_pass(["build"]) == ["build"]

@@ -309,3 +309,39 @@ def test_reports_written_for_every_brand(pipeline) -> None:
     _, con, _, root = pipeline
     pages = sorted(p.stem for p in (root / "reports").glob("*.html") if p.stem != "index")
     assert pages == sorted(r[0] for r in con.execute("SELECT brand_id FROM raw.brands").fetchall())
+
+
+def test_a_day_run_skips_only_the_tests_left_to_the_weekly_pass(
+    pipeline, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run tagged as a day run (the landing sensor's, the schedule's on weekdays) builds
+    both dbt steps for one partition and runs the key and singular tests only."""
+    import shutil
+
+    from brandpulse.config import DBT_FULL_TEST_PASS_ONLY, TEST_PASS_TAG
+    from pipelines.dbt import incremental_dbt_assets, warehouse_dbt_assets
+    from pipelines.definitions import defs
+    from pipelines.run import landing_days
+
+    *_, root = pipeline
+    copy = tmp_path / "day.duckdb"
+    shutil.copy(root / "warehouse.duckdb", copy)
+    monkeypatch.setenv("BRANDPULSE_WAREHOUSE", str(copy))
+    keys = [*incremental_dbt_assets.keys, *warehouse_dbt_assets.keys]
+    with DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_job_def("warehouse_job").execute_in_process(
+            instance=instance,
+            asset_selection=keys,
+            partition_key=landing_days()[-1],
+            tags={TEST_PASS_TAG: "day"},
+            raise_on_error=False,
+        )
+    assert result.success
+    ran = {e.check_name for e in result.get_asset_check_evaluations()}
+    left = tuple(s.removeprefix("test_name:") + "_" for s in DBT_FULL_TEST_PASS_ONLY)
+    assert not [name for name in ran if name.startswith(left)]
+    assert any(name.startswith("core_unique_combination_") for name in ran)
+    all_checks = {
+        c.name for a in (incremental_dbt_assets, warehouse_dbt_assets) for c in a.check_specs
+    }
+    assert any(name.startswith(left) for name in all_checks - ran)

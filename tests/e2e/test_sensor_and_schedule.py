@@ -42,6 +42,18 @@ def test_daily_schedule_targets_yesterday() -> None:
     assert (request.partition_key, request.run_key) == ("2026-08-09", "daily-2026-08-09")
 
 
+def test_daily_schedule_runs_every_dbt_test_on_sundays_only() -> None:
+    from brandpulse.config import TEST_PASS_TAG
+
+    def test_pass(day: int) -> str:
+        at = datetime(2026, 8, day, 2, 0)  # 2026-08-10 is a Monday, 08-16 a Sunday
+        return daily_warehouse_schedule(build_schedule_context(scheduled_execution_time=at)).tags[
+            TEST_PASS_TAG
+        ]
+
+    assert [test_pass(d) for d in range(10, 17)] == ["day"] * 6 + ["full"]
+
+
 def test_jobs_retry_transient_step_failures() -> None:
     from pipelines.definitions import defs
 

@@ -235,8 +235,8 @@
 {#- `_admitted_before` of int_events_resolved's rows: the run's max_date (events at or
     after it wait in raw), far in the future when the run admits every event. -#}
 {% macro core_admitted_before() -%}
-    {%- if var('max_date') -%}
-    {{ core_utc_timestamp_var(var('max_date')) }}
+    {%- if core_window_bound('max_date') -%}
+    {{ core_utc_timestamp_var(core_window_bound('max_date')) }}
     {%- else -%}
     cast('9999-12-31' as timestamp)
     {%- endif -%}

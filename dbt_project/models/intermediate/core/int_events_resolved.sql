@@ -73,8 +73,8 @@
 {%- set lookback_days = var('lookback_days', 0) | int -%}
 {%- set raw_events = source('raw', 'events') -%}
 
-{%- if var('max_date') %}
-{%- set before_max_date = '@.occurred_at < ' ~ core_utc_timestamp_var(var('max_date')) %}
+{%- if core_window_bound('max_date') %}
+{%- set before_max_date = '@.occurred_at < ' ~ core_utc_timestamp_var(core_window_bound('max_date')) %}
 {%- else %}
 {%- set before_max_date = 'true' %}
 {%- endif %}
@@ -282,8 +282,8 @@ full_persons as (
     select t.brand_id, t.person_id
     from {{ this }} as t
     where t.occurred_at >= (
-        {%- if var('min_date') %}
-        {{ core_utc_timestamp_var(var('min_date')) }}
+        {%- if core_window_bound('min_date') %}
+        {{ core_utc_timestamp_var(core_window_bound('min_date')) }}
         {%- else %}
         select max(occurred_at) from {{ this }}
         {%- endif %}
