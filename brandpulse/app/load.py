@@ -157,15 +157,30 @@ def _validate(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
 
 
 def _fresh_append(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
-    """`_fresh`: good rows whose key is new to raw (any origin), first copy within the batch."""
+    """`_fresh`: good rows whose key is new to raw (any origin), first copy within the batch.
+
+    The keys raw already holds are found by an inner join first (its hash table is built
+    on the batch, the smaller side, and raw's key columns only stream past it), then the
+    batch is anti-joined against those few keys: a NOT EXISTS straight against raw would
+    hash the whole table again for every batch, which grows with each batch of a full
+    extraction.
+    """
     source = source_for(table.raw_table)
-    match = " AND ".join(f"e.{k} IS NOT DISTINCT FROM g.{k}" for k in source.dedup_key)
     keys = ", ".join(source.dedup_key)
+    held_match = " AND ".join(f"e.{k} IS NOT DISTINCT FROM g.{k}" for k in source.dedup_key)
+    fresh_match = " AND ".join(f"h.{k} IS NOT DISTINCT FROM g.{k}" for k in source.dedup_key)
+    batch_keys = ", ".join(f"g.{k}" for k in source.dedup_key)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _fresh AS
-            SELECT * EXCLUDE (raw, field_reason, reason) FROM _validated g
-            WHERE reason IS NULL
-              AND NOT EXISTS (SELECT 1 FROM raw.{table.raw_table} e WHERE {match})
+            WITH good AS (
+                SELECT * EXCLUDE (raw, field_reason, reason) FROM _validated WHERE reason IS NULL
+            ),
+            held AS (
+                SELECT DISTINCT {batch_keys} FROM good g
+                JOIN (SELECT {keys} FROM raw.{table.raw_table}) e ON {held_match}
+            )
+            SELECT * FROM good g
+            WHERE NOT EXISTS (SELECT 1 FROM held h WHERE {fresh_match})
             QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY line) = 1"""
     )
 
