@@ -19,4 +19,4 @@ select
     window_end_at,
     funnel_order
 from {{ ref('int_funnel_counted_steps') }}
-where step_number = 1 and not is_excluded
+where step_position = 1 and not is_excluded
