@@ -197,8 +197,7 @@ def is_interrupted(events: list[Event], funnel: Funnel, attempt: Attempt) -> boo
     own = {e.event_id for e in attempt.filled.values()}
     names = {ex.event_name for ex in funnel.exclusions}
     return any(
-        e.event_name in names and e.event_id not in own and lo < e.occurred_at <= hi
-        for e in events
+        e.event_name in names and e.event_id not in own and lo < e.occurred_at <= hi for e in events
     )
 
 

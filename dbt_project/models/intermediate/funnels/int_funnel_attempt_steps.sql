@@ -3,10 +3,13 @@
   (attempt, filled step; step_seq = how many steps the attempt had filled once this
   one was, so its largest step_seq is its step count; reached_at = the latest step
   time of the attempt so far; previous_at = ordered/strict: the time of the step
-  before, which their step times never precede). An attempt starts at each event matching step 1; it is
+  before, which their step times never precede). An ordered/strict attempt starts at
+  each event matching step 1; an unordered one (a window: step 1 has no special role)
+  at each event matching any step, and gets a head row (step_number 0, step_seq 0) for
+  that opening event, which fills no step by itself. An attempt is
   identified by (funnel_key, person_key, attempt_rn = that event's position rn), and
   attempts in attempt_rn order are in the person's event order (occurred_at,
-  event_id). Its window is [time of the step-1 event, + window_seconds], both ends
+  event_id). Its window is [time of the step-1 / opening event, + window_seconds], both ends
   inclusive. Only integer keys, times and the picked event_id flow through the
   search, and the person's text id on the step-1 rows (an attempt's person_id;
   int_funnel_counted_steps looks up the other text ids of the counted attempts).
@@ -17,7 +20,8 @@
           after a lower bound:
             ordered, strict - the time of the previously filled step (rn >= its grp_rn,
                         so equal timestamps can fill consecutive steps);
-            unordered - the time of the step-1 event.
+            unordered - the time of the opening event (steps 1..N are all filled by
+                        the rounds).
           strict: that match must also lie at the previous step's time or at the
           person's next event time after it (time_grp at most one more): an event of
           the person strictly between the two step times breaks the attempt, one at

@@ -4,10 +4,12 @@
 -- in event order (entered_at, attempt_id)) and whether an exclusion removes the
 -- person. An exclusion (event_name, from_step, to_step) hits when an event of that
 -- name, other than the attempt's own step events, has occurred_at strictly between the
--- times of from_step and to_step of the counted attempt (unordered: the two times
--- sorted; to_step not reached: after from_step up to the window end, inclusive). An
+-- times of from_step and to_step of the counted attempt (ordered and strict;
+-- to_step not reached: after from_step up to the window end, inclusive). An
 -- event at the same instant as a step is not between. An attempt that did not reach
--- from_step is not hit.
+-- from_step is not hit. Unordered funnels (CONTRACTS section 4): exclusions never remove
+-- the person; an exclusion event in (opening time, window end] interrupts that window,
+-- and the counted attempt is the best window no exclusion interrupted.
 -- int_funnel_attempt_steps (and int_funnel_step_matches) are ephemeral: the whole attempt
 -- search runs here, once, on integer keys (funnel_key, person_key, attempt_rn), and
 -- only the counted attempts are written (marts funnel_persons and funnel_person_steps
