@@ -262,7 +262,9 @@ def hand_cases() -> list[Case]:
         },
     )
 
-    # unordered: any order after the step-1 event, inside its window.
+    # unordered (CONTRACTS section 4): every event matching any step opens a window
+    # [t, t + window]; the best window counts (ties: the earliest). p2 started with b,
+    # so its window at 0 holds all three steps.
     add(
         "unordered",
         "unordered",
@@ -282,7 +284,102 @@ def hand_cases() -> list[Case]:
             ("p4", "a", 60),
             ("p4", "c", 155),
         ],
-        {"p1": (3, 0, 20), "p2": (2, 10, 20), "p3": (1, 0, 0), "p4": (2, 0, 50)},
+        {"p1": (3, 0, 20), "p2": (3, 0, 20), "p3": (1, 0, 0), "p4": (2, 0, 50)},
+    )
+
+    # unordered, step 1 has no special role (window 100, boundary inclusive):
+    # q1 never did a: b0 c30 -> 2 steps; q2 reverse order c0 b10 a20 -> 3;
+    # q3 a0 b90 c150: windows 0 {a,b} and 90 {b,c} tie -> the earliest (0);
+    # q4 a0 b90 c150 a180: the later window 90 holds b, c, a (180 <= 190) -> 3;
+    # q5 b0 a100: a on the window end is inside -> 2; q6 three steps at one instant
+    # (ids against the step order) -> 3 with gaps 0; q7 a0 a10 a20: one distinct step.
+    add(
+        "unord_contract",
+        "unordered",
+        100,
+        ["a", "b", "c"],
+        [
+            ("q1", "b", 0),
+            ("q1", "c", 30),
+            ("q2", "c", 0),
+            ("q2", "b", 10),
+            ("q2", "a", 20),
+            ("q3", "a", 0),
+            ("q3", "b", 90),
+            ("q3", "c", 150),
+            ("q4", "a", 0),
+            ("q4", "b", 90),
+            ("q4", "c", 150),
+            ("q4", "a", 180),
+            ("q5", "b", 0),
+            ("q5", "a", 100),
+            ("q6", "c", 5, {}, "uc-q6-1"),
+            ("q6", "b", 5, {}, "uc-q6-2"),
+            ("q6", "a", 5, {}, "uc-q6-3"),
+            ("q7", "a", 0),
+            ("q7", "a", 10),
+            ("q7", "a", 20),
+        ],
+        {
+            "q1": (2, 0, 30),
+            "q2": (3, 0, 20),
+            "q3": (2, 0, 90),
+            "q4": (3, 90, 180),
+            "q5": (2, 0, 100),
+            "q6": (3, 5, 5),
+            "q7": (1, 0, 0),
+        },
+    )
+
+    # unordered with an any-event step 1 and a named step 2: one event fills at most one
+    # step (the named step is filled first), so a lone `a` is 1 step, not 2.
+    add(
+        "unord_any",
+        "unordered",
+        100,
+        [None, "a"],
+        [
+            ("r1", "a", 0),
+            ("r2", "a", 0),
+            ("r2", "x", 10),
+            ("r3", "x", 0),
+            ("r4", "a", 0),
+            ("r4", "a", 5),
+        ],
+        {"r1": (1, 0, 0), "r2": (2, 0, 10), "r3": (1, 0, 0), "r4": (2, 0, 5)},
+    )
+
+    # unordered exclusions never remove the person: an x inside (t, t + window]
+    # interrupts the window opened at t; the best uninterrupted window counts.
+    # s1 a0 x10 b20 c30: window 0 interrupted -> window 20 {b, c}; s2 x150 is past the
+    # window end 100 -> 3; s3 a0 b10 x100: x on the end of both windows -> no window
+    # left, absent; s4 x at the opening instant is not inside -> 2; s5 x before the steps.
+    add(
+        "unord_excl",
+        "unordered",
+        100,
+        ["a", "b", "c"],
+        [
+            ("s1", "a", 0),
+            ("s1", "x", 10),
+            ("s1", "b", 20),
+            ("s1", "c", 30),
+            ("s2", "a", 0),
+            ("s2", "b", 10),
+            ("s2", "c", 20),
+            ("s2", "x", 150),
+            ("s3", "a", 0),
+            ("s3", "b", 10),
+            ("s3", "x", 100),
+            ("s4", "a", 0, {}, "ue-s4-1"),
+            ("s4", "x", 0, {}, "ue-s4-2"),
+            ("s4", "b", 10),
+            ("s5", "x", 0),
+            ("s5", "a", 10),
+            ("s5", "b", 20),
+        ],
+        {"s1": (2, 20, 30), "s2": (3, 0, 20), "s4": (2, 0, 10), "s5": (2, 10, 20)},
+        exclusions=[Exclusion("x", 1, 3)],
     )
 
     # exclusions strictly between the times of step 2 and 3 of the counted attempt (step 3

@@ -16,14 +16,20 @@ models implement and document (see dbt_project/models/marts/funnels/funnel_seman
   person's next event time after it: any other event of the person strictly between
   the two step times breaks the attempt; events at the same instant as a step do not
   (so the result never depends on event ids).
-* unordered: events of the window (occurred_at >= entered_at) fill steps 2..N in any
-  order; one event fills at most one step. Steps are filled one after another, most
-  specific first (named before any-event steps, more filters before fewer, then step
-  number), each taking the first unused matching event in event order. Conversion
-  times of unordered funnels are between consecutive completed steps in time order.
+* unordered: step 1 has no special role. Every event that matches any step opens a
+  window [occurred_at, occurred_at + window] (entered_at = its time); the events of
+  the window fill steps 1..N in any order; one event fills at most one step (an event
+  matching a named and an any-event step fills one of them). Steps are filled one
+  after another, most specific first (named before any-event steps, more filters
+  before fewer, then step number), each taking the first unused matching event of the
+  window in event order. Conversion times of unordered funnels are between
+  consecutive completed steps in time order. Exclusions never remove the person: a
+  window with an exclusion event (other than its own step events) at opened_at <
+  occurred_at <= window end is interrupted and does not count (from_step/to_step play
+  no role; steps have no order).
 * The person's counted attempt reaches the most steps; ties go to the earliest
-  attempt (event order of the step-1 event).
-* Exclusion (event_name, from_step, to_step): the person is removed when an event of
+  attempt (event order of the step-1 event; unordered: of the opening event).
+* Exclusion of ordered/strict (event_name, from_step, to_step): the person is removed when an event of
   that name, other than the counted attempt's own step events, has occurred_at strictly
   between the times of from_step and to_step (unordered: the two times sorted), or, when
   to_step is not reached, after from_step up to the window end (inclusive). Not reaching
@@ -150,8 +156,8 @@ def _strict(events: list[Event], funnel: Funnel, start: Event, end: datetime) ->
 
 
 def unordered_processing_order(funnel: Funnel) -> list[int]:
-    """Steps 2..N, most specific first: named, more filters, then step number."""
-    numbers = range(2, len(funnel.steps) + 1)
+    """Steps 1..N, most specific first: named, more filters, then step number."""
+    numbers = range(1, len(funnel.steps) + 1)
     return sorted(
         numbers,
         key=lambda n: (
@@ -163,8 +169,8 @@ def unordered_processing_order(funnel: Funnel) -> list[int]:
 
 
 def _unordered(events: list[Event], funnel: Funnel, start: Event, end: datetime) -> Attempt:
-    filled = {1: start}
-    used = {start.event_id}
+    filled: dict[int, Event] = {}
+    used: set[str] = set()
     for number in unordered_processing_order(funnel):
         e = _first_unused(events, funnel.steps[number - 1], start.occurred_at, end, used)
         if e is not None:
@@ -176,21 +182,44 @@ def _unordered(events: list[Event], funnel: Funnel, start: Event, end: datetime)
 ATTEMPT_RULES = {"ordered": _ordered, "strict": _strict, "unordered": _unordered}
 
 
+def opens_attempt(event: Event, funnel: Funnel) -> bool:
+    """Step 1 opens ordered/strict attempts; any step opens an unordered window."""
+    if funnel.order == "unordered":
+        return any(matches(event, step) for step in funnel.steps)
+    return matches(event, funnel.steps[0])
+
+
+def is_interrupted(events: list[Event], funnel: Funnel, attempt: Attempt) -> bool:
+    """Unordered: an exclusion event (not one of the window's step events) inside
+    (opened_at, window end] discards the window."""
+    lo = attempt.start.occurred_at
+    hi = lo + timedelta(seconds=funnel.window_seconds)
+    own = {e.event_id for e in attempt.filled.values()}
+    names = {ex.event_name for ex in funnel.exclusions}
+    return any(
+        e.event_name in names and e.event_id not in own and lo < e.occurred_at <= hi for e in events
+    )
+
+
 def counted_attempt(events: list[Event], funnel: Funnel) -> Attempt | None:
     """The attempt reaching the most steps; ties go to the earliest one."""
     events = sorted(events, key=lambda e: e.key)
     window = timedelta(seconds=funnel.window_seconds)
     best: Attempt | None = None
     for start in events:
-        if not matches(start, funnel.steps[0]):
+        if not opens_attempt(start, funnel):
             continue
         attempt = ATTEMPT_RULES[funnel.order](events, funnel, start, start.occurred_at + window)
+        if funnel.order == "unordered" and is_interrupted(events, funnel, attempt):
+            continue
         if best is None or attempt.steps_completed > best.steps_completed:
             best = attempt
     return best
 
 
 def is_excluded(events: list[Event], funnel: Funnel, attempt: Attempt) -> bool:
+    if funnel.order == "unordered":  # exclusions interrupt windows instead
+        return False
     end = attempt.start.occurred_at + timedelta(seconds=funnel.window_seconds)
     own = {e.event_id for e in attempt.filled.values()}
     for ex in funnel.exclusions:

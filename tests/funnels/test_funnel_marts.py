@@ -82,8 +82,30 @@ def test_unordered_times_are_chronological(funnel_warehouse):
         """select step_number, persons, avg_seconds_from_previous from marts.funnel_conversion
            where brand_id = 'unordered' order by step_number""",
     )
-    # p1: 0,10,20 (gaps 10,10); p2: 10,20 (gap 10); p4: 0,50 (gap 50)
-    assert rows == [(1, 4, None), (2, 3, pytest.approx(70 / 3)), (3, 1, 10.0)]
+    # p1: 0,10,20 (gaps 10,10); p2: b0 a10 c20 (gaps 10,10); p4: 0,50 (gap 50)
+    assert rows == [(1, 4, None), (2, 3, pytest.approx(70 / 3)), (3, 2, 10.0)]
+
+
+def test_unordered_counts_persons_without_step_1(funnel_warehouse):
+    """Step k counts persons with at least k distinct steps, whichever they were."""
+    rows = query(
+        funnel_warehouse.path,
+        """select step_number, persons, avg_seconds_from_previous, median_seconds_from_previous
+           from marts.funnel_conversion where brand_id = 'unord_contract' order by step_number""",
+    )
+    # step 2 gaps (1st -> 2nd step in time): q1 30, q2 10, q3 90, q4 60, q5 100, q6 0
+    # step 3 gaps (2nd -> 3rd): q2 10, q4 30, q6 0
+    assert rows == [
+        (1, 7, None, None),
+        (2, 6, pytest.approx(290 / 6), 45.0),
+        (3, 3, pytest.approx(40 / 3), 10.0),
+    ]
+    steps = query(
+        funnel_warehouse.path,
+        """select step_number, step_position, seconds_from_previous from marts.funnel_person_steps
+           where brand_id = 'unord_contract' and person_id = 'q1' order by step_position""",
+    )
+    assert steps == [(2, 1, None), (3, 2, 30.0)]
 
 
 def test_conversion_columns(funnel_warehouse):

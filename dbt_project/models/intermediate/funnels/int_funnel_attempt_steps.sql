@@ -3,10 +3,13 @@
   (attempt, filled step; step_seq = how many steps the attempt had filled once this
   one was, so its largest step_seq is its step count; reached_at = the latest step
   time of the attempt so far; previous_at = ordered/strict: the time of the step
-  before, which their step times never precede). An attempt starts at each event matching step 1; it is
+  before, which their step times never precede). An ordered/strict attempt starts at
+  each event matching step 1; an unordered one (a window: step 1 has no special role)
+  at each event matching any step, and gets a head row (step_number 0, step_seq 0) for
+  that opening event, which fills no step by itself. An attempt is
   identified by (funnel_key, person_key, attempt_rn = that event's position rn), and
   attempts in attempt_rn order are in the person's event order (occurred_at,
-  event_id). Its window is [time of the step-1 event, + window_seconds], both ends
+  event_id). Its window is [time of the step-1 / opening event, + window_seconds], both ends
   inclusive. Only integer keys, times and the picked event_id flow through the
   search, and the person's text id on the step-1 rows (an attempt's person_id;
   int_funnel_counted_steps looks up the other text ids of the counted attempts).
@@ -17,7 +20,8 @@
           after a lower bound:
             ordered, strict - the time of the previously filled step (rn >= its grp_rn,
                         so equal timestamps can fill consecutive steps);
-            unordered - the time of the step-1 event.
+            unordered - the time of the opening event (steps 1..N are all filled by
+                        the rounds).
           strict: that match must also lie at the previous step's time or at the
           person's next event time after it (time_grp at most one more): an event of
           the person strictly between the two step times breaks the attempt, one at
@@ -61,12 +65,22 @@ round_guard as (
     from steps
 ),
 
+unordered_funnels as (
+    select distinct funnel_key
+    from steps
+    where funnel_order = 'unordered'
+),
+
 -- int_funnel_step_matches is ephemeral: computed once here, read by every round (only
 -- the columns the search uses)
 matches as {{ funnel_materialized() }} (
     select funnel_key, step_number, person_key, rn, grp_rn, time_grp, idx, event_id, occurred_at,
-        -- the text id, for step-1 matches only (the attempt's person, on its step-1 row)
-        case when step_number = 1 then person_id end as person_id
+        -- the text id, for the matches that can open an attempt only (the attempt's
+        -- person, on its head row): step 1, or any step of an unordered funnel
+        case
+            when step_number = 1 or funnel_key in (select funnel_key from unordered_funnels)
+                then person_id
+        end as person_id
     from {{ ref('int_funnel_step_matches') }}
 ),
 
@@ -89,7 +103,40 @@ attempts as {{ funnel_not_materialized() }} (
         on s.funnel_key = m.funnel_key
         and s.step_number = 1
     where m.step_number = 1
+        and s.funnel_order <> 'unordered'
         and (select failed from round_guard) is null
+
+    union all
+
+    -- unordered: every event that matches any step opens a window (one attempt per
+    -- event, however many steps it matches)
+    select
+        m.funnel_key,
+        m.person_key,
+        m.rn as attempt_rn,
+        m.event_id,
+        m.occurred_at,
+        m.person_id,
+        {{ funnel_add_seconds('m.occurred_at', 's.window_seconds') }} as window_end_at,
+        m.grp_rn,
+        m.time_grp,
+        s.funnel_order
+    from (
+        select
+            funnel_key, person_key, rn,
+            min(event_id) as event_id,
+            min(occurred_at) as occurred_at,
+            min(person_id) as person_id,
+            min(grp_rn) as grp_rn,
+            min(time_grp) as time_grp
+        from matches
+        where funnel_key in (select funnel_key from unordered_funnels)
+        group by funnel_key, person_key, rn
+    ) as m
+    inner join steps as s
+        on s.funnel_key = m.funnel_key
+        and s.step_number = 1
+    where (select failed from round_guard) is null
 ),
 
 sharing_funnels as (
@@ -110,8 +157,13 @@ state_0 as (
         a.time_grp as last_time_grp,
         -- the events used so far: only needed (and only kept) when the funnel has steps
         -- that can match the same event; elsewhere a match is never already used
-        case when sf.funnel_key is not null then {{ funnel_list_of('a.attempt_rn') }} end as used_rns,
-        1 as steps_filled,
+        -- (unordered: the opening event fills no step yet; position 0 is no event's)
+        case
+            when sf.funnel_key is null then null
+            when a.funnel_order = 'unordered' then {{ funnel_list_of('0') }}
+            else {{ funnel_list_of('a.attempt_rn') }}
+        end as used_rns,
+        case when a.funnel_order = 'unordered' then 0 else 1 end as steps_filled,
         a.occurred_at as reached_at
     from attempts as a
     left join sharing_funnels as sf
@@ -263,8 +315,14 @@ state_{{ j }} as (
 {% endfor %}
 
 all_steps as (
+    -- ordered/strict: the step-1 row; unordered: the head row (step_number 0, step_seq
+    -- 0) of the window's opening event, which carries the person and the window start;
+    -- the steps it fills come from the rounds
     select
-        funnel_key, person_key, attempt_rn, 1 as step_number, 1 as step_seq, event_id, occurred_at,
+        funnel_key, person_key, attempt_rn,
+        case when funnel_order = 'unordered' then 0 else 1 end as step_number,
+        case when funnel_order = 'unordered' then 0 else 1 end as step_seq,
+        event_id, occurred_at,
         occurred_at as reached_at, cast(null as timestamp) as previous_at, person_id
     from attempts
 

@@ -4,10 +4,12 @@
 -- in event order (entered_at, attempt_id)) and whether an exclusion removes the
 -- person. An exclusion (event_name, from_step, to_step) hits when an event of that
 -- name, other than the attempt's own step events, has occurred_at strictly between the
--- times of from_step and to_step of the counted attempt (unordered: the two times
--- sorted; to_step not reached: after from_step up to the window end, inclusive). An
+-- times of from_step and to_step of the counted attempt (ordered and strict;
+-- to_step not reached: after from_step up to the window end, inclusive). An
 -- event at the same instant as a step is not between. An attempt that did not reach
--- from_step is not hit.
+-- from_step is not hit. Unordered funnels (CONTRACTS section 4): exclusions never remove
+-- the person; an exclusion event in (opening time, window end] interrupts that window,
+-- and the counted attempt is the best window no exclusion interrupted.
 -- int_funnel_attempt_steps (and int_funnel_step_matches) are ephemeral: the whole attempt
 -- search runs here, once, on integer keys (funnel_key, person_key, attempt_rn), and
 -- only the counted attempts are written (marts funnel_persons and funnel_person_steps
@@ -49,11 +51,60 @@ exclusions as (
     select * from {{ ref('stg_raw__funnel_exclusions') }}
 ),
 
+exclusion_events as (
+    select e.brand_id, e.person_id, e.event_id, e.event_name, e.occurred_at
+    from {{ ref('int_events_resolved') }} as e
+    where exists (
+        select 1 from exclusions as x
+        where x.brand_id = e.brand_id and x.event_name = e.event_name
+    )
+),
+
+-- unordered funnels with exclusions: the windows an exclusion event interrupts (one of
+-- that name, other than the window's own step events, with opened_at < occurred_at <=
+-- window end) do not count; the person's result is the best window left
+interrupted as (
+    select distinct a.funnel_key, a.person_key, a.attempt_rn
+    from attempt_steps as a
+    inner join steps as f
+        on f.funnel_key = a.funnel_key
+    inner join exclusions as x
+        on x.brand_id = f.brand_id
+        and x.funnel_id = f.funnel_id
+    inner join exclusion_events as e
+        on e.brand_id = f.brand_id
+        and e.person_id = a.person_id
+        and e.event_name = x.event_name
+        and e.occurred_at > a.occurred_at
+        and e.occurred_at <= {{ funnel_add_seconds('a.occurred_at', 'f.window_seconds') }}
+    left join attempt_steps as own
+        on own.funnel_key = a.funnel_key
+        and own.person_key = a.person_key
+        and own.attempt_rn = a.attempt_rn
+        and own.event_id = e.event_id
+        and own.step_number > 0
+    where a.step_number = 0
+        and f.funnel_order = 'unordered'
+        and own.event_id is null
+),
+
+-- the attempts that can be counted (all but the interrupted unordered windows)
+countable_steps as (
+    select a.*
+    from attempt_steps as a
+    where not exists (
+        select 1 from interrupted as i
+        where i.funnel_key = a.funnel_key
+            and i.person_key = a.person_key
+            and i.attempt_rn = a.attempt_rn
+    )
+),
+
 -- one pass over the step rows: the row with the largest step_seq (ties: earliest
 -- attempt) belongs to the counted attempt; its step_seq is the attempt's step count
 -- and its reached_at the attempt's completed_at
 counted as (
-    {{ funnel_best_attempt('attempt_steps') }}
+    {{ funnel_best_attempt('countable_steps') }}
 ),
 
 -- the counted attempt's rows with their funnel's settings
@@ -93,12 +144,23 @@ counted_rows as {{ funnel_materialized() }} (
 
     union all
 
+    -- unordered: the head row of the window's opening event (step_number 0; not a step)
+    select
+        funnel_key, person_key, person_id, step_number, event_id, occurred_at, steps_completed, completed_at,
+        0 as step_position,
+        cast(null as double) as seconds_from_previous
+    from counted_attempt_rows
+    where step_number = 0
+
+    union all
+
     select
         funnel_key, person_key, person_id, step_number, event_id, occurred_at, steps_completed, completed_at,
         row_number() over w as step_position,
         {{ seconds_between('lag(occurred_at) over w', 'occurred_at') }} as seconds_from_previous
     from counted_attempt_rows
     where funnel_order = 'unordered'
+        and step_number > 0
     window w as (partition by funnel_key, person_key order by occurred_at, step_number)
 ),
 
@@ -121,7 +183,8 @@ heads as {{ funnel_materialized() }} (
     from counted_rows as r
     inner join steps as f
         on f.funnel_key = r.funnel_key
-    where r.step_number = 1
+    -- the step-1 row (ordered, strict) or the opening event's head row (unordered)
+    where r.step_number = case when f.funnel_order = 'unordered' then 0 else 1 end
 ),
 
 exclusion_bounds as (
@@ -139,6 +202,8 @@ exclusion_bounds as (
     inner join heads as h
         on h.brand_id = x.brand_id
         and h.funnel_id = x.funnel_id
+        -- unordered funnels: exclusions interrupt windows (above), never remove the person
+        and h.funnel_order <> 'unordered'
     inner join counted_rows as f
         on f.funnel_key = h.funnel_key
         and f.person_key = h.person_key
@@ -147,15 +212,6 @@ exclusion_bounds as (
         on t.funnel_key = h.funnel_key
         and t.person_key = h.person_key
         and t.step_number = x.to_step
-),
-
-exclusion_events as (
-    select e.brand_id, e.person_id, e.event_id, e.event_name, e.occurred_at
-    from {{ ref('int_events_resolved') }} as e
-    where exists (
-        select 1 from exclusions as x
-        where x.brand_id = e.brand_id and x.event_name = e.event_name
-    )
 ),
 
 excluded as (
@@ -201,3 +257,4 @@ inner join heads as h
 left join excluded as x
     on x.funnel_key = r.funnel_key
     and x.person_key = r.person_key
+where r.step_number > 0

@@ -16,8 +16,8 @@
 -- The attempt search joins, partitions and sorts on integers: `funnel_key`
 -- (int_funnel_steps) and `person_key` (one integer per (brand_id, person_id), numbered
 -- here; the position window partitions on it too). Positions are computed only for
--- persons who have an event that can start an attempt (a step-1 event): nobody else
--- can enter a funnel.
+-- persons who have an event that can start an attempt (a step-1 event, or any step's
+-- event for an unordered funnel): nobody else can enter a funnel.
 -- Incremental runs of int_funnel_counted_steps (macros/funnels/funnel_incremental.sql):
 -- only the events of touched persons (every funnel) and of persons who can start a
 -- redefined funnel (that funnel only) are read, numbered and matched; `rn` counts the
@@ -33,6 +33,8 @@ with
 steps as (
     select
         s.*,
+        -- a match of this step can open an attempt: step 1, or any step of an unordered funnel
+        s.step_number = 1 or s.funnel_order = 'unordered' as opens,
         {%- if incremental_of is not none %}
         r.funnel_id is not null as is_redefined
         {%- else %}
@@ -59,8 +61,8 @@ scope_brands as (
         brand_id,
         max(case when funnel_order = 'strict' or event_name is null then 1 else 0 end) = 1 as all_events,
         max(case when event_name is null and filter_count > 0 then 1 else 0 end) = 1 as with_properties,
-        max(case when event_name is null and step_number = 1 then 1 else 0 end) = 1 as any_event_starts,
-        max(case when event_name is null and step_number = 1 and is_redefined then 1 else 0 end) = 1
+        max(case when event_name is null and opens then 1 else 0 end) = 1 as any_event_starts,
+        max(case when event_name is null and opens and is_redefined then 1 else 0 end) = 1
             as any_event_starts_redefined,
         max(case when is_redefined then 1 else 0 end) = 1 as any_redefined
     from steps
@@ -72,8 +74,8 @@ scope_names as (
         brand_id,
         event_name,
         max(case when filter_count > 0 then 1 else 0 end) = 1 as with_properties,
-        max(case when step_number = 1 then 1 else 0 end) = 1 as starts,
-        max(case when step_number = 1 and is_redefined then 1 else 0 end) = 1 as starts_redefined
+        max(case when opens then 1 else 0 end) = 1 as starts,
+        max(case when opens and is_redefined then 1 else 0 end) = 1 as starts_redefined
     from steps
     where event_name is not null
     group by brand_id, event_name
@@ -130,7 +132,8 @@ scoped_events as (
     where b.all_events or n.brand_id is not null
 ),
 
--- the persons with an event named like a step 1 (or any event, for an any-event step 1;
+-- the persons with an event named like a step that opens attempts (step 1, any step of an
+-- unordered funnel; any event, for such an any-event step;
 -- `where` filters are applied later, so this is a superset of those who enter)
 persons as (
     select

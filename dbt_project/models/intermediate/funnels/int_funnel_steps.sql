@@ -74,14 +74,16 @@ select
     s.window_seconds,
     s.step_count,
     case
-        when s.step_number = 1 then 0
+        -- unordered: step 1 has no special role; every step, step 1 included, is filled
+        -- by the rounds (positions 1..N), most specific first
         when s.funnel_order = 'unordered' then row_number() over (
-            partition by s.brand_id, s.funnel_id, s.step_number = 1
+            partition by s.brand_id, s.funnel_id
             order by
                 case when s.event_name is null then 1 else 0 end,
                 s.filter_count desc,
                 s.step_number
         )
+        when s.step_number = 1 then 0
         else s.step_number - 1
     end as processing_position,
     exists (

@@ -1,5 +1,5 @@
--- One row per person who entered a funnel (did step 1) and was not removed by an
--- exclusion: the counted attempt's progress and timing (its step-1 row of
+-- One row per person who entered a funnel (did step 1; unordered: any step) and was not removed by an
+-- exclusion: the counted attempt's progress and timing (its first row in time, step_position 1, of
 -- int_funnel_counted_steps, which carries the attempt's result).
 -- A view: a filter of that (incremental) table, so no run rewrites a copy of it.
 {{ config(materialized='view') }}
@@ -19,4 +19,4 @@ select
     window_end_at,
     funnel_order
 from {{ ref('int_funnel_counted_steps') }}
-where step_number = 1 and not is_excluded
+where step_position = 1 and not is_excluded
