@@ -29,7 +29,8 @@ HOST_TAG = "brandpulse/host"
 PID_TAG = "brandpulse/pid"
 UNFINISHED = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 START_GRACE_SECONDS = 120.0
-"""A run with no recorded process yet is given this long to start executing."""
+"""A started run that has recorded no process yet is given this long to start executing
+(the executor records it first thing; a run not yet started is left to run monitoring)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def run_process(instance: DagsterInstance, run_id: str) -> RunProcess | None:
         run_id=run_id,
         host=tags.get(HOST_TAG),
         pid=pid,
-        started_at=record.start_time or record.create_timestamp.timestamp(),
+        started_at=record.start_time,
         last_event_at=last[0].event_log_entry.timestamp if last else None,
     )
 
@@ -95,9 +96,11 @@ def death_reason(process: RunProcess, stale_after_seconds: float, now: float) ->
             return f"no event from {process.host} for {idle:.0f} s"
         return None
     if process.pid is None:
-        started = process.started_at or now
-        if now - started > START_GRACE_SECONDS:
-            return f"never recorded a process in {now - started:.0f} s"
+        # not started yet (queued or being launched): Dagster's run monitoring owns start-up
+        if process.started_at is None:
+            return None
+        if now - process.started_at > START_GRACE_SECONDS:
+            return f"never recorded a process in {now - process.started_at:.0f} s"
         return None
     if not _pid_alive(process.pid, process.started_at):
         return f"its process (pid {process.pid}) is gone"

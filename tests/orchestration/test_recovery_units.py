@@ -27,7 +27,7 @@ def test_every_step_that_opens_the_warehouse_is_in_the_writer_pool() -> None:
     assert outside == []
 
 
-def _process(pid: int | None, started_at: float, host: str | None = None) -> RunProcess:
+def _process(pid: int | None, started_at: float | None, host: str | None = None) -> RunProcess:
     return RunProcess("r" * 36, host, pid, started_at, last_event_at=started_at)
 
 
@@ -48,6 +48,8 @@ def test_no_recorded_process_gets_a_grace_period() -> None:
     now = time.time()
     assert death_reason(_process(None, now - 10), 3600, now) is None
     assert "never recorded a process" in death_reason(_process(None, now - 600), 3600, now)
+    # not started at all (queued, or its worker still launching): run monitoring's business
+    assert death_reason(_process(None, None), 3600, now) is None
 
 
 def test_a_run_on_another_host_is_judged_by_its_last_event() -> None:
