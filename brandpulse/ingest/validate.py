@@ -49,6 +49,39 @@ def _typed(f: Field, text: str) -> str:
     return f"{text}::JSON"  # objects and arrays: json_extract_string gives their JSON text
 
 
+def _value_rules(f: Field, present: str, text: str) -> list[tuple[str, str]]:
+    """The rules on a present value's text: its length and its allowed set."""
+    rules: list[tuple[str, str]] = []
+    if f.max_length:
+        rules.append(
+            (
+                f"length({text}) > {f.max_length}",
+                f"invalid_field: {f.name} is longer than {f.max_length} characters",
+            )
+        )
+    if f.allowed:
+        values = ", ".join(f"'{v}'" for v in f.allowed)
+        rules.append(
+            (
+                f"({present} AND {text} NOT IN ({values}))",
+                f"invalid_field: {f.name} must be one of {', '.join(f.allowed)}",
+            )
+        )
+    return rules
+
+
+def _row_rules(source: Source) -> str:
+    """The WHEN branches checked after the field rules: the source's extra rules, then the
+    brand's existence in raw.brands (unless the source is brands itself)."""
+    extra = [f"WHEN {cond} THEN '{reason}'" for cond, reason in source.extra_rules]
+    if source.check_brand:
+        extra.append(
+            "WHEN brand_id NOT IN (SELECT brand_id FROM raw.brands) "
+            "THEN 'unknown_brand: brand_id is not in the brands snapshot'"
+        )
+    return "\n        ".join(extra)
+
+
 def _field_rules(f: Field, json_type: str, text: str) -> list[tuple[str, str]]:
     present = f"({json_type} IS NOT NULL AND {json_type} <> 'NULL')"
     rules: list[tuple[str, str]] = []
@@ -69,22 +102,7 @@ def _field_rules(f: Field, json_type: str, text: str) -> list[tuple[str, str]]:
                 f"bad_timestamp: {f.name} must be an ISO-8601 timestamp with a UTC offset or Z",
             )
         )
-    if f.max_length:
-        rules.append(
-            (
-                f"length({text}) > {f.max_length}",
-                f"invalid_field: {f.name} is longer than {f.max_length} characters",
-            )
-        )
-    if f.allowed:
-        values = ", ".join(f"'{v}'" for v in f.allowed)
-        rules.append(
-            (
-                f"({present} AND {text} NOT IN ({values}))",
-                f"invalid_field: {f.name} must be one of {', '.join(f.allowed)}",
-            )
-        )
-    return rules
+    return rules + _value_rules(f, present, text)
 
 
 def _json_type(f: Field, json_type: str, text: str) -> str:
@@ -123,15 +141,6 @@ def validation_sql(source: Source) -> str:
         f"{_typed(f, texts[f.name])} AS {f.name}" for f in source.fields
     )
     field_case = "\n            ".join(f"WHEN {cond} THEN '{reason}'" for cond, reason in rules)
-    extra_case = "\n            ".join(
-        f"WHEN {cond} THEN '{reason}'" for cond, reason in source.extra_rules
-    )
-    brand_rule = (
-        "WHEN brand_id NOT IN (SELECT brand_id FROM raw.brands) "
-        "THEN 'unknown_brand: brand_id is not in the brands snapshot'"
-        if source.check_brand
-        else ""
-    )
     return f"""
 WITH parsed AS (
     SELECT file, line, raw, _partition_date, reader_reason,
@@ -165,8 +174,7 @@ typed AS (
 SELECT *,
     CASE
         WHEN field_reason IS NOT NULL THEN field_reason
-        {extra_case}
-        {brand_rule}
+        {_row_rules(source)}
     END AS reason
 FROM typed
 """
@@ -188,22 +196,7 @@ def _typed_field_rules(f: Field) -> list[tuple[str, str]]:
                 f"invalid_field: {f.name} must be {_KIND_NAMES[f.kind]}",
             )
         )
-    if f.max_length:
-        rules.append(
-            (
-                f"length({col}) > {f.max_length}",
-                f"invalid_field: {f.name} is longer than {f.max_length} characters",
-            )
-        )
-    if f.allowed:
-        values = ", ".join(f"'{v}'" for v in f.allowed)
-        rules.append(
-            (
-                f"({col} IS NOT NULL AND {col} NOT IN ({values}))",
-                f"invalid_field: {f.name} must be one of {', '.join(f.allowed)}",
-            )
-        )
-    return rules
+    return rules + _value_rules(f, f"({col} IS NOT NULL)", col)
 
 
 def typed_validation_sql(source: Source) -> str:
@@ -215,15 +208,6 @@ def typed_validation_sql(source: Source) -> str:
     for f in source.fields:
         rules += _typed_field_rules(f)
     field_case = "\n            ".join(f"WHEN {cond} THEN '{reason}'" for cond, reason in rules)
-    extra_case = "\n            ".join(
-        f"WHEN {cond} THEN '{reason}'" for cond, reason in source.extra_rules
-    )
-    brand_rule = (
-        "WHEN brand_id NOT IN (SELECT brand_id FROM raw.brands) "
-        "THEN 'unknown_brand: brand_id is not in the brands snapshot'"
-        if source.check_brand
-        else ""
-    )
     cols = ", ".join(f.name for f in source.fields)
     field_reason = f"CASE {field_case} END" if rules else "CAST(NULL AS VARCHAR)"
     return f"""
@@ -235,8 +219,7 @@ WITH checked AS (
 SELECT *,
     CASE
         WHEN field_reason IS NOT NULL THEN field_reason
-        {extra_case}
-        {brand_rule}
+        {_row_rules(source)}
     END AS reason
 FROM checked
 """
