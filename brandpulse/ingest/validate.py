@@ -196,7 +196,7 @@ def _typed_field_rules(f: Field) -> list[tuple[str, str]]:
                 f"invalid_field: {f.name} must be {_KIND_NAMES[f.kind]}",
             )
         )
-    return rules + _value_rules(f, f"({col} IS NOT NULL)", col)
+    return rules + _value_rules(f, f"{col} IS NOT NULL", col)
 
 
 def typed_validation_sql(source: Source) -> str:
