@@ -8,9 +8,13 @@ transaction (nothing half-written if a run dies).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 import pandas as pd
 
+from brandpulse.db import transaction
 from brandpulse.metrics import DAILY_METRICS
 
 METRICS = DAILY_METRICS
@@ -120,6 +124,17 @@ APPEND_KEYS: dict[str, tuple[str, ...]] = {"metric_anomalies": ("brand_id", "day
 """ml.* tables that keep their rows across runs: a run adds only keys not yet there."""
 
 
+@contextmanager
+def _frame_transaction(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Iterator[None]:
+    """`frame` registered as `_ml_frame` for one write transaction: all of it or nothing."""
+    con.register("_ml_frame", frame)
+    try:
+        with transaction(con):
+            yield
+    finally:
+        con.unregister("_ml_frame")
+
+
 def read_scored_days(
     con: duckdb.DuckDBPyConnection, metrics: list[str]
 ) -> set[tuple[str, pd.Timestamp]]:
@@ -157,33 +172,24 @@ def append_new_rows(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame
     keys = APPEND_KEYS[table]
     on = " AND ".join(f"t.{k} = f.{k}" for k in keys)
     column_list = ", ".join(columns)
-    con.register("_ml_frame", df[columns])
-    try:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("CREATE SCHEMA IF NOT EXISTS ml")
-            existing = [
-                r[0]
-                for r in con.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_schema = 'ml' AND table_name = ? ORDER BY ordinal_position",
-                    [table],
-                ).fetchall()
-            ]
-            if existing != columns:
-                con.execute(f"CREATE OR REPLACE TABLE ml.{table} ({ddl})")
-            before = con.execute(f"SELECT count(*) FROM ml.{table}").fetchone()[0]  # noqa: S608
-            con.execute(
-                f"INSERT INTO ml.{table} ({column_list}) SELECT {column_list} FROM _ml_frame AS f "  # noqa: S608
-                f"WHERE NOT EXISTS (SELECT 1 FROM ml.{table} AS t WHERE {on})"
-            )
-            inserted = con.execute(f"SELECT count(*) FROM ml.{table}").fetchone()[0] - before  # noqa: S608
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
-    finally:
-        con.unregister("_ml_frame")
+    with _frame_transaction(con, df[columns]):
+        con.execute("CREATE SCHEMA IF NOT EXISTS ml")
+        existing = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'ml' AND table_name = ? ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+        ]
+        if existing != columns:
+            con.execute(f"CREATE OR REPLACE TABLE ml.{table} ({ddl})")
+        before = con.execute(f"SELECT count(*) FROM ml.{table}").fetchone()[0]  # noqa: S608
+        con.execute(
+            f"INSERT INTO ml.{table} ({column_list}) SELECT {column_list} FROM _ml_frame AS f "  # noqa: S608
+            f"WHERE NOT EXISTS (SELECT 1 FROM ml.{table} AS t WHERE {on})"
+        )
+        inserted = con.execute(f"SELECT count(*) FROM ml.{table}").fetchone()[0] - before  # noqa: S608
     return int(inserted)
 
 
@@ -222,24 +228,15 @@ def replace_vintages(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFram
     keys = VINTAGE_KEYS[table]
     column_list = ", ".join(columns)
     key_list = ", ".join(keys)
-    con.register("_ml_frame", df[columns])
-    try:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _ensure_columns(con, table)
-            con.execute(
-                f"DELETE FROM ml.{table} WHERE ({key_list}) IN "  # noqa: S608
-                f"(SELECT DISTINCT {key_list} FROM _ml_frame)"
-            )
-            con.execute(
-                f"INSERT INTO ml.{table} ({column_list}) SELECT {column_list} FROM _ml_frame"  # noqa: S608
-            )
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
-    finally:
-        con.unregister("_ml_frame")
+    with _frame_transaction(con, df[columns]):
+        _ensure_columns(con, table)
+        con.execute(
+            f"DELETE FROM ml.{table} WHERE ({key_list}) IN "  # noqa: S608
+            f"(SELECT DISTINCT {key_list} FROM _ml_frame)"
+        )
+        con.execute(
+            f"INSERT INTO ml.{table} ({column_list}) SELECT {column_list} FROM _ml_frame"  # noqa: S608
+        )
     return len(df)
 
 
@@ -303,20 +300,11 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) 
     ddl = ", ".join(f"{name} {sql_type}" for name, sql_type in ML_TABLES[table])
     frame = df[columns]
     column_list = ", ".join(columns)
-    con.register("_ml_frame", frame)
-    try:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("CREATE SCHEMA IF NOT EXISTS ml")
-            # create-or-replace keeps the table's schema current when columns change
-            con.execute(f"CREATE OR REPLACE TABLE ml.{table} ({ddl})")
-            con.execute(
-                f"INSERT INTO ml.{table} ({column_list}) SELECT {column_list} FROM _ml_frame"  # noqa: S608
-            )
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
-    finally:
-        con.unregister("_ml_frame")
+    with _frame_transaction(con, frame):
+        con.execute("CREATE SCHEMA IF NOT EXISTS ml")
+        # create-or-replace keeps the table's schema current when columns change
+        con.execute(f"CREATE OR REPLACE TABLE ml.{table} ({ddl})")
+        con.execute(
+            f"INSERT INTO ml.{table} ({column_list}) SELECT {column_list} FROM _ml_frame"  # noqa: S608
+        )
     return len(frame)
