@@ -93,7 +93,7 @@ class Settings:
     app_database_url: str | None = None
     """The app's PostgreSQL (libpq URL); None = the app database is not read."""
     app_statement_timeout_ms: int = 60_000
-    app_batch_rows: int = 100_000
+    app_batch_rows: int = 250_000
     app_overlap_seconds: int = 600
     """How far before its cursor each extraction re-reads, for rows committed late."""
     app_connect_attempts: int = 4
@@ -162,7 +162,7 @@ def get_settings() -> Settings:
         app_statement_timeout_ms=int(
             os.environ.get("BRANDPULSE_APP_STATEMENT_TIMEOUT_MS", "60000")
         ),
-        app_batch_rows=int(os.environ.get("BRANDPULSE_APP_BATCH_ROWS", "100000")),
+        app_batch_rows=int(os.environ.get("BRANDPULSE_APP_BATCH_ROWS", "250000")),
         app_overlap_seconds=int(os.environ.get("BRANDPULSE_APP_OVERLAP_SECONDS", "600")),
         app_connect_attempts=int(os.environ.get("BRANDPULSE_APP_CONNECT_ATTEMPTS", "4")),
     )

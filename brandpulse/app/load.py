@@ -37,6 +37,8 @@ class TableRun:
     rows_removed: int = 0
     batches: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    started_at: datetime | None = None
+    """The warehouse's clock when the run began (rows loaded since are this run's)."""
 
     @property
     def balanced(self) -> bool:
@@ -97,10 +99,13 @@ def _as_landing_json(f: Field, expr: str) -> str:
 
 
 def stage_lines(con: duckdb.DuckDBPyConnection, table: AppTable, batch: pa.Table) -> None:
-    """Temp table `_app_lines`: each app row with its line number, id, an enum reason,
-    whether it is soft-deleted, and its landing form: the fields as typed columns, or, for
-    definitions (parsed by the landing's Python grammar), the landing JSON document in `raw`.
-    The batch stays registered as `_app_batch` (line number in `_line`) for rejected rows."""
+    """Temp view `_app_lines`: each app row with its line number, id, whether it is
+    soft-deleted, and its landing form: the fields as typed columns, or, for definitions
+    (parsed by the landing's Python grammar), the landing JSON document in `raw`.
+
+    A view, not a table: the validation reads it once into `_validated`, the only copy of
+    the batch a write makes. The batch stays registered as `_app_batch` (line number in
+    `_line`); row ids, enum checks and rejected rows are computed from it directly."""
     source = source_for(table.raw_table)
     fields = {f.name: f for f in source.fields}
     day = f'CAST("{table.partition_day}" AS DATE)' if table.partition_day else "CAST(NULL AS DATE)"
@@ -118,10 +123,9 @@ def stage_lines(con: duckdb.DuckDBPyConnection, table: AppTable, batch: pa.Table
     numbered = batch.append_column("_line", pa.array(range(1, batch.num_rows + 1), pa.int64()))
     con.register("_app_batch", numbered)
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _app_lines AS
+        f"""CREATE OR REPLACE TEMP VIEW _app_lines AS
             SELECT '{table.origin}' AS file, _line AS line, {landing},
-                   {day} AS _partition_date, {_row_id(table)} AS row_id,
-                   {_enum_reason(table)} AS enum_reason, {deleted} AS is_deleted
+                   {day} AS _partition_date, {deleted} AS is_deleted
             FROM _app_batch b"""
     )
 
@@ -150,53 +154,52 @@ def _validate(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
         )
         con.execute(f"CREATE OR REPLACE TEMP TABLE _validated AS {typed_validation_sql(source)}")
         con.execute("DROP VIEW typed_lines")
-    con.execute(
-        """UPDATE _validated v SET reason = l.enum_reason
-           FROM _app_lines l WHERE l.line = v.line AND l.enum_reason IS NOT NULL"""
-    )
+    if table.enums:
+        con.execute(
+            f"""UPDATE _validated v SET reason = e.reason
+                FROM (SELECT _line, {_enum_reason(table)} AS reason FROM _app_batch) e
+                WHERE e._line = v.line AND e.reason IS NOT NULL"""
+        )
 
 
-def _fresh_append(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
-    """`_fresh`: good rows whose key is new to raw (any origin), first copy within the batch.
+def _fresh_rows(table: AppTable) -> str:
+    """SQL: the good rows of `_validated` that are new to raw (any origin).
 
-    The keys raw already holds are found by an inner join first (its hash table is built
-    on the batch, the smaller side, and raw's key columns only stream past it), then the
-    batch is anti-joined against those few keys: a NOT EXISTS straight against raw would
-    hash the whole table again for every batch, which grows with each batch of a full
-    extraction.
+    Append tables de-duplicate by the source's key: the keys raw already holds are found by
+    an inner join first (its hash table is built on the batch, the smaller side, and raw's
+    key columns only stream past it), then the batch is anti-joined against those few
+    keys; a NOT EXISTS straight against raw would hash the whole table for every batch.
+    Within a batch a key repeats only when it is not the app's primary key (then the first
+    line wins). Other kinds replace the app's rows, so every good row is written.
     """
-    source = source_for(table.raw_table)
-    keys = ", ".join(source.dedup_key)
-    held_match = " AND ".join(f"e.{k} IS NOT DISTINCT FROM g.{k}" for k in source.dedup_key)
-    fresh_match = " AND ".join(f"h.{k} IS NOT DISTINCT FROM g.{k}" for k in source.dedup_key)
-    batch_keys = ", ".join(f"g.{k}" for k in source.dedup_key)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _fresh AS
-            WITH good AS (
-                SELECT * EXCLUDE (raw, field_reason, reason) FROM _validated WHERE reason IS NULL
-            ),
+    good = "SELECT * EXCLUDE (raw, field_reason, reason) FROM _validated WHERE reason IS NULL"
+    if table.kind != "append":
+        return good
+    keys = source_for(table.raw_table).dedup_key
+    held_match = " AND ".join(f"e.{k} IS NOT DISTINCT FROM g.{k}" for k in keys)
+    fresh_match = " AND ".join(f"h.{k} IS NOT DISTINCT FROM g.{k}" for k in keys)
+    first_copy = (
+        ""
+        if table.key_unique_in_batch
+        else f"QUALIFY row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY line) = 1"
+    )
+    return f"""WITH good AS ({good}),
             held AS (
-                SELECT DISTINCT {batch_keys} FROM good g
-                JOIN (SELECT {keys} FROM raw.{table.raw_table}) e ON {held_match}
+                SELECT DISTINCT {", ".join(f"g.{k}" for k in keys)} FROM good g
+                JOIN (SELECT {", ".join(keys)} FROM raw.{table.raw_table}) e ON {held_match}
             )
             SELECT * FROM good g
             WHERE NOT EXISTS (SELECT 1 FROM held h WHERE {fresh_match})
-            QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY line) = 1"""
-    )
+            {first_copy}"""
 
 
-def _fresh_all(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _fresh AS
-           SELECT * EXCLUDE (raw, field_reason, reason) FROM _validated WHERE reason IS NULL"""
-    )
-
-
-def _insert_fresh(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
+def _insert_fresh(con: duckdb.DuckDBPyConnection, table: AppTable) -> int:
+    """Insert the batch's fresh rows in one statement; how many were inserted."""
     cols = ", ".join(c for c in _columns(con, table.raw_table) if not c.startswith("_"))
-    con.execute(
+    return _count(
+        con,
         f"""INSERT INTO raw.{table.raw_table} ({cols}, _partition_date, _source_file, _line, _loaded_at)
-            SELECT {cols}, _partition_date, file, NULL, now() FROM _fresh"""
+            SELECT {cols}, _partition_date, file, NULL, now() FROM ({_fresh_rows(table)})""",
     )
 
 
@@ -219,7 +222,7 @@ def _remove_current(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
     id_col = source.dedup_key[-1]
     con.execute(
         f"""DELETE FROM raw.{table.raw_table} t WHERE t._source_file = ?
-            AND t.{id_col} IN (SELECT row_id FROM _app_lines)""",
+            AND t.{id_col} IN (SELECT {_row_id(table)} FROM _app_batch)""",
         [table.origin],
     )
     for child in CHILD_TABLES.get(table.raw_table, ()):
@@ -229,7 +232,26 @@ def _remove_current(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
         )
 
 
-def _write_rejected(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
+def _restamp_days_gained(con: duckdb.DuckDBPyConnection, run: TableRun) -> None:
+    """Stamp the older rows of every day that gained events with this batch's load time.
+
+    int_events_resolved treats a partition with newly loaded rows as reloaded (its rows
+    missing from the new load are gone), so every row of such a day must carry a load time
+    newer than what dbt consumed. The rows this transaction inserted carry now() (its
+    start) already; rows loaded earlier in this same run are newer than anything dbt
+    consumed too (dbt cannot open the warehouse while this run holds it), so only rows
+    loaded before the run began are rewritten: a full extraction rewrites nothing.
+    """
+    con.execute(
+        """UPDATE raw.events SET _loaded_at = now()
+           WHERE _loaded_at < coalesce(CAST(? AS TIMESTAMP), now())
+             AND _partition_date IN (
+                 SELECT DISTINCT _partition_date FROM raw.events WHERE _loaded_at = now())""",
+        [run.started_at],
+    )
+
+
+def _write_rejected(con: duckdb.DuckDBPyConnection, table: AppTable, rejected: int) -> None:
     """Replace the rejections of these row ids: the row as the app holds it, its id, why."""
     held = con.execute(
         "SELECT count(*) FROM raw.rejected_rows WHERE source = ? AND file = ?",
@@ -237,18 +259,19 @@ def _write_rejected(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
     ).fetchone()[0]
     if held:
         con.execute(
-            """DELETE FROM raw.rejected_rows WHERE source = ? AND file = ?
-               AND row_id IN (SELECT row_id FROM _app_lines)""",
+            f"""DELETE FROM raw.rejected_rows WHERE source = ? AND file = ?
+               AND row_id IN (SELECT {_row_id(table)} FROM _app_batch)""",
             [table.raw_table, table.origin],
         )
+    if not rejected:
+        return
     con.execute(
         f"""INSERT INTO raw.rejected_rows
                (source, file, line, reason, raw, rejected_at, brand_id, _partition_date, row_id)
            SELECT ?, v.file, NULL, v.reason, {_app_row_json(table)}, now(),
-                  v.brand_id, v._partition_date, l.row_id
-           FROM _validated v JOIN _app_lines l ON l.line = v.line
-           JOIN _app_batch b ON b._line = v.line
-           WHERE v.reason IS NOT NULL""",
+                  v.brand_id, v._partition_date, {_row_id(table)}
+           FROM (SELECT * FROM _validated WHERE reason IS NOT NULL) v
+           JOIN _app_batch b ON b._line = v.line""",
         [table.raw_table],
     )
 
@@ -304,30 +327,18 @@ def load_batch(
     _validate(con, table)
     source = source_for(table.raw_table)
     definitions = _apply_definitions(con, source) if source.definition else {}
-    if table.kind == "append":
-        _fresh_append(con, table)
-    else:
-        _fresh_all(con)
-    read = _count(con, "SELECT count(*) FROM _app_lines")
-    deleted = _count(con, "SELECT count(*) FROM _app_lines WHERE is_deleted")
-    rejected = _count(con, "SELECT count(*) FROM _validated WHERE reason IS NOT NULL")
-    loaded = _count(con, "SELECT count(*) FROM _fresh")
-    if table.kind != "append" and not table.keep_deleted:
-        loaded += deleted  # a soft delete applied is the row's state loaded
     reasons = dict(
         con.execute(
             "SELECT split_part(reason, ':', 1), count(*) FROM _validated "
             "WHERE reason IS NOT NULL GROUP BY 1"
         ).fetchall()
     )
-    run.rows_read += read
-    run.rows_loaded += loaded
-    run.rows_rejected += rejected
-    run.rows_duplicate += read - loaded - rejected
-    run.rows_deleted += deleted
-    run.batches += 1
-    for reason, n in reasons.items():
-        run.reasons[reason] = run.reasons.get(reason, 0) + n
+    rejected = sum(reasons.values())
+    deleted = (
+        _count(con, f'SELECT count(*) FROM _app_batch WHERE "{table.deleted}" IS NOT NULL')
+        if table.deleted
+        else 0
+    )
     with transaction(con):
         if replace_all:
             con.execute(f"DELETE FROM raw.{table.raw_table} WHERE _source_file = ?", [table.origin])
@@ -339,23 +350,28 @@ def load_batch(
             _remove_current(con, table)
         if source.definition:
             _insert_definitions(con, table, definitions)
+            loaded = _count(con, "SELECT count(*) FROM _validated WHERE reason IS NULL")
         else:
-            _insert_fresh(con, table)
-        if table.raw_table == "events":
-            # int_events_resolved treats a partition with newly loaded rows as reloaded:
-            # every row of a day that gained events carries the new load time.
-            # (rows inserted by this transaction already carry now(): not rewritten)
-            con.execute(
-                """UPDATE raw.events SET _loaded_at = now() WHERE _loaded_at < now()
-                   AND _partition_date IN (SELECT DISTINCT _partition_date FROM _fresh)"""
-            )
-        _write_rejected(con, table)
+            loaded = _insert_fresh(con, table)
+        if table.raw_table == "events" and loaded:
+            _restamp_days_gained(con, run)
+        if table.kind != "append" and not table.keep_deleted:
+            loaded += deleted  # a soft delete applied is the row's state loaded
+        run.rows_read += batch.num_rows
+        run.rows_loaded += loaded
+        run.rows_rejected += rejected
+        run.rows_duplicate += batch.num_rows - loaded - rejected
+        run.rows_deleted += deleted
+        run.batches += 1
+        for reason, n in reasons.items():
+            run.reasons[reason] = run.reasons.get(reason, 0) + n
+        _write_rejected(con, table, rejected)
         _write_audit(con, run)
         _write_cursor(con, table, cursor)
         _before_commit(con)
     con.unregister("_app_batch")
-    for temp in ("_app_lines", "_validated", "_fresh"):
-        con.execute(f"DROP TABLE IF EXISTS {temp}")
+    con.execute("DROP VIEW IF EXISTS _app_lines")
+    con.execute("DROP TABLE IF EXISTS _validated")
 
 
 MEMBERSHIP_DOC = (

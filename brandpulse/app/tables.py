@@ -8,6 +8,7 @@ text here never contains a value from the app database.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -110,6 +111,18 @@ class AppTable:
     def own_columns(self) -> tuple[str, ...]:
         """The columns this table must have (checked before every read)."""
         return tuple(c for c in self.columns if c not in self.derived)
+
+    @property
+    def key_unique_in_batch(self) -> bool:
+        """Whether the raw table's de-duplication key holds the app's primary key as is: then
+        a batch (one query) cannot repeat a key, and no in-batch de-duplication is needed."""
+        dedup_key = source_for(self.raw_table).dedup_key
+        mapped = {
+            match.group(1)
+            for name, expr in self.doc
+            if name in dedup_key and (match := re.fullmatch(r'"(\w+)"', expr))
+        }
+        return set(self.key) <= mapped
 
     @property
     def origin(self) -> str:

@@ -65,6 +65,29 @@ def test_events_incremental_overlap_and_late_events(app_url: str, tmp_path) -> N
     assert audit == [(5, 5, 0, 0), (7, 2, 5, 0)]
 
 
+def test_load_times_mark_exactly_the_days_that_gained_events(app_url: str, tmp_path) -> None:
+    """dbt treats a day with newly loaded rows as reloaded, so a day that gains an event in a
+    later run has all its rows restamped; a first extraction's batches are not rewritten
+    (each keeps its own commit's time) and days that gained nothing keep theirs."""
+    wh = tmp_path / "w.duckdb"
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        brand(pg)
+        for i in range(4):  # day 1: d1_0..d1_3, day 2: d2_0..d2_3
+            event(pg, f"d1_{i}", T0 + timedelta(minutes=i))
+            event(pg, f"d2_{i}", T0 + timedelta(days=1, minutes=i))
+    extract(app_url, wh, batch_rows=2)
+    stamps = "SELECT count(DISTINCT _loaded_at) FROM raw.events WHERE event_id LIKE ?"
+    assert query(wh, stamps, ["d1_%"]) == [(2,)]  # two batches, neither rewritten
+    assert query(wh, stamps, ["d2_%"]) == [(2,)]
+    before = dict(query(wh, "SELECT event_id, _loaded_at FROM raw.events"))
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        event(pg, "d2_new", T0 + timedelta(days=1, minutes=30))
+    extract(app_url, wh, batch_rows=2)
+    after = dict(query(wh, "SELECT event_id, _loaded_at FROM raw.events"))
+    assert {e for e in before if after[e] != before[e]} == {f"d2_{i}" for i in range(4)}
+    assert {after[f"d2_{i}"] for i in range(4)} == {after["d2_new"]}
+
+
 def test_updates_and_soft_deletes_of_definitions_propagate(app_url: str, tmp_path) -> None:
     wh = tmp_path / "w.duckdb"
     with psycopg.connect(app_url, autocommit=True) as pg:
