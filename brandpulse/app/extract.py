@@ -1,9 +1,10 @@
 """Incremental extraction of the app tables into `raw.*`.
 
-Per table, one read-only REPEATABLE READ transaction walks the table's (cursor, id)
+Per table, one read-only REPEATABLE READ transaction (brandpulse.app.scanner: DuckDB's
+postgres scanner, one snapshot for the whole extraction) walks the table's (cursor, id)
 index in keyset order from the stored cursor minus an overlap window (rows committed
-late carry an earlier cursor value), `batch_rows` rows per query, each streamed with
-`COPY ... TO STDOUT` as CSV straight into Arrow. Each batch is written with the cursor it
+late carry an earlier cursor value), `batch_rows` rows per query, straight into Arrow,
+the next batch read while the previous one is written. Each batch is written with the cursor it
 reached in one warehouse transaction (brandpulse.app.load), so memory stays one batch
 and a crash loses nothing: the rerun re-reads from the last committed cursor, and the
 rows it reads again are duplicates by key.
@@ -16,7 +17,6 @@ time per row) and diffed against the warehouse into add/remove records.
 from __future__ import annotations
 
 import contextlib
-import io
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -26,10 +26,10 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import psycopg
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from brandpulse.app.connection import AppDatabaseUnavailable, read_snapshot
 from brandpulse.app.load import TableRun, load_batch, load_memberships
+from brandpulse.app.scanner import ScannerSnapshot
 from brandpulse.app.tables import APP_TABLES, AppTable
 from brandpulse.raw_schema import ensure_ai_schema, ensure_raw_schema
 
@@ -103,46 +103,47 @@ def _select(table: AppTable, after: bool) -> str:
     return f"SELECT {cols} FROM {source}{where} ORDER BY {order} LIMIT %s"  # noqa: S608
 
 
+def _scan_select(table: AppTable, types: dict[str, str], after: bool) -> str:
+    """The batch query with every column in the type Arrow receives: the types without an
+    exact Arrow twin (jsonb, numeric(65,30), enums, text) as PostgreSQL's text form, on
+    purpose (jsonb stays the document's text, a 30-digit decimal is never rounded by a
+    float), integers widened to bigint."""
+    casts = []
+    for c in table.columns:
+        kind = types.get(c, "text")
+        if kind not in _ARROW_TYPES:
+            casts.append(f'q."{c}"::text AS "{c}"')
+        elif _ARROW_TYPES[kind] == pa.int64():
+            casts.append(f'q."{c}"::bigint AS "{c}"')
+        else:
+            casts.append(f'q."{c}"')
+    return f"SELECT {', '.join(casts)} FROM ({_select(table, after)}) q"  # noqa: S608
+
+
+def _arrow_schema(table: AppTable, types: dict[str, str]) -> pa.Schema:
+    return pa.schema(
+        [(c, _ARROW_TYPES.get(types.get(c, "text"), pa.string())) for c in table.columns]
+    )
+
+
 def fetch_batch(
-    pg: psycopg.Connection, table: AppTable, types: dict[str, str], after: tuple | None, limit: int
+    snapshot: ScannerSnapshot,
+    table: AppTable,
+    types: dict[str, str],
+    after: tuple | None,
+    limit: int,
 ) -> pa.Table:
-    """One keyset batch via COPY (CSV: NULL unquoted-empty, '' quoted) into typed Arrow."""
+    """One keyset batch through the postgres scanner, as typed Arrow (text for everything
+    without an exact Arrow type, timestamp(3) as ms, integers int64)."""
     params = [*(after or ()), limit]
-    sql = _select(table, after is not None)
-    buffer = io.BytesIO()
-    with (
-        pg.cursor() as cur,
-        cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", params) as copy,
-    ):
-        for chunk in copy:
-            buffer.write(chunk)
-    if buffer.tell() == 0:
-        return pa.table({c: pa.array([], pa.string()) for c in table.columns})
-    buffer.seek(0)
-    convert = pacsv.ConvertOptions(
-        column_types={
-            c: _ARROW_TYPES.get(types.get(c, "text"), pa.string()) for c in table.columns
-        },
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=False,
-        true_values=["t"],
-        false_values=["f"],
-        timestamp_parsers=["%Y-%m-%d %H:%M:%S", pacsv.ISO8601],
+    batch = snapshot.query(
+        _scan_select(table, types, after is not None), params, f'reading "{table.name}"'
     )
-    return pacsv.read_csv(
-        buffer,
-        read_options=pacsv.ReadOptions(block_size=64 << 20),
-        convert_options=convert,
-    )
+    return batch.cast(_arrow_schema(table, types))
 
 
 def _typed_empty(table: AppTable, types: dict[str, str]) -> pa.Table:
-    return pa.table(
-        {
-            c: pa.array([], _ARROW_TYPES.get(types.get(c, "text"), pa.string()))
-            for c in table.columns
-        }
-    )
+    return _arrow_schema(table, types).empty_table()
 
 
 def stored_cursor(con: duckdb.DuckDBPyConnection, table: AppTable) -> tuple[datetime, str] | None:
@@ -173,10 +174,13 @@ def extract_table(
     try:
         with read_snapshot(pg, options.statement_timeout_ms):
             types = column_types(pg, table)
+        with ScannerSnapshot(pg, options.statement_timeout_ms) as snapshot:
             if table.kind in ("snapshot", "membership"):
-                _extract_whole(pg, con, table, types, options, run)
+                _extract_whole(snapshot, con, table, types, options, run)
             else:
-                _extract_incremental(pg, con, table, types, options, run, log)
+                _extract_incremental(snapshot, con, table, types, options, run, log)
+    except AppDatabaseUnavailable as exc:
+        raise AppDatabaseUnavailable(f"{exc} (after {run.batches} committed batch(es))") from None
     except psycopg.OperationalError as exc:
         # the server went away mid-read (or a statement timed out): batches committed so
         # far stand with their cursor; the rerun resumes there
@@ -188,10 +192,10 @@ def extract_table(
     return run
 
 
-def _extract_whole(pg, con, table, types, options, run) -> None:
+def _extract_whole(snapshot, con, table, types, options, run) -> None:
     batches, after = [], None
     while True:
-        batch = fetch_batch(pg, table, types, after, options.batch_rows)
+        batch = fetch_batch(snapshot, table, types, after, options.batch_rows)
         if batch.num_rows == 0:
             break
         batches.append(batch)
@@ -205,7 +209,7 @@ def _extract_whole(pg, con, table, types, options, run) -> None:
 
 
 def _read_ahead(
-    pg: psycopg.Connection,
+    snapshot: ScannerSnapshot,
     table: AppTable,
     types: dict[str, str],
     after: tuple | None,
@@ -226,7 +230,7 @@ def _read_ahead(
         position = after
         try:
             while not stop.is_set():
-                batch = fetch_batch(pg, table, types, position, batch_rows)
+                batch = fetch_batch(snapshot, table, types, position, batch_rows)
                 if batch.num_rows:
                     handoff.put(batch)
                 if batch.num_rows < batch_rows:
@@ -252,10 +256,10 @@ def _read_ahead(
         reader.join()
 
 
-def _extract_incremental(pg, con, table, types, options, run, log) -> None:
+def _extract_incremental(snapshot, con, table, types, options, run, log) -> None:
     cursor = None if options.full else stored_cursor(con, table)
     after = (cursor[0] - options.overlap, "") if cursor else None
-    for batch in _read_ahead(pg, table, types, after, options.batch_rows):
+    for batch in _read_ahead(snapshot, table, types, after, options.batch_rows):
         reached = _last_key(batch, (table.cursor, "id"))
         if cursor is not None and reached < cursor:
             reached = cursor
