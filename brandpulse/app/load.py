@@ -136,30 +136,36 @@ def _app_row_json(table: AppTable) -> str:
     return f"CAST(to_json(struct_pack({fields})) AS VARCHAR)"
 
 
-def _validate(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
+def _validate(con: duckdb.DuckDBPyConnection, table: AppTable) -> str:
     """`_validated`: the landing validation over the rows that carry a state to load (the
-    JSON-document SQL for definitions, its typed-column form for everything else)."""
+    JSON-document SQL for definitions, its typed-column form for everything else).
+
+    A view where the SQL decides every reason (the large append tables: the batch is not
+    copied once more, the reasons and the insert each read it once); a table where reasons
+    are added afterwards (enum values, definitions parsed in Python). Returns which.
+    """
     source = source_for(table.raw_table)
     live = "true" if table.keep_deleted else "NOT is_deleted"
+    kind = "TABLE" if source.definition or table.enums else "VIEW"
     if source.definition:
         con.execute(
             "CREATE OR REPLACE TEMP VIEW lines AS SELECT file, line, raw, "
             f"NULL::VARCHAR AS reader_reason, _partition_date FROM _app_lines WHERE {live}"
         )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _validated AS {validation_sql(source)}")
-        con.execute("DROP VIEW lines")
+        validation = validation_sql(source)
     else:
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW typed_lines AS SELECT * FROM _app_lines WHERE {live}"
         )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _validated AS {typed_validation_sql(source)}")
-        con.execute("DROP VIEW typed_lines")
+        validation = typed_validation_sql(source)
+    con.execute(f"CREATE OR REPLACE TEMP {kind} _validated AS {validation}")
     if table.enums:
         con.execute(
             f"""UPDATE _validated v SET reason = e.reason
                 FROM (SELECT _line, {_enum_reason(table)} AS reason FROM _app_batch) e
                 WHERE e._line = v.line AND e.reason IS NOT NULL"""
         )
+    return kind
 
 
 def _fresh_rows(table: AppTable) -> str:
@@ -324,7 +330,7 @@ def load_batch(
     replaced by this batch.
     """
     stage_lines(con, table, batch)
-    _validate(con, table)
+    validated_kind = _validate(con, table)
     source = source_for(table.raw_table)
     definitions = _apply_definitions(con, source) if source.definition else {}
     reasons = dict(
@@ -369,9 +375,10 @@ def load_batch(
         _write_audit(con, run)
         _write_cursor(con, table, cursor)
         _before_commit(con)
+    con.execute(f"DROP {validated_kind} _validated")
+    for view in ("typed_lines", "lines", "_app_lines"):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
     con.unregister("_app_batch")
-    con.execute("DROP VIEW IF EXISTS _app_lines")
-    con.execute("DROP TABLE IF EXISTS _validated")
 
 
 MEMBERSHIP_DOC = (
