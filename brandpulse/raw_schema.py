@@ -99,24 +99,25 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for table, columns in RAW_TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({columns})")
-        _add_missing_columns(con, table, columns)
+    _add_missing_columns(con, RAW_TABLES, "raw")
 
 
 def _add_missing_columns(
-    con: duckdb.DuckDBPyConnection, table: str, columns: str, schema: str = "raw"
+    con: duckdb.DuckDBPyConnection, tables: dict[str, str], schema: str
 ) -> None:
-    existing = {
-        name
-        for (name,) in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
-            [schema, table],
-        ).fetchall()
-    }
-    for column in re.split(r",\s*(?![^()]*\))", columns.strip()):
-        name, sql_type = column.split(None, 1)
-        if name not in existing:
-            sql_type = sql_type.replace("NOT NULL", "").strip()
-            con.execute(f"ALTER TABLE {schema}.{table} ADD COLUMN {name} {sql_type}")
+    """Add the declared columns a table lacks (one catalog query for the whole schema: a
+    warehouse holds hundreds of dbt relations, and each catalog scan costs ~20 ms)."""
+    existing: dict[str, set[str]] = {}
+    for table, name in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = ?", [schema]
+    ).fetchall():
+        existing.setdefault(table, set()).add(name)
+    for table, columns in tables.items():
+        for column in re.split(r",\s*(?![^()]*\))", columns.strip()):
+            name, sql_type = column.split(None, 1)
+            if name not in existing.get(table, set()):
+                sql_type = sql_type.replace("NOT NULL", "").strip()
+                con.execute(f"ALTER TABLE {schema}.{table} ADD COLUMN {name} {sql_type}")
 
 
 AI_TABLES: dict[str, str] = {
@@ -152,4 +153,4 @@ def ensure_ai_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS ai")
     for table, columns in AI_TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS ai.{table} ({columns})")
-        _add_missing_columns(con, table, columns, schema="ai")
+    _add_missing_columns(con, AI_TABLES, "ai")

@@ -2,7 +2,8 @@
 
 The `duckdb-extension-postgres-scanner` package ships the extension built for the pinned
 DuckDB; it is LOADed from the package's file (never downloaded). A throwaway in-memory
-DuckDB attaches the app database READ_ONLY and holds ONE DuckDB transaction for the whole
+DuckDB (one per process, the extension LOADed once) attaches the app database READ_ONLY under
+an alias of its own and holds ONE DuckDB transaction for the whole
 extraction: the scanner maps it onto one PostgreSQL transaction, REPEATABLE READ and read
 only, so every batch reads the same snapshot. The statement timeout and read-only default
 travel in libpq's `options`, so the server enforces them (the extension's own
@@ -17,6 +18,9 @@ be an ATTACH literal (DuckDB takes no parameter there): libpq quotes its values
 
 from __future__ import annotations
 
+import functools
+import itertools
+import threading
 from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
@@ -47,6 +51,20 @@ def extension_path() -> Path:
     return path
 
 
+@functools.cache
+def _scanner_database() -> duckdb.DuckDBPyConnection:
+    """The process's in-memory DuckDB with the extension loaded (LOAD costs ~0.25 s, so it
+    is paid once per process, not per table). Each snapshot works in its own connection
+    to it (`cursor()`): its own transaction, so its own PostgreSQL snapshot."""
+    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    con.execute(f"LOAD {_sql_literal(str(extension_path()))}")
+    return con
+
+
+_aliases = itertools.count(1)
+_aliases_lock = threading.Lock()
+
+
 def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -70,6 +88,8 @@ class ScannerSnapshot:
         self._password = pg.info.password or ""
         self._timeout = statement_timeout_ms
         self._con: duckdb.DuckDBPyConnection | None = None
+        with _aliases_lock:
+            self._alias = f"app_{next(_aliases)}"
 
     def _fail(self, exc: Exception, doing: str) -> AppDatabaseUnavailable:
         line = (str(exc).strip().splitlines() or [""])[0]
@@ -80,14 +100,15 @@ class ScannerSnapshot:
         return AppDatabaseUnavailable(f"app database {self._where} failed while {doing}: {line}")
 
     def __enter__(self) -> ScannerSnapshot:
-        con = duckdb.connect(config={"autoinstall_known_extensions": False})
+        con = _scanner_database().cursor()
         try:
-            con.execute(f"LOAD {_sql_literal(str(extension_path()))}")
             conninfo = scanner_conninfo(self._pg, self._timeout)
-            con.execute(f"ATTACH {_sql_literal(conninfo)} AS app (TYPE postgres, READ_ONLY)")
+            con.execute(
+                f"ATTACH {_sql_literal(conninfo)} AS {self._alias} (TYPE postgres, READ_ONLY)"
+            )
             con.execute("BEGIN TRANSACTION")
         except duckdb.Error as exc:
-            con.close()
+            self._detach(con)
             raise self._fail(exc, "opening the scanner") from None
         self._con = con
         return self
@@ -100,16 +121,21 @@ class ScannerSnapshot:
     ) -> None:
         con, self._con = self._con, None
         if con is not None:
-            with suppress(duckdb.Error):  # the server may be gone; closing drops it anyway
+            with suppress(duckdb.Error):  # the server may be gone; detaching drops it anyway
                 con.execute("ROLLBACK")
-            con.close()
+            self._detach(con)
+
+    def _detach(self, con: duckdb.DuckDBPyConnection) -> None:
+        with suppress(duckdb.Error):
+            con.execute(f"DETACH DATABASE IF EXISTS {self._alias}")
+        con.close()
 
     def query(self, sql: str, params: list, doing: str) -> pa.Table:
         """Run `sql` (psycopg placeholders, values bound client-side) in the snapshot."""
         assert self._con is not None, "use ScannerSnapshot as a context manager"
         text = psycopg.ClientCursor(self._pg).mogrify(sql, params)
         try:
-            result = self._con.execute("SELECT * FROM postgres_query('app', ?)", [text])
+            result = self._con.execute("SELECT * FROM postgres_query(?, ?)", [self._alias, text])
             return result.to_arrow_table()
         except duckdb.Error as exc:
             raise self._fail(exc, doing) from None
