@@ -56,7 +56,8 @@ def _scanner_database() -> duckdb.DuckDBPyConnection:
     """The process's in-memory DuckDB with the extension loaded (LOAD costs ~0.25 s, so it
     is paid once per process, not per table). Each snapshot works in its own connection
     to it (`cursor()`): its own transaction, so its own PostgreSQL snapshot."""
-    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    # one thread: postgres_query is one stream; more threads only spin beside the writer
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "threads": 1})
     con.execute(f"LOAD {_sql_literal(str(extension_path()))}")
     return con
 
