@@ -13,6 +13,10 @@ Layout under the published dir:
     current.duckdb -> snapshots/<name>.duckdb   (symlink, for the DuckDB CLI and BI tools)
     snapshots/<name>.duckdb              the snapshot
     snapshots/<name>.json                its manifest: tables, row counts, brands, source
+    snapshots/<name>.brands/<hash>.duckdb  one brand's rows of every table (brandpulse.brand_files)
+
+Tables with a `brand_id` are written sorted by it, so a brand's rows sit in their own
+row groups: `WHERE brand_id = ?` and the per-brand files read only those.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import argparse
 import fcntl
 import json
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
@@ -32,6 +37,7 @@ from typing import Any
 import duckdb
 
 from brandpulse import db
+from brandpulse.brand_files import MANIFEST_KEY, brands_dir, write_brand_files
 from brandpulse.config import get_settings
 from brandpulse.snapshot_macros import create_macros
 from brandpulse.sql_text import ident, literal, qualified
@@ -84,6 +90,7 @@ def publish_snapshot(
         except BaseException:
             for leftover in (target, _wal(target), manifest_path):
                 leftover.unlink(missing_ok=True)
+            shutil.rmtree(brands_dir(target), ignore_errors=True)
             raise
         _prune(snapshots, keep=keep, protect={target, previous})
     return target
@@ -141,6 +148,7 @@ def _build_snapshot(
         brands = _brands(con, source, tables)
         con.execute(f"DETACH {ident(source)}")
         con.execute("CHECKPOINT")
+        brand_files = write_brand_files(con, target.stem, target, brands)
     finally:
         con.close()
     _fsync(target)
@@ -151,6 +159,7 @@ def _build_snapshot(
         "tables": tables,
         "macros": macros,
         "brands": brands,
+        MANIFEST_KEY: brand_files,
     }
 
 
@@ -182,9 +191,16 @@ def _source_relations(
 def _copy_relation(
     con: duckdb.DuckDBPyConnection, source: str, schema: str, name: str, kind: str
 ) -> dict[str, Any]:
-    """Materialise one warehouse table or view as a table of the snapshot."""
+    """Materialise one warehouse table or view as a table of the snapshot, sorted by
+    brand_id when it has one (each brand's rows in their own row groups)."""
+    has_brand = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ? AND column_name = 'brand_id'",
+        [source, schema, name],
+    ).fetchone()[0]
+    order = " ORDER BY brand_id" if has_brand else ""
     con.execute(
-        f"CREATE TABLE {qualified(schema, name)} AS SELECT * FROM {qualified(source, schema, name)}"  # noqa: S608 - catalog names, quoted
+        f"CREATE TABLE {qualified(schema, name)} AS SELECT * FROM {qualified(source, schema, name)}{order}"  # noqa: S608 - catalog names, quoted
     )
     rows = con.execute(f"SELECT count(*) FROM {qualified(schema, name)}").fetchone()[0]  # noqa: S608
     columns = [
@@ -290,6 +306,7 @@ def _prune(snapshots: Path, keep: int, protect: set[Path | None]) -> list[Path]:
             continue
         for path in (old, _wal(old), old.with_suffix(".json")):
             path.unlink(missing_ok=True)
+        shutil.rmtree(brands_dir(old), ignore_errors=True)
         removed.append(old)
     return removed
 
