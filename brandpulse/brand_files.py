@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from brandpulse.db import transaction
 from brandpulse.snapshot_macros import create_macros
 from brandpulse.sql_text import ident, literal, qualified
 
@@ -77,14 +78,15 @@ def write_brand_files(
         path = folder / brand_file_name(brand)
         con.execute(f"ATTACH {literal(path)} AS {ident(_WRITE_ALIAS)}")
         try:
-            for schema in schemas:
-                if schema != "main":
-                    con.execute(f"CREATE SCHEMA {qualified(_WRITE_ALIAS, schema)}")
-            for schema, table in tables:
-                copy_table(con, source, _WRITE_ALIAS, schema, table, brand)
-            for schema, table in shared:
-                copy_table(con, source, _WRITE_ALIAS, schema, table, None)
-            create_macros(con, _WRITE_ALIAS)
+            with transaction(con):  # one commit per file, not one per table and comment
+                for schema in schemas:
+                    if schema != "main":
+                        con.execute(f"CREATE SCHEMA {qualified(_WRITE_ALIAS, schema)}")
+                for schema, table in tables:
+                    copy_table(con, source, _WRITE_ALIAS, schema, table, brand)
+                for schema, table in shared:
+                    copy_table(con, source, _WRITE_ALIAS, schema, table, None)
+                create_macros(con, _WRITE_ALIAS)
         finally:
             con.execute(f"DETACH {ident(_WRITE_ALIAS)}")
         _fsync(path)
