@@ -92,6 +92,18 @@ def overview(src: BrandData) -> Section:
         section.blocks.append(
             Note(f"Revenue is in {currency}, the brand's currency; AI cost in USD.")
         )
+    unconverted = d.unconverted_revenue(src)
+    if unconverted is not None and len(unconverted):
+        paid = ", ".join(
+            f"{n:,} paid in {code} ({amount:,.2f} {code})"
+            for code, n, amount in unconverted.itertuples(index=False)
+        )
+        section.blocks.append(
+            Note(
+                f"Left out of revenue and orders, for want of an exchange rate: {paid}. "
+                "Add the rates to dbt_project/seeds/fx_rates.csv and rebuild."
+            )
+        )
     section.blocks.append(Heading("Last 28 days"))
     section.blocks.append(
         Table(growth, "Last 28 days against the 28 days before", percent=("change",))

@@ -27,6 +27,7 @@ from tests.report.demo_snapshot import (
     CURRENCIES,
     FUNNEL_NAMES,
     FUNNELS,
+    UNCONVERTED,
     build_demo_snapshot,
 )
 
@@ -205,6 +206,14 @@ def test_table_of_contents_anchors_never_come_from_data() -> None:
     )
     page = render_page("b", [section], "now", "snap")
     assert '<h3 id="funnels-2">' in page and "<script>" not in page
+
+
+@pytest.mark.parametrize("brand", BRANDS)
+def test_revenue_without_an_exchange_rate_is_named_not_hidden(reports: Path, brand: str) -> None:
+    text = " ".join("".join(parse(reports / f"{brand}.html").text).split())
+    code, amount = UNCONVERTED
+    note = f"Left out of revenue and orders, for want of an exchange rate: 1 paid in {code} ({amount:,.2f} {code})."
+    assert (note in text) == (brand == BRANDS[1])  # only the second brand has one
 
 
 def test_forecast_shows_the_newest_vintage_and_last_months_accuracy(published: Path) -> None:
