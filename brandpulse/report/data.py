@@ -210,7 +210,7 @@ class BrandData:
     missing_required: set[str] = field(default_factory=set)
     missing_optional: set[str] = field(default_factory=set)
     session: QuerySession | None = None
-    """An open session to reuse (one copy of the brand's rows, one snapshot for a page)."""
+    """An open session to reuse (one attach of the brand's file, one snapshot for a page)."""
     _tables: frozenset[str] | None = None
 
     @property
