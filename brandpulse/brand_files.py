@@ -91,6 +91,7 @@ def write_brand_files(
             con.execute(f"DETACH {ident(_WRITE_ALIAS)}")
         _fsync(path)
         written[brand] = path.relative_to(snapshot.parent).as_posix()
+    _fsync(folder, os.O_DIRECTORY)  # the files' names, before CURRENT can point at them
     return written
 
 
@@ -185,8 +186,8 @@ def _column_expr(name: str, data_type: str) -> str:
     return f"CAST({ident(name)} AS {_ENUM.sub('VARCHAR', data_type)}) AS {ident(name)}"
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def _fsync(path: Path, flags: int = 0) -> None:
+    fd = os.open(path, os.O_RDONLY | flags)
     try:
         os.fsync(fd)
     finally:

@@ -60,11 +60,13 @@ def publish_snapshot(
     schemas: tuple[str, ...] | list[str] = DEFAULT_SCHEMAS,
     keep: int = KEEP_SNAPSHOTS,
     descriptions: Mapping[str, str] | None = None,
+    column_descriptions: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Path:
     """Copy `schemas` of the warehouse into a new snapshot file and make it current.
 
     Every table keeps its comments (dbt writes them from the model docs); a table without
-    one gets `descriptions["schema.table"]` (the Python assets' descriptions), so the data
+    one gets `descriptions["schema.table"]` (the Python assets' descriptions) and a column
+    without one `column_descriptions["schema.table"][column]` (their declared columns), so the data
     dictionary travels with the snapshot. Returns the path of the new snapshot. Raises
     PublishError (or the underlying error) with `CURRENT` untouched when anything fails
     before the switch.
@@ -83,7 +85,9 @@ def publish_snapshot(
         target = snapshots / f"{name}.duckdb"
         manifest_path = snapshots / f"{name}.json"
         try:
-            manifest = _build_snapshot(warehouse, target, list(schemas), descriptions or {})
+            manifest = _build_snapshot(
+                warehouse, target, list(schemas), descriptions or {}, column_descriptions or {}
+            )
             manifest["snapshot"] = target.name
             _write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
             _switch_current(published, target)
@@ -122,7 +126,11 @@ def read_manifest(snapshot: Path) -> dict[str, Any] | None:
 
 
 def _build_snapshot(
-    warehouse: Path, target: Path, schemas: list[str], descriptions: Mapping[str, str]
+    warehouse: Path,
+    target: Path,
+    schemas: list[str],
+    descriptions: Mapping[str, str],
+    column_descriptions: Mapping[str, Mapping[str, str]],
 ) -> dict[str, Any]:
     """Write the snapshot file: every table and view of `schemas` as a table.
 
@@ -142,7 +150,13 @@ def _build_snapshot(
         for schema, table, kind in relations:
             tables.append(_copy_relation(con, source, schema, table, kind))
             copy_comments(
-                con, source, target.stem, schema, table, descriptions.get(f"{schema}.{table}")
+                con,
+                source,
+                target.stem,
+                schema,
+                table,
+                descriptions.get(f"{schema}.{table}"),
+                column_descriptions.get(f"{schema}.{table}"),
             )
         macros = create_macros(con, target.stem)
         brands = _brands(con, source, tables)
@@ -228,9 +242,11 @@ def copy_comments(
     schema: str,
     table: str,
     fallback: str | None = None,
+    column_fallbacks: Mapping[str, str] | None = None,
 ) -> None:
     """Copy the table (or view) comment and the column comments of source.schema.table
-    onto target.schema.table; `fallback` when the source has no table comment."""
+    onto target.schema.table; `fallback` when the source has no table comment,
+    `column_fallbacks[column]` for a column without one."""
     row = con.execute(
         "SELECT comment FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
         "AND table_name = ? UNION ALL SELECT comment FROM duckdb_views() "
@@ -248,6 +264,16 @@ def copy_comments(
     ).fetchall()
     for column, text in columns:
         con.execute(f"COMMENT ON COLUMN {name}.{ident(column)} IS {literal(text)}")
+    if column_fallbacks:
+        uncommented = con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? "
+            "AND schema_name = ? AND table_name = ? AND coalesce(comment, '') = ''",
+            [target, schema, table],
+        ).fetchall()
+        for (column,) in uncommented:
+            text = column_fallbacks.get(column)
+            if text:
+                con.execute(f"COMMENT ON COLUMN {name}.{ident(column)} IS {literal(text)}")
 
 
 def _brands(con: duckdb.DuckDBPyConnection, source: str, tables: list[dict[str, Any]]) -> list[str]:
