@@ -36,6 +36,10 @@ MANIFEST_KEY = "brand_files"
 # Tables without brand_id that hold no brand's data: copied whole for every brand.
 SHARED_TABLES: frozenset[tuple[str, str]] = frozenset({("marts", "ai_models")})
 _WRITE_ALIAS = "brandpulse_brand_file"
+BLOCK_SIZE = 65_536
+"""Bytes per block of a brand file. DuckDB's default (256 KiB) gives every table at least
+a block: ~45 tables made a brand with little data a 12 MB file (12 GB for 1,000 brands).
+64 KiB: a brand of 820k events (10M bench) is the same size (83 MB) and as fast to read."""
 _ENUM = re.compile(r"ENUM\((?:\s*'(?:[^']|'')*'\s*,?)*\)")
 
 
@@ -76,7 +80,7 @@ def write_brand_files(
     written: dict[str, str] = {}
     for brand in brands:
         path = folder / brand_file_name(brand)
-        con.execute(f"ATTACH {literal(path)} AS {ident(_WRITE_ALIAS)}")
+        con.execute(f"ATTACH {literal(path)} AS {ident(_WRITE_ALIAS)} (BLOCK_SIZE {BLOCK_SIZE})")
         try:
             with transaction(con):  # one commit per file, not one per table and comment
                 for schema in schemas:

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from brandpulse import brand_files, publish
-from brandpulse.brand_files import MANIFEST_KEY, brand_file, brand_file_name, brands_dir
+from brandpulse.brand_files import BLOCK_SIZE, MANIFEST_KEY, brand_file, brand_file_name, brands_dir
 from brandpulse.publish import current_snapshot, publish_snapshot, read_manifest
 from brandpulse.query import query_df
 
@@ -242,9 +242,11 @@ def test_every_brand_gets_a_file_of_its_own_rows(snapshot: Path) -> None:
             no_catalog = con.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'metric_catalog'"
             ).fetchone()
+            block_size = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
         finally:
             con.close()
         assert types["brand_id"] == "VARCHAR" and types["model"] == "VARCHAR"  # no ENUM
+        assert block_size == (BLOCK_SIZE,)  # small blocks: a brand with few rows, a small file
         assert models == (2,)  # the shared catalog, whole
         assert comment == ("One row per brand and day.",)
         assert no_catalog == (0,)
