@@ -13,6 +13,10 @@ Layout under the published dir:
     current.duckdb -> snapshots/<name>.duckdb   (symlink, for the DuckDB CLI and BI tools)
     snapshots/<name>.duckdb              the snapshot
     snapshots/<name>.json                its manifest: tables, row counts, brands, source
+    snapshots/<name>.brands/<hash>.duckdb  one brand's rows of every table (brandpulse.brand_files)
+
+Tables with a `brand_id` are written sorted by it, so a brand's rows sit in their own
+row groups: `WHERE brand_id = ?` and the per-brand files read only those.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import argparse
 import fcntl
 import json
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
@@ -32,6 +37,7 @@ from typing import Any
 import duckdb
 
 from brandpulse import db
+from brandpulse.brand_files import MANIFEST_KEY, brands_dir, write_brand_files
 from brandpulse.config import get_settings
 from brandpulse.snapshot_macros import create_macros
 from brandpulse.sql_text import ident, literal, qualified
@@ -54,11 +60,13 @@ def publish_snapshot(
     schemas: tuple[str, ...] | list[str] = DEFAULT_SCHEMAS,
     keep: int = KEEP_SNAPSHOTS,
     descriptions: Mapping[str, str] | None = None,
+    column_descriptions: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Path:
     """Copy `schemas` of the warehouse into a new snapshot file and make it current.
 
     Every table keeps its comments (dbt writes them from the model docs); a table without
-    one gets `descriptions["schema.table"]` (the Python assets' descriptions), so the data
+    one gets `descriptions["schema.table"]` (the Python assets' descriptions) and a column
+    without one `column_descriptions["schema.table"][column]` (their declared columns), so the data
     dictionary travels with the snapshot. Returns the path of the new snapshot. Raises
     PublishError (or the underlying error) with `CURRENT` untouched when anything fails
     before the switch.
@@ -77,13 +85,16 @@ def publish_snapshot(
         target = snapshots / f"{name}.duckdb"
         manifest_path = snapshots / f"{name}.json"
         try:
-            manifest = _build_snapshot(warehouse, target, list(schemas), descriptions or {})
+            manifest = _build_snapshot(
+                warehouse, target, list(schemas), descriptions or {}, column_descriptions or {}
+            )
             manifest["snapshot"] = target.name
             _write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
             _switch_current(published, target)
         except BaseException:
             for leftover in (target, _wal(target), manifest_path):
                 leftover.unlink(missing_ok=True)
+            shutil.rmtree(brands_dir(target), ignore_errors=True)
             raise
         _prune(snapshots, keep=keep, protect={target, previous})
     return target
@@ -115,7 +126,11 @@ def read_manifest(snapshot: Path) -> dict[str, Any] | None:
 
 
 def _build_snapshot(
-    warehouse: Path, target: Path, schemas: list[str], descriptions: Mapping[str, str]
+    warehouse: Path,
+    target: Path,
+    schemas: list[str],
+    descriptions: Mapping[str, str],
+    column_descriptions: Mapping[str, Mapping[str, str]],
 ) -> dict[str, Any]:
     """Write the snapshot file: every table and view of `schemas` as a table.
 
@@ -135,12 +150,19 @@ def _build_snapshot(
         for schema, table, kind in relations:
             tables.append(_copy_relation(con, source, schema, table, kind))
             copy_comments(
-                con, source, target.stem, schema, table, descriptions.get(f"{schema}.{table}")
+                con,
+                source,
+                target.stem,
+                schema,
+                table,
+                descriptions.get(f"{schema}.{table}"),
+                column_descriptions.get(f"{schema}.{table}"),
             )
         macros = create_macros(con, target.stem)
         brands = _brands(con, source, tables)
         con.execute(f"DETACH {ident(source)}")
         con.execute("CHECKPOINT")
+        brand_files = write_brand_files(con, target.stem, target, brands)
     finally:
         con.close()
     _fsync(target)
@@ -151,6 +173,7 @@ def _build_snapshot(
         "tables": tables,
         "macros": macros,
         "brands": brands,
+        MANIFEST_KEY: brand_files,
     }
 
 
@@ -182,9 +205,16 @@ def _source_relations(
 def _copy_relation(
     con: duckdb.DuckDBPyConnection, source: str, schema: str, name: str, kind: str
 ) -> dict[str, Any]:
-    """Materialise one warehouse table or view as a table of the snapshot."""
+    """Materialise one warehouse table or view as a table of the snapshot, sorted by
+    brand_id when it has one (each brand's rows in their own row groups)."""
+    has_brand = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ? AND column_name = 'brand_id'",
+        [source, schema, name],
+    ).fetchone()[0]
+    order = " ORDER BY brand_id" if has_brand else ""
     con.execute(
-        f"CREATE TABLE {qualified(schema, name)} AS SELECT * FROM {qualified(source, schema, name)}"  # noqa: S608 - catalog names, quoted
+        f"CREATE TABLE {qualified(schema, name)} AS SELECT * FROM {qualified(source, schema, name)}{order}"  # noqa: S608 - catalog names, quoted
     )
     rows = con.execute(f"SELECT count(*) FROM {qualified(schema, name)}").fetchone()[0]  # noqa: S608
     columns = [
@@ -212,9 +242,11 @@ def copy_comments(
     schema: str,
     table: str,
     fallback: str | None = None,
+    column_fallbacks: Mapping[str, str] | None = None,
 ) -> None:
     """Copy the table (or view) comment and the column comments of source.schema.table
-    onto target.schema.table; `fallback` when the source has no table comment."""
+    onto target.schema.table; `fallback` when the source has no table comment,
+    `column_fallbacks[column]` for a column without one."""
     row = con.execute(
         "SELECT comment FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
         "AND table_name = ? UNION ALL SELECT comment FROM duckdb_views() "
@@ -232,6 +264,16 @@ def copy_comments(
     ).fetchall()
     for column, text in columns:
         con.execute(f"COMMENT ON COLUMN {name}.{ident(column)} IS {literal(text)}")
+    if column_fallbacks:
+        uncommented = con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? "
+            "AND schema_name = ? AND table_name = ? AND coalesce(comment, '') = ''",
+            [target, schema, table],
+        ).fetchall()
+        for (column,) in uncommented:
+            text = column_fallbacks.get(column)
+            if text:
+                con.execute(f"COMMENT ON COLUMN {name}.{ident(column)} IS {literal(text)}")
 
 
 def _brands(con: duckdb.DuckDBPyConnection, source: str, tables: list[dict[str, Any]]) -> list[str]:
@@ -290,6 +332,7 @@ def _prune(snapshots: Path, keep: int, protect: set[Path | None]) -> list[Path]:
             continue
         for path in (old, _wal(old), old.with_suffix(".json")):
             path.unlink(missing_ok=True)
+        shutil.rmtree(brands_dir(old), ignore_errors=True)
         removed.append(old)
     return removed
 

@@ -92,7 +92,7 @@ def execute(
     timeout covers running the query and fetching its result inside the block.
     """
     cap = parse_size(max_temp_size or DEFAULT_MAX_TEMP_SIZE)
-    # one query: a scoped session copies the brand's rows of the tables it names only
+    # one query on a snapshot without brand files: copy only the tables it names
     tables = referenced_tables(sql) if brand is not None else None
     with (
         session(brand, published_dir, memory_limit, max_temp_size, tables) as s,
@@ -177,8 +177,9 @@ def parse_size(text: str) -> int:
 class QuerySession:
     """One (optionally brand-scoped) session on one snapshot, for many queries.
 
-    Opening a brand-scoped session copies that brand's rows once; a report page or a
-    notebook that runs dozens of queries reuses it, and all of them see one snapshot.
+    Opening a brand-scoped session attaches that brand's file of the snapshot once; a
+    report page or a notebook that runs dozens of queries reuses it, and all of them see
+    one snapshot.
     Every query is validated exactly as `query_df` validates it.
     """
 
@@ -230,8 +231,8 @@ def query_df(
 ) -> pd.DataFrame:
     """Run one read-only query on the published snapshot and return a DataFrame.
 
-    With `brand`, the query sees that brand's rows only, in every table (only the tables
-    it names are copied for it).
+    With `brand`, the query sees that brand's rows only, in every table (the brand's file
+    of the snapshot; on an older snapshot, copies of the tables it names).
     """
     tables = referenced_tables(sql) if brand is not None else None
     with session(brand, published_dir, tables=tables) as s:

@@ -144,6 +144,71 @@ AI_TABLES: dict[str, str] = {
 }
 
 
+# The data dictionary of the ai.* tables: one description per column of AI_TABLES
+# (published as DuckDB column comments; tests/query/test_column_docs.py checks both
+# declarations name the same columns).
+AI_COLUMN_DOCS: dict[str, dict[str, str]] = {
+    "generations": {
+        "generation_id": "The generation.",
+        "request_id": "The request it answers (landing ai_generation_requests).",
+        "brand_id": "The brand.",
+        "user_id": "User who asked.",
+        "type": "text or image.",
+        "model": "Model requested.",
+        "status": "pending, processing, completed, failed, rejected or cancelled.",
+        "status_reason": "Why it failed or was rejected (budget, quota, unknown model, provider error).",
+        "version": "1 for a new generation; n for the n-th version of its root generation.",
+        "parent_generation_id": "Earlier generation this is a new version of.",
+        "root_generation_id": "First generation of its version chain.",
+        "collection_id": "Collection it was requested into.",
+        "prompt": "Prompt as sent by the user.",
+        "optimized_prompt": "Prompt after the rule-based optimization (when asked for).",
+        "output": "Generated text, or the image's reference.",
+        "input_tokens": "Input tokens billed.",
+        "output_tokens": "Output tokens billed.",
+        "images": "Images billed.",
+        "cost_usd": "Cost in USD at the model's price of the day.",
+        "latency_ms": "Milliseconds of the successful provider call.",
+        "attempts": "Provider calls made (retries and fallbacks included).",
+        "idempotency_key": "Key that makes a retried request one generation, charged once.",
+        "requested_at": "When the user asked (UTC).",
+        "created_at": "When the warehouse planned it (UTC).",
+        "completed_at": "When it reached a final status (UTC).",
+        "_partition_date": "Landing day of the request (the Dagster partition).",
+        "served_model": "Model that answered (differs from `model` after a fallback).",
+        "provider": "Provider that answered.",
+    },
+    "generation_attempts": {
+        "generation_id": "The generation (ai.generations).",
+        "brand_id": "The brand.",
+        "attempt_number": "1 for the first call, then each retry or fallback.",
+        "started_at": "When the call started (UTC).",
+        "http_status": "Provider's HTTP status (NULL when no answer: timeout, connection error).",
+        "error_type": "Kind of failure (rate_limited, server_error, timeout, ...); NULL on success.",
+        "error_message": "The error's text.",
+        "latency_ms": "Milliseconds until the answer or the failure.",
+        "retry_after_ms": "Wait the provider asked for (Retry-After), in milliseconds.",
+        "model": "Model called.",
+        "provider": "Provider called.",
+        "is_fallback": "The call went to a fallback model, not the one requested.",
+    },
+    "budget_ledger": {
+        "idempotency_key": "The generation's idempotency key: one ledger row each.",
+        "brand_id": "The brand.",
+        "generation_id": "The generation charged.",
+        "model": "Model priced.",
+        "budget_month": "Month (YYYY-MM) of the brand's AI budget charged.",
+        "budget_day": "Day of the brand's daily generation quota counted.",
+        "state": "reserved (call in flight), settled, released (not charged) or rejected.",
+        "reserved_usd": "USD reserved before the call (the worst case at the day's price).",
+        "actual_usd": "USD charged once settled.",
+        "reason": "Why it was released or rejected.",
+        "created_at": "When the reservation was made (UTC).",
+        "updated_at": "Last change of state (UTC).",
+    },
+}
+
+
 def ensure_ai_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the `ai` schema and its tables when missing (idempotent).
 

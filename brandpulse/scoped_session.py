@@ -2,12 +2,13 @@
 
 Both kinds are a fresh in-memory DuckDB that attaches the snapshot READ_ONLY and is
 then locked down: no external access (files, ATTACH, COPY, extensions), no Python
-replacement scans, configuration locked. A brand-scoped session goes further: it
-copies only that brand's rows (`brand_id = ?`) of every table into memory and detaches
-the snapshot before locking, so no other brand's data, and no path to it, exists in
-the session at all, whatever SQL arrives later. Tables without `brand_id` are not
-copied (nothing says whose rows they are), except the catalogs every brand shares and
-may read whole (SHARED_TABLES: the AI model catalog with its prices and limits).
+replacement scans, configuration locked. A brand-scoped session attaches that brand's
+own file instead (brandpulse.brand_files: written at publish, holding only the brand's
+rows of every table and the catalogs every brand shares), never the snapshot, so no
+other brand's data, and no path to it, exists in the session at all, whatever SQL
+arrives later; nothing is copied per query. A snapshot published before per-brand
+files existed is served the old way: the brand's rows of the tables the query names are
+copied into memory (`brand_id = ?`) and the snapshot is detached before locking.
 
 A fresh in-memory database per session also avoids DuckDB's per-process cache of
 file databases, which refuses a second connection with different settings.
@@ -15,7 +16,6 @@ file databases, which refuses a second connection with different settings.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -24,15 +24,16 @@ from pathlib import Path
 
 import duckdb
 
+from brandpulse.brand_files import SHARED_TABLES, brand_file, brand_tables, copy_brand
 from brandpulse.config import get_settings
-from brandpulse.publish import copy_comments, read_manifest
+from brandpulse.publish import read_manifest
 from brandpulse.snapshot_macros import create_macros
 from brandpulse.sql_text import ident, literal, qualified
 
+__all__ = ["DEFAULT_MAX_TEMP_SIZE", "LOCKDOWN", "SHARED_TABLES", "UnknownBrand", "open_session"]
+
 SNAPSHOT_ALIAS = "snapshot"
-# Tables without brand_id that hold no brand's data: copied whole into scoped sessions.
-SHARED_TABLES: frozenset[tuple[str, str]] = frozenset({("marts", "ai_models")})
-_ENUM = re.compile(r"ENUM\((?:\s*'(?:[^']|'')*'\s*,?)*\)")
+BRAND_ALIAS = "brand"
 
 LOCKDOWN = (
     "SET enable_external_access = false",
@@ -62,10 +63,10 @@ def open_session(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A locked-down connection on `snapshot`; with `brand`, holding that brand's rows only.
 
-    `tables` (brand-scoped sessions): the (schema, table) a one-shot query names ('' =
-    any schema); only those are copied (a table it does not name cannot be read, so a
-    missed name is an error, never an empty answer). None copies every table: a session
-    for many queries, or a query of the catalog.
+    `tables` (brand-scoped sessions on a snapshot without per-brand files): the (schema,
+    table) a one-shot query names ('' = any schema); only those are copied (a table it
+    does not name cannot be read, so a missed name is an error, never an empty answer).
+    None copies every table: a session for many queries, or a query of the catalog.
     Queries see the snapshot's names (marts.x, ml.x, ai.x) either way. Memory is capped
     at `memory_limit` (default: the settings'), spill files at `max_temp_size` in a
     private directory that is removed when the session closes, whatever happened.
@@ -91,15 +92,11 @@ def open_session(
     try:
         # TimeZone in the config of an in-memory database fails before ICU is loaded
         con.execute("SET TimeZone = 'UTC'")
-        con.execute(f"ATTACH {literal(snapshot)} AS {ident(SNAPSHOT_ALIAS)} (READ_ONLY)")
         if brand is None:
+            con.execute(f"ATTACH {literal(snapshot)} AS {ident(SNAPSHOT_ALIAS)} (READ_ONLY)")
             con.execute(f"USE {ident(SNAPSHOT_ALIAS)}")
         else:
-            _check_brand(con, snapshot, brand)
-            _copy_brand(con, brand, tables)
-            con.execute(f"DETACH {ident(SNAPSHOT_ALIAS)}")
-            # the snapshot's table macros, over this session's copies of the brand's rows
-            create_macros(con, "memory")
+            _open_brand(con, snapshot, brand, tables)
         for statement in LOCKDOWN:
             con.execute(statement)
         yield con
@@ -108,26 +105,35 @@ def open_session(
         shutil.rmtree(spill, ignore_errors=True)
 
 
-def _brand_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """(schema, table) of every snapshot table that has a brand_id column."""
-    return con.execute(
-        """
-        SELECT schema_name, table_name FROM duckdb_columns()
-        WHERE database_name = ? AND column_name = 'brand_id'
-        ORDER BY schema_name, table_name
-        """,
-        [SNAPSHOT_ALIAS],
-    ).fetchall()
-
-
-def _check_brand(con: duckdb.DuckDBPyConnection, snapshot: Path, brand: str) -> None:
-    """Refuse a brand the snapshot does not know, without naming the ones it does."""
+def _open_brand(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Path,
+    brand: str,
+    tables: set[tuple[str, str]] | None,
+) -> None:
+    """Make the brand's rows, and nothing else, what the session's queries read."""
     manifest = read_manifest(snapshot)
+    own_file = brand_file(snapshot, manifest, brand)
+    if own_file is not None:
+        con.execute(f"ATTACH {literal(own_file)} AS {ident(BRAND_ALIAS)} (READ_ONLY)")
+        con.execute(f"USE {ident(BRAND_ALIAS)}")
+        return
+    # a snapshot without per-brand files: copy the brand's rows of the tables named
+    con.execute(f"ATTACH {literal(snapshot)} AS {ident(SNAPSHOT_ALIAS)} (READ_ONLY)")
+    _check_brand(con, manifest, brand)
+    copy_brand(con, SNAPSHOT_ALIAS, "memory", brand, tables)
+    con.execute(f"DETACH {ident(SNAPSHOT_ALIAS)}")
+    # the snapshot's table macros, over this session's copies of the brand's rows
+    create_macros(con, "memory")
+
+
+def _check_brand(con: duckdb.DuckDBPyConnection, manifest: dict | None, brand: str) -> None:
+    """Refuse a brand the snapshot does not know, without naming the ones it does."""
     if manifest is not None and isinstance(manifest.get("brands"), list):
         if brand in manifest["brands"]:
             return
     else:
-        for schema, table in _brand_tables(con):
+        for schema, table in brand_tables(con, SNAPSHOT_ALIAS):
             found = con.execute(
                 f"SELECT 1 FROM {qualified(SNAPSHOT_ALIAS, schema, table)} "  # noqa: S608 - catalog names
                 "WHERE CAST(brand_id AS VARCHAR) = ? LIMIT 1",
@@ -136,65 +142,3 @@ def _check_brand(con: duckdb.DuckDBPyConnection, snapshot: Path, brand: str) -> 
             if found:
                 return
     raise UnknownBrand(f"unknown brand {brand!r}: it has no data in the published snapshot")
-
-
-def _copy_brand(
-    con: duckdb.DuckDBPyConnection, brand: str, wanted: set[tuple[str, str]] | None = None
-) -> None:
-    """Copy the brand's rows of every table (of the `wanted` ones only, when given) into
-    memory under the same schema.table names.
-
-    ENUM columns become VARCHAR: an ENUM type would carry every brand's values.
-    """
-    schemas = con.execute(
-        "SELECT schema_name FROM duckdb_schemas() WHERE database_name = ? AND NOT internal",
-        [SNAPSHOT_ALIAS],
-    ).fetchall()
-    for (schema,) in schemas:
-        if schema != "main":
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{ident(schema)}")
-    for schema, table in _brand_tables(con):
-        named = wanted is None or bool(
-            {(schema.lower(), table.lower()), ("", table.lower())} & wanted
-        )
-        if named:
-            _copy_table(con, schema, table, brand)
-    for schema, table in _shared_tables(con):
-        _copy_table(con, schema, table, None)
-
-
-def _shared_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """(schema, table) of the SHARED_TABLES the snapshot holds (an older one may lack them)."""
-    rows = con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?",
-        [SNAPSHOT_ALIAS],
-    ).fetchall()
-    return sorted(r for r in rows if (r[0], r[1]) in SHARED_TABLES)
-
-
-def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, brand: str | None) -> None:
-    """Copy one snapshot table into memory: the brand's rows, or every row (brand None)."""
-    columns = con.execute(
-        """
-        SELECT column_name, data_type FROM duckdb_columns()
-        WHERE database_name = ? AND schema_name = ? AND table_name = ?
-        ORDER BY column_index
-        """,
-        [SNAPSHOT_ALIAS, schema, table],
-    ).fetchall()
-    select = ", ".join(_column_expr(name, data_type) for name, data_type in columns)
-    sql = (
-        f"CREATE TABLE {qualified('memory', schema, table)} AS "  # noqa: S608 - catalog names
-        f"SELECT {select} FROM {qualified(SNAPSHOT_ALIAS, schema, table)}"
-    )
-    if brand is None:
-        con.execute(sql)
-    else:
-        con.execute(sql + " WHERE CAST(brand_id AS VARCHAR) = ?", [brand])
-    copy_comments(con, SNAPSHOT_ALIAS, "memory", schema, table)  # the data dictionary
-
-
-def _column_expr(name: str, data_type: str) -> str:
-    if "ENUM(" not in data_type:
-        return ident(name)
-    return f"CAST({ident(name)} AS {_ENUM.sub('VARCHAR', data_type)}) AS {ident(name)}"

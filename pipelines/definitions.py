@@ -8,6 +8,7 @@ from assets.analytics import analytics_assets, analytics_checks
 from assets.app import app_assets
 from assets.ingest.assets import ingest_assets, rejected_rows_spec
 from assets.publish.assets import (
+    published_column_descriptions,
     published_descriptions,
     published_snapshot_asset,
     upstream_of_publication,
@@ -42,7 +43,9 @@ _built = [
     *analytics_assets,
 ]
 _published = published_snapshot_asset(
-    upstream_of_publication([k for a in _built for k in a.keys]), published_descriptions(_built)
+    upstream_of_publication([k for a in _built for k in a.keys]),
+    published_descriptions(_built),
+    published_column_descriptions(),
 )
 
 defs = Definitions(

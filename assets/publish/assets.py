@@ -15,15 +15,19 @@ from dagster import (
     asset,
 )
 
+from assets.analytics.io import ML_COLUMN_DOCS
 from brandpulse.config import get_settings
 from brandpulse.publish import publish_snapshot
+from brandpulse.raw_schema import AI_COLUMN_DOCS
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 
 PUBLISHED_SCHEMAS = ("marts", "ml", "ai")
 
 
 def published_snapshot_asset(
-    upstream: list[AssetKey], descriptions: Mapping[str, str] | None = None
+    upstream: list[AssetKey],
+    descriptions: Mapping[str, str] | None = None,
+    column_descriptions: Mapping[str, Mapping[str, str]] | None = None,
 ):
     @asset(
         key=["published", "snapshot"],
@@ -43,6 +47,7 @@ def published_snapshot_asset(
             published_dir=get_settings().published_dir,
             schemas=PUBLISHED_SCHEMAS,
             descriptions=descriptions,
+            column_descriptions=column_descriptions,
         )
         context.log.info(f"published {path}")
         return MaterializeResult(metadata={"snapshot": MetadataValue.path(str(path))})
@@ -64,3 +69,12 @@ def published_descriptions(assets_defs: Iterable[AssetsDefinition]) -> dict[str,
             if len(key.path) == 2 and key.path[0] in PUBLISHED_SCHEMAS and text:
                 out[".".join(key.path)] = " ".join(text.split())
     return out
+
+
+def published_column_descriptions() -> dict[str, dict[str, str]]:
+    """{"schema.table": {column: description}} of the tables Python assets write (ml.*,
+    ai.*): their columns' comments in the snapshot (dbt writes the models' own)."""
+    return {
+        **{f"ml.{table}": dict(docs) for table, docs in ML_COLUMN_DOCS.items()},
+        **{f"ai.{table}": dict(docs) for table, docs in AI_COLUMN_DOCS.items()},
+    }

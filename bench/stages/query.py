@@ -4,7 +4,8 @@ against unscoped (target: scoped <= 2x unscoped).
 The built warehouse is published into this run's scratch folder (its time is reported),
 then each query runs the way the CLI runs it (a session opened per query, the result
 fetched), best of a few runs: unscoped with `WHERE brand_id = ?`, and scoped (the
-session copies that brand's rows of the tables the query names).
+session attaches the brand's own file of the snapshot, written at publish; the publish
+time includes writing those files).
 """
 
 from __future__ import annotations

@@ -166,6 +166,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 OPTIONAL_TABLES: frozenset[str] = frozenset(
     {
         "marts.event_daily",
+        "marts.events",
         "marts.funnel_daily",
         "marts.funnel_breakdown",
         "marts.cohort_ltv",
@@ -209,7 +210,7 @@ class BrandData:
     missing_required: set[str] = field(default_factory=set)
     missing_optional: set[str] = field(default_factory=set)
     session: QuerySession | None = None
-    """An open session to reuse (one copy of the brand's rows, one snapshot for a page)."""
+    """An open session to reuse (one attach of the brand's file, one snapshot for a page)."""
     _tables: frozenset[str] | None = None
 
     @property
@@ -309,6 +310,18 @@ def top_events(src: BrandData, limit: int = 15) -> pd.DataFrame | None:
         "SELECT event_name, sum(events) AS events FROM marts.event_daily "
         "GROUP BY event_name ORDER BY events DESC, event_name LIMIT ?",
         [limit],
+    )
+
+
+def unconverted_revenue(src: BrandData) -> pd.DataFrame | None:
+    """Revenue the fx_rates seed could not put in the brand's currency, per paid currency
+    (marts.events, optional): those events are in no revenue sum and no order count."""
+    if not src.has("marts.events"):
+        return None
+    return src.sql(
+        "SELECT original_currency, count(*) AS events, sum(original_revenue) AS amount "
+        "FROM marts.events WHERE original_revenue IS NOT NULL AND revenue IS NULL "
+        "GROUP BY original_currency ORDER BY original_currency"
     )
 
 

@@ -11,14 +11,17 @@ from html import escape
 import pandas as pd
 
 from brandpulse.report import charts
-from brandpulse.report.sections import Chart, Note, Section, Table
+from brandpulse.report.sections import Chart, Heading, Note, Section, Table
 
 CSS = """
 body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
        margin: 0 auto; max-width: 1060px; padding: 1.5rem; color: #222; }
 h1 { margin-bottom: 0.2rem; }
 h2 { border-bottom: 2px solid #2f6db5; padding-bottom: 0.2rem; margin-top: 2.2rem; }
-nav a { margin-right: 0.8rem; }
+nav.toc { background: #f7f9fb; border: 1px solid #dde3ea; padding: 0.4rem 1.2rem; }
+nav.toc h2 { border: none; margin-top: 0.6rem; font-size: 1.1rem; }
+nav.toc ol { margin: 0.2rem 0; }
+nav.toc ol ol { font-size: 0.9rem; }
 .meta { color: #666; font-size: 0.9rem; }
 .note { background: #f4f6f9; border-left: 4px solid #9aa8bd; padding: 0.4rem 0.8rem; }
 .warn { background: #fff4e5; border-left: 4px solid #e07b39; padding: 0.4rem 0.8rem; }
@@ -86,8 +89,26 @@ def section_html(section: Section) -> str:
             parts.append(table_html(block))
         elif isinstance(block, Note):
             parts.append(f'<p class="note">{escape(block.text)}</p>')
+        elif isinstance(block, Heading):
+            anchor = escape(section.anchor(block))
+            parts.append(f'<h3 id="{anchor}">{escape(block.text)}</h3>')
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def toc_html(sections: list[Section]) -> str:
+    """The table of contents: every section, with its subsections nested under it."""
+    items = []
+    for section in sections:
+        link = f'<a href="#{escape(section.key)}">{escape(section.title)}</a>'
+        subs = "".join(
+            f'<li><a href="#{escape(section.anchor(h))}">{escape(h.text)}</a></li>'
+            for h in section.headings()
+        )
+        items.append(f"<li>{link}<ol>{subs}</ol></li>" if subs else f"<li>{link}</li>")
+    return (
+        f'<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>{"".join(items)}</ol></nav>'
+    )
 
 
 def render_page(
@@ -97,7 +118,7 @@ def render_page(
     snapshot: str,
     missing_required: list[str] | None = None,
 ) -> str:
-    nav = " ".join(f'<a href="#{escape(s.key)}">{escape(s.title)}</a>' for s in sections)
+    nav = toc_html(sections)
     warning = ""
     if missing_required:
         listed = ", ".join(escape(t) for t in missing_required)
@@ -114,7 +135,7 @@ def render_page(
 <body>
 <h1>brandpulse report: {escape(brand)}</h1>
 <p class="meta">Generated {escape(generated_at)} from snapshot {escape(snapshot)}.</p>
-<nav>{nav}</nav>
+{nav}
 {warning}
 {body}
 </body>

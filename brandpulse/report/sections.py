@@ -35,7 +35,14 @@ class Note:
     text: str
 
 
-Block = Chart | Table | Note
+@dataclass(eq=False)  # two subsections with the same text are still two anchors
+class Heading:
+    """A subsection: an <h3> the table of contents links to."""
+
+    text: str
+
+
+Block = Chart | Table | Note | Heading
 
 
 @dataclass
@@ -46,6 +53,14 @@ class Section:
 
     def charts(self) -> int:
         return sum(isinstance(b, Chart) for b in self.blocks)
+
+    def headings(self) -> list[Heading]:
+        return [b for b in self.blocks if isinstance(b, Heading)]
+
+    def anchor(self, heading: Heading) -> str:
+        """The subsection's HTML id: the section key and its position, never data text."""
+        position = next(i for i, h in enumerate(self.headings()) if h is heading)
+        return f"{self.key}-{position + 1}"
 
 
 def not_available(what: str, table: str) -> Note:
@@ -66,6 +81,7 @@ def overview(src: BrandData) -> Section:
         section.blocks.append(_empty("Daily metrics"))
         return section
     first, last = daily["day"].min(), daily["day"].max()
+    section.blocks.append(Heading("Daily metrics"))
     section.blocks.append(Note(f"{len(daily)} days of data, {first:%Y-%m-%d} to {last:%Y-%m-%d}."))
     section.blocks.append(Chart(charts.daily_metrics_chart(daily), "daily metrics timeline"))
     growth = d.period_growth(daily)
@@ -76,10 +92,24 @@ def overview(src: BrandData) -> Section:
         section.blocks.append(
             Note(f"Revenue is in {currency}, the brand's currency; AI cost in USD.")
         )
+    unconverted = d.unconverted_revenue(src)
+    if unconverted is not None and len(unconverted):
+        paid = ", ".join(
+            f"{n:,} paid in {code} ({amount:,.2f} {code})"
+            for code, n, amount in unconverted.itertuples(index=False)
+        )
+        section.blocks.append(
+            Note(
+                f"Left out of revenue and orders, for want of an exchange rate: {paid}. "
+                "Add the rates to dbt_project/seeds/fx_rates.csv and rebuild."
+            )
+        )
+    section.blocks.append(Heading("Last 28 days"))
     section.blocks.append(
         Table(growth, "Last 28 days against the 28 days before", percent=("change",))
     )
     events = d.top_events(src)
+    section.blocks.append(Heading("Top events"))
     if events is None:
         section.blocks.append(not_available("Top events", "marts.event_daily"))
     elif len(events):
@@ -108,6 +138,7 @@ def funnels(src: BrandData) -> Section:
             not_available("Breakdown by channel and country", "marts.funnel_breakdown")
         )
     for funnel_id in conversion["funnel_id"].unique():
+        section.blocks.append(Heading(f"Funnel {funnel_id}"))
         section.blocks.append(
             Chart(charts.funnel_steps_chart(conversion, funnel_id), f"funnel {funnel_id} steps")
         )
@@ -140,10 +171,12 @@ def retention(src: BrandData) -> Section:
         section.blocks.append(_empty("Cohort retention"))
     else:
         for cohort_id in ret["cohort_id"].unique():
+            section.blocks.append(Heading(f"Cohort {cohort_id}"))
             section.blocks.append(
                 Chart(charts.retention_heatmap(ret, cohort_id), f"retention heatmap {cohort_id}")
             )
     life = d.lifecycle(src)
+    section.blocks.append(Heading("Lifecycle"))
     if life is None:
         section.blocks.append(not_available("Lifecycle", "marts.lifecycle"))
     elif life.empty:
@@ -156,6 +189,7 @@ def retention(src: BrandData) -> Section:
 def segments(src: BrandData) -> Section:
     section = Section("segments", "Segments and RFM")
     sizes = d.segment_sizes(src)
+    section.blocks.append(Heading("Segments"))
     if sizes is None:
         section.blocks.append(not_available("Segment sizes", "marts.person_segments"))
     elif sizes.empty:
@@ -165,6 +199,7 @@ def segments(src: BrandData) -> Section:
             Chart(charts.barh_chart(sizes, "segment", "persons", "Persons per segment"), "segments")
         )
     rfm = d.rfm_segments(src)
+    section.blocks.append(Heading("RFM"))
     if rfm is None:
         section.blocks.append(not_available("RFM", "marts.rfm"))
     elif rfm.empty:
@@ -198,6 +233,7 @@ def forecast(src: BrandData) -> Section:
         section.blocks.append(Note(f"Trained through {trained:%Y-%m-%d}; {len(fc)} days ahead."))
         section.blocks.append(Chart(charts.forecast_chart(history, fc), "revenue forecast"))
     acc = d.last_month_forecast_accuracy(src)
+    section.blocks.append(Heading("Last month's accuracy"))
     if acc is None:
         section.blocks.append(not_available("Forecast accuracy", "ml.forecast_accuracy"))
     elif len(acc):
@@ -211,6 +247,7 @@ def forecast(src: BrandData) -> Section:
             )
         )
     bt = d.forecast_backtest(src)
+    section.blocks.append(Heading("Backtest"))
     if bt is None:
         section.blocks.append(not_available("Backtest", "ml.revenue_forecast_backtest"))
     elif len(bt):
@@ -245,6 +282,7 @@ def anomalies(src: BrandData) -> Section:
 def correlations(src: BrandData) -> Section:
     section = Section("correlations", "Correlations")
     mc = d.metric_correlations(src)
+    section.blocks.append(Heading("Metric correlations"))
     if mc is None:
         section.blocks.append(not_available("Metric correlations", "ml.metric_correlations"))
     elif mc.empty:
@@ -255,6 +293,7 @@ def correlations(src: BrandData) -> Section:
         if lagged is not None and len(lagged):
             section.blocks.append(Table(lagged, "Strongest lagged correlations (q < 0.05)"))
     fc = d.funnel_correlations(src)
+    section.blocks.append(Heading("Funnel correlations"))
     if fc is None:
         section.blocks.append(not_available("Funnel correlations", "ml.funnel_correlations"))
     elif fc.empty:
@@ -273,6 +312,7 @@ def correlations(src: BrandData) -> Section:
 def ai_studio(src: BrandData) -> Section:
     section = Section("ai", "AI Studio")
     daily = d.ai_daily(src)
+    section.blocks.append(Heading("Cost per day"))
     if daily is None:
         section.blocks.append(not_available("AI daily", "marts.ai_generation_daily"))
     elif daily.empty:
@@ -280,11 +320,13 @@ def ai_studio(src: BrandData) -> Section:
     else:
         section.blocks.append(Chart(charts.ai_cost_chart(daily), "ai cost per day"))
     budget = d.ai_budget(src)
+    section.blocks.append(Heading("Budget use"))
     if budget is None:
         section.blocks.append(not_available("Budget use", "marts.ai_cost_by_brand_month"))
     elif len(budget):
         section.blocks.append(Chart(charts.ai_budget_chart(budget), "ai budget use"))
     latency = d.ai_latency(src)
+    section.blocks.append(Heading("Latency, outcomes and provider errors"))
     if latency is not None and len(latency):
         section.blocks.append(Chart(charts.ai_latency_chart(latency), "ai latency"))
     status = d.ai_status(src)

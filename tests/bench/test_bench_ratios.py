@@ -237,3 +237,16 @@ def test_the_sunday_call_is_the_day_call_without_its_test_scope() -> None:
     day = ["build", "--exclude-resource-type", "unit_test", *DAY_TEST_SCOPE, "--select", "x"]
     assert full_test_pass(day) == ["build", "--exclude-resource-type", "unit_test", "--select", "x"]
     assert full_test_pass(["build"]) == ["build"]
+
+
+def test_scoped_query_ratio_and_its_10m_target():
+    stages = {"query": {"metrics": {"scoped_seconds": 0.037, "unscoped_seconds": 0.074}}}
+    r = compute_ratios(stages)
+    assert r["scoped_vs_unscoped_query"] == 0.5
+    at_10m = {t.name: t for t in check_targets(r, stages, 10_000_000)}
+    assert at_10m["scoped_query_10m"].met is True
+    at_1m = {t.name: t for t in check_targets(r, stages, 1_000_000)}
+    assert at_1m["scoped_query_10m"].met is None  # not checked below 10M
+    slow = compute_ratios({"query": {"metrics": {"scoped_seconds": 3.5, "unscoped_seconds": 0.26}}})
+    miss = {t.name: t for t in check_targets(slow, stages, 10_000_000)}["scoped_query_10m"]
+    assert miss.met is False and miss.miss_by.startswith("573% over target")

@@ -3,10 +3,13 @@ from streams.py (brand `acme` unless said otherwise)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from conftest import Warehouse
+from warehouse import run_dbt
 
 D = date.fromisoformat
 T = datetime.fromisoformat
@@ -337,6 +340,27 @@ def test_revenue_paid_in_another_currency_is_converted_with_the_rate_of_its_day(
         ("k1", pytest.approx(1000 + 10 / 0.0068), "JPY"),
         ("k2", pytest.approx(10 / 0.0067 + 2 * 1.17 / 0.0068), "JPY"),
     ]
+
+
+def test_revenue_without_a_rate_is_a_warning_naming_brand_and_currency(
+    core_warehouse: Warehouse, data_dir: Path
+) -> None:
+    """y5 (5 XTS, no rate) is the only unconverted event of the streams: it is in no
+    order count and no revenue sum, so dbt warns about it (the build does not fail)."""
+    name = "warn_event_revenue_not_converted"
+    run_dbt(core_warehouse.path, "test", "--select", name, data_dir=data_dir)
+    target = data_dir / f"target-{core_warehouse.path.stem}"
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    (result,) = [r for r in results if r["unique_id"].endswith(name)]
+    assert (result["status"], result["failures"]) == ("warn", 1)
+    (compiled,) = target.glob(f"compiled/**/{name}.sql")
+    assert core_warehouse.rows(compiled.read_text()) == [
+        ("fx", "XTS", "JPY", 1, 5.0, D("2026-08-03"), D("2026-08-03"))
+    ]
+    (orders,) = core_warehouse.rows(
+        "select orders from marts.daily_brand_metrics where brand_id='fx' and day='2026-08-03'"
+    )
+    assert orders == (3,)  # y1, y2, y4: y5's purchase is not counted (documented)
 
 
 def test_every_mart_and_column_carries_its_description(core_warehouse: Warehouse) -> None:

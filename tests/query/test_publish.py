@@ -8,7 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from brandpulse import publish
+from brandpulse import brand_files, publish
+from brandpulse.brand_files import BLOCK_SIZE, MANIFEST_KEY, brand_file, brand_file_name, brands_dir
 from brandpulse.publish import current_snapshot, publish_snapshot, read_manifest
 from brandpulse.query import query_df
 
@@ -184,3 +185,112 @@ def test_snapshot_carries_the_data_dictionary(warehouse: Path, tmp_path: Path) -
             "AND column_name = 'revenue'"
         ).fetchone()
     assert got == ("Revenue, in the brand's currency.",)
+
+
+def _brand_ids(path: Path) -> dict[str, list[str]]:
+    """table -> the brand ids of its rows, in storage order, of a snapshot or brand file."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute(
+            "SELECT DISTINCT schema_name, table_name FROM duckdb_columns() "
+            "WHERE column_name = 'brand_id' ORDER BY 1, 2"
+        ).fetchall()
+        return {
+            f"{s}.{t}": [
+                r[0]
+                for r in con.execute(
+                    f'SELECT CAST(brand_id AS VARCHAR) FROM "{s}"."{t}" ORDER BY rowid'  # noqa: S608
+                ).fetchall()
+            ]
+            for s, t in tables
+        }
+    finally:
+        con.close()
+
+
+def test_every_brand_gets_a_file_of_its_own_rows(snapshot: Path) -> None:
+    manifest = read_manifest(snapshot)
+    assert manifest is not None
+    assert sorted(manifest[MANIFEST_KEY]) == [BRAND_A, BRAND_B, "brand_c"]
+    for brand in manifest["brands"]:
+        path = brand_file(snapshot, manifest, brand)
+        assert path is not None and path.parent == brands_dir(snapshot)
+        assert path.name == brand_file_name(brand)  # a hash: no brand name in any path
+        ids = _brand_ids(path)
+        assert set(ids) == {
+            "marts.daily_brand_metrics",
+            "marts.funnel_conversion",
+            "marts.v_daily_totals",
+            "ml.revenue_forecast",
+            "ai.generations",
+        }
+        expected = {BRAND_A: 2, BRAND_B: 1, "brand_c": 0}[brand]
+        assert len(ids["marts.daily_brand_metrics"]) == expected
+        assert all(set(v) <= {brand} for v in ids.values()), brand
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            types = dict(
+                con.execute(
+                    "SELECT column_name, data_type FROM duckdb_columns() "
+                    "WHERE table_name = 'revenue_forecast'"
+                ).fetchall()
+            )
+            models = con.execute("SELECT count(*) FROM marts.ai_models").fetchone()
+            comment = con.execute(
+                "SELECT comment FROM duckdb_tables() WHERE table_name = 'daily_brand_metrics'"
+            ).fetchone()
+            no_catalog = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'metric_catalog'"
+            ).fetchone()
+            block_size = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
+        finally:
+            con.close()
+        assert types["brand_id"] == "VARCHAR" and types["model"] == "VARCHAR"  # no ENUM
+        assert block_size == (BLOCK_SIZE,)  # small blocks: a brand with few rows, a small file
+        assert models == (2,)  # the shared catalog, whole
+        assert comment == ("One row per brand and day.",)
+        assert no_catalog == (0,)
+
+
+def test_brand_tables_are_stored_sorted_by_brand(warehouse: Path, tmp_path: Path) -> None:
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE TABLE marts.unsorted (brand_id VARCHAR, n INTEGER)")
+    con.execute(
+        "INSERT INTO marts.unsorted VALUES (?, 1), (?, 2), (?, 3), (?, 4)",
+        [BRAND_B, BRAND_A, BRAND_B, BRAND_A],
+    )
+    con.close()
+    path = publish_snapshot(warehouse, tmp_path / "pub")
+    assert _brand_ids(path)["marts.unsorted"] == [BRAND_A, BRAND_A, BRAND_B, BRAND_B]
+
+
+def test_failure_while_writing_brand_files_leaves_nothing(
+    monkeypatch: pytest.MonkeyPatch, warehouse: Path, published: Path, snapshot: Path
+) -> None:
+    before = set((published / "snapshots").iterdir())
+    calls = []
+    real_copy = brand_files.copy_table
+
+    def copy_then_fail(*args: object, **kwargs: object) -> None:
+        calls.append(args)
+        if len(calls) > 3:
+            raise RuntimeError("disk full")
+        real_copy(*args, **kwargs)
+
+    monkeypatch.setattr(brand_files, "copy_table", copy_then_fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        publish_snapshot(warehouse, published)
+    assert current_snapshot(published) == snapshot
+    assert set((published / "snapshots").iterdir()) == before  # no half-written brand folder
+
+
+def test_pruned_snapshots_take_their_brand_files(warehouse: Path, published: Path) -> None:
+    first = current_snapshot(published)
+    assert first is not None and brands_dir(first).is_dir()
+    for _ in range(3):
+        publish_snapshot(warehouse, published)
+    assert not first.exists() and not brands_dir(first).exists()
+    folders = sorted(p.name for p in (published / "snapshots").glob("*.brands"))
+    assert folders == sorted(
+        p.name.replace(".duckdb", ".brands") for p in (published / "snapshots").glob("*.duckdb")
+    )

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from brandpulse.brand_files import MANIFEST_KEY, brand_file, brand_file_name, brands_dir
+from brandpulse.publish import read_manifest
 from brandpulse.query import NoSnapshot, execute, query_df
 from brandpulse.scoped_session import UnknownBrand, open_session
 from brandpulse.sql_guard import QueryRejected
@@ -67,10 +71,12 @@ def test_shared_catalogs_are_whole_in_a_scoped_session(published: Path) -> None:
     assert models["model"].tolist() == ["gpt-image-1", "local-image"]
 
 
-def test_one_shot_scoped_query_copies_only_the_tables_it_names(published: Path) -> None:
-    """Only the tables the query names are copied, so a query never pays for copying the
-    brand's whole history; the named ones hold all the brand's rows. A query of the
-    catalog gets every table (and the comments)."""
+def test_one_shot_scoped_query_copies_only_the_tables_it_names(
+    published: Path, legacy_snapshot: Path
+) -> None:
+    """On a snapshot without brand files, only the tables the query names are copied;
+    the named ones hold all the brand's rows. A query of the catalog gets every table
+    (and the comments)."""
     from brandpulse.sql_guard import referenced_tables
 
     assert referenced_tables("SELECT * FROM marts.x JOIN y USING (a)") == {
@@ -138,8 +144,27 @@ def _dump(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     return repr(con.execute(sql).fetchall())
 
 
-def test_nothing_of_another_brand_exists_in_a_scoped_session(snapshot: Path) -> None:
-    """Even with unrestricted SQL on the session, brand B's values are nowhere in it."""
+@pytest.fixture
+def legacy_snapshot(snapshot: Path) -> Path:
+    """The snapshot as published before per-brand files existed: no `brand_files` in its
+    manifest, no folder of brand files (sessions copy the brand's rows instead)."""
+    manifest = read_manifest(snapshot)
+    assert manifest is not None
+    del manifest[MANIFEST_KEY]
+    snapshot.with_suffix(".json").write_text(json.dumps(manifest))
+    shutil.rmtree(brands_dir(snapshot))
+    return snapshot
+
+
+@pytest.mark.parametrize("kind", ["brand_file", "legacy_copy"])
+def test_nothing_of_another_brand_exists_in_a_scoped_session(
+    kind: str, snapshot: Path, request: pytest.FixtureRequest
+) -> None:
+    """Even with unrestricted SQL on the session, brand B's values are nowhere in it:
+    neither in the brand's own file (attached read-only, the only database with data)
+    nor in rows copied from a snapshot without brand files."""
+    if kind == "legacy_copy":
+        request.getfixturevalue("legacy_snapshot")
     with open_session(snapshot, BRAND_A) as con:
         tables = con.execute(
             "SELECT database_name, schema_name, table_name FROM duckdb_tables()"
@@ -152,7 +177,16 @@ def test_nothing_of_another_brand_exists_in_a_scoped_session(snapshot: Path) -> 
             ("ml", "revenue_forecast"),
             ("ai", "generations"),
         }
-        assert {d for d, _, _ in tables} == {"memory"}
+        files = con.execute(
+            "SELECT database_name, path FROM duckdb_databases() WHERE path IS NOT NULL"
+        ).fetchall()
+        if kind == "brand_file":
+            assert {d for d, _, _ in tables} == {"brand"}
+            own = brand_file(snapshot, read_manifest(snapshot), BRAND_A)
+            assert own is not None and files == [("brand", str(own))]
+        else:
+            assert {d for d, _, _ in tables} == {"memory"}
+            assert files == []
         everything = [_dump(con, f'SELECT * FROM "{d}"."{s}"."{t}"') for d, s, t in tables] + [
             _dump(con, f"SELECT * FROM {fn}")
             for fn in (
@@ -182,10 +216,33 @@ def test_nothing_of_another_brand_exists_in_a_scoped_session(snapshot: Path) -> 
         assert snapshot.name not in text  # not even the path to the snapshot
 
 
+@pytest.mark.parametrize("kind", ["brand_file", "legacy_copy"])
+def test_scoped_answers_are_the_same_from_a_brand_file_and_a_copy(
+    kind: str, published: Path, request: pytest.FixtureRequest
+) -> None:
+    if kind == "legacy_copy":
+        request.getfixturevalue("legacy_snapshot")
+    for table, (rows_a, _) in BRAND_TABLE_ROWS.items():
+        df = query_df(f"SELECT count(*) AS n FROM {table}", brand=BRAND_A, published_dir=published)
+        assert df["n"].tolist() == [rows_a], (kind, table)
+    with pytest.raises(UnknownBrand):
+        query_df("SELECT 1", brand="nobody", published_dir=published)
+    with pytest.raises(duckdb.CatalogException, match="metric_catalog"):
+        query_df("FROM marts.metric_catalog", brand=BRAND_A, published_dir=published)
+
+
 # Each is sent as the user's SQL to a session scoped to brand A.
 def _attacks(snapshot: Path, tmp: Path) -> list[str]:
     leak = tmp / "b_rows.parquet"
+    # brand B's own file: beside brand A's, named by a hash an attacker can compute
+    other = brands_dir(snapshot) / brand_file_name(BRAND_B)
     return [
+        f"ATTACH '{other}' AS b (READ_ONLY)",
+        f"SELECT * FROM read_blob('{other}')",
+        f"SELECT * FROM '{other}'",
+        f"SELECT * FROM read_duckdb('{other}')",
+        "DETACH brand",
+        "USE snapshot",
         "SELECT * FROM snapshot.marts.daily_brand_metrics",
         f'SELECT * FROM "{snapshot.stem}".marts.daily_brand_metrics',
         "SELECT * FROM warehouse.marts.daily_brand_metrics",
@@ -263,9 +320,18 @@ def leaked_files(tmp_path: Path, snapshot: Path) -> Path:
     return out
 
 
+@pytest.mark.parametrize("kind", ["brand_file", "legacy_copy"])
 def test_every_attack_fails_clearly_and_leaks_nothing(
-    published: Path, snapshot: Path, leaked_files: Path
+    kind: str,
+    published: Path,
+    snapshot: Path,
+    leaked_files: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
+    if kind == "legacy_copy":
+        request.getfixturevalue("legacy_snapshot")
+    own = brand_file(snapshot, read_manifest(snapshot), BRAND_A)
+    own_before = _sha(own) if own else None
     before = _sha(snapshot)
     files_before = sorted(p.name for p in leaked_files.iterdir())
     for sql in _attacks(snapshot, leaked_files):
@@ -278,6 +344,7 @@ def test_every_attack_fails_clearly_and_leaks_nothing(
         echoed = message.replace(snapshot.stem, "<snapshot>")
         assert SECRET not in echoed and "999" not in echoed, (sql, message)
     assert _sha(snapshot) == before
+    assert (_sha(own) if own else None) == own_before
     assert sorted(p.name for p in leaked_files.iterdir()) == files_before  # nothing written
 
 
@@ -303,9 +370,13 @@ def test_locked_session_refuses_even_without_the_parser_check(
     snapshot: Path, leaked_files: Path
 ) -> None:
     """Second line of defence: the session itself, sent statements directly."""
+    other = brands_dir(snapshot) / brand_file_name(BRAND_B)
+    assert other.is_file()
     with open_session(snapshot, BRAND_A) as con:
         for sql in (
             f"ATTACH '{snapshot}' AS s2 (READ_ONLY)",
+            f"ATTACH '{other}' AS b (READ_ONLY)",
+            f"SELECT * FROM read_blob('{other}')",
             f"SELECT * FROM read_parquet('{leaked_files / 'b_rows.parquet'}')",
             f"SELECT * FROM read_text('{leaked_files / 'b.csv'}')",
             f"SELECT * FROM glob('{leaked_files}/*')",

@@ -545,6 +545,26 @@ def _event_daily(daily: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["day", "event_name", "events", "persons"])
 
 
+UNCONVERTED = ("XTS", 5.0)
+"""The second brand's purchase in a currency fx_rates has no rate for (revenue NULL)."""
+
+
+def _events(index: int) -> pd.DataFrame:
+    """marts.events, the revenue columns only: two purchases in the brand's currency and,
+    for the second brand, one that could not be converted."""
+    currency = CURRENCIES[index]
+    rows = [
+        (f"e{index}-1", 10.0, currency, 10.0, currency),
+        (f"e{index}-2", 4.0, currency, 4.0, currency),
+    ]
+    if index == 1:
+        code, amount = UNCONVERTED
+        rows.append((f"e{index}-3", None, currency, amount, code))
+    return pd.DataFrame(
+        rows, columns=["event_id", "revenue", "currency", "original_revenue", "original_currency"]
+    )
+
+
 def brand_tables(brand: str, index: int) -> dict[str, pd.DataFrame]:
     """Every table of one brand, without the brand_id column."""
     rng = np.random.default_rng(1000 + index)
@@ -552,6 +572,7 @@ def brand_tables(brand: str, index: int) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {"marts.daily_brand_metrics": daily}
     tables["marts.event_daily"] = _event_daily(daily, rng)
     tables["marts.brands"] = pd.DataFrame({"currency": [CURRENCIES[index]]})
+    tables["marts.events"] = _events(index)
     tables["marts.funnels"] = pd.DataFrame(
         {"funnel_id": list(FUNNELS), "funnel_name": [FUNNEL_NAMES[f] for f in FUNNELS]}
     )

@@ -21,7 +21,15 @@ from brandpulse.report.data import (
     period_growth,
 )
 from tests.report.conftest import AssetRun
-from tests.report.demo_snapshot import BRANDS, CURRENCIES, FUNNELS, build_demo_snapshot
+from tests.report.demo_snapshot import (
+    BRANDS,
+    COHORTS,
+    CURRENCIES,
+    FUNNEL_NAMES,
+    FUNNELS,
+    UNCONVERTED,
+    build_demo_snapshot,
+)
 
 # <img> tags each section must hold on the demo snapshot (2 funnels, 2 cohort definitions)
 MIN_CHARTS = {
@@ -37,16 +45,30 @@ MIN_CHARTS = {
 
 
 class _Page(HTMLParser):
-    """Collects the <img> sources per <section id>, and the page's visible text."""
+    """Collects the <img> sources per <section id>, the page's visible text, every
+    element id, and the table of contents as (depth, href, text) in page order."""
 
     def __init__(self) -> None:
         super().__init__()
         self.section: str | None = None
         self.images: dict[str, list[str]] = {}
         self.text: list[str] = []
+        self.ids: list[str] = []
+        self.toc: list[tuple[int, str, str]] = []
+        self._in_toc = False
+        self._depth = 0
+        self._link: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        if values.get("id"):
+            self.ids.append(values["id"] or "")
+        if tag == "nav" and values.get("class") == "toc":
+            self._in_toc = True
+        elif self._in_toc and tag == "ol":
+            self._depth += 1
+        elif self._in_toc and tag == "a":
+            self._link = values.get("href") or ""
         if tag == "section":
             self.section = values.get("id")
             self.images.setdefault(self.section or "", [])
@@ -58,9 +80,16 @@ class _Page(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "section":
             self.section = None
+        elif tag == "nav":
+            self._in_toc = False
+        elif self._in_toc and tag == "ol":
+            self._depth -= 1
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+        if self._link is not None:
+            self.toc.append((self._depth, self._link, data))
+            self._link = None
 
 
 def parse(path: Path) -> _Page:
@@ -130,6 +159,61 @@ def test_money_has_its_currency_and_funnels_their_names(reports: Path, brand: st
     assert f"revenue ({currency})" in html
     assert f"Revenue is in {currency}" in html
     assert "Signup to purchase (signup_purchase)" in html
+
+
+@pytest.mark.parametrize("brand", BRANDS)
+def test_page_opens_with_a_table_of_contents(reports: Path, brand: str) -> None:
+    """Every section in page order, each funnel and cohort as a subsection, and every
+    link lands on an element of the page (ids unique)."""
+    page = parse(reports / f"{brand}.html")
+    html = (reports / f"{brand}.html").read_text(encoding="utf-8")
+    assert html.index('<nav class="toc"') < html.index("<section")
+    assert len(page.ids) == len(set(page.ids))
+    for _, href, _ in page.toc:
+        assert href.startswith("#") and href[1:] in page.ids, href
+    top = [href[1:] for depth, href, _ in page.toc if depth == 1]
+    assert top == list(MIN_CHARTS)  # the sections, in page order
+    subsections = [text for depth, _, text in page.toc if depth == 2]
+    for funnel_id, name in FUNNEL_NAMES.items():
+        assert f"Funnel {name} ({funnel_id})" in subsections
+    for cohort_id in COHORTS:
+        assert f"Cohort {cohort_id}" in subsections
+    for expected in ("Daily metrics", "Top events", "Lifecycle", "RFM", "Backtest"):
+        assert expected in subsections
+    # a subsection sits under its own section: the funnels' links go to funnels-<n>
+    labels = {f"Funnel {name} ({funnel_id})" for funnel_id, name in FUNNEL_NAMES.items()}
+    funnel_links = [h for d, h, t in page.toc if d == 2 and t in labels]
+    assert len(funnel_links) == len(labels)
+    assert all(h.startswith("#funnels-") for h in funnel_links)
+
+
+def test_table_of_contents_anchors_never_come_from_data() -> None:
+    from brandpulse.report.html import render_page, toc_html
+    from brandpulse.report.sections import Heading, Section
+
+    section = Section("funnels", "Funnels")
+    twin_a, twin_b = Heading('Funnel "><script>x</script>'), Heading('Funnel "><script>x</script>')
+    section.blocks += [twin_a, twin_b]
+    assert [section.anchor(twin_a), section.anchor(twin_b)] == ["funnels-1", "funnels-2"]
+    toc = toc_html([Section("overview", "Overview"), section])
+    assert toc == (
+        '<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>'
+        '<li><a href="#overview">Overview</a></li>'
+        '<li><a href="#funnels">Funnels</a><ol>'
+        '<li><a href="#funnels-1">Funnel &quot;&gt;&lt;script&gt;x&lt;/script&gt;</a></li>'
+        '<li><a href="#funnels-2">Funnel &quot;&gt;&lt;script&gt;x&lt;/script&gt;</a></li>'
+        "</ol></li></ol></nav>"
+    )
+    page = render_page("b", [section], "now", "snap")
+    assert '<h3 id="funnels-2">' in page and "<script>" not in page
+
+
+@pytest.mark.parametrize("brand", BRANDS)
+def test_revenue_without_an_exchange_rate_is_named_not_hidden(reports: Path, brand: str) -> None:
+    text = " ".join("".join(parse(reports / f"{brand}.html").text).split())
+    code, amount = UNCONVERTED
+    note = f"Left out of revenue and orders, for want of an exchange rate: 1 paid in {code} ({amount:,.2f} {code})."
+    assert (note in text) == (brand == BRANDS[1])  # only the second brand has one
 
 
 def test_forecast_shows_the_newest_vintage_and_last_months_accuracy(published: Path) -> None:
