@@ -50,8 +50,11 @@ run: setup
 test: setup
 	$(BIN)/pytest
 
+# The daily partitions start at BRANDPULSE_START_DATE: the landing zone's first day unless set
+# (importing the definitions reads no files, so the first day is found here).
 ui: setup
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	BRANDPULSE_START_DATE=$$($(BIN)/python -m brandpulse.config) \
+		$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

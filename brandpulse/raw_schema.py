@@ -133,7 +133,7 @@ AI_TABLES: dict[str, str] = {
         generation_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, attempt_number INTEGER NOT NULL,
         started_at TIMESTAMP NOT NULL, http_status INTEGER, error_type VARCHAR, error_message VARCHAR,
         latency_ms BIGINT, retry_after_ms BIGINT, model VARCHAR, provider VARCHAR, is_fallback BOOLEAN""",
-    # Mirror of the budget ledger (assets/ai/budget.py keeps the authoritative SQLite file):
+    # Mirror of the budget ledger (brandpulse/ai/budget.py keeps the authoritative SQLite file):
     # one row per idempotency key, reserved/settled/released/rejected, for analysts.
     "budget_ledger": """
         idempotency_key VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, generation_id VARCHAR,

@@ -37,12 +37,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 import pyarrow as pa
 
-from assets.ai.budget import BudgetLedger, Limits
-from assets.ai.catalog import Catalog
 from assets.ai.prompt_optimizer import ProviderOptimizer, optimize_rules
-from assets.ai.providers.base import GenerationCall, Provider
-from assets.ai.retry import CallOutcome, RetryPolicy, utcnow
-from assets.ai.routing import Router
+from brandpulse.ai.budget import BudgetLedger, Limits
+from brandpulse.ai.catalog import Catalog
+from brandpulse.ai.providers.base import GenerationCall, Provider
+from brandpulse.ai.retry import CallOutcome, RetryPolicy, utcnow
+from brandpulse.ai.routing import Router
 from brandpulse.db import transaction
 from brandpulse.raw_schema import ensure_ai_schema
 

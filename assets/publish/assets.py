@@ -15,9 +15,8 @@ from dagster import (
     asset,
 )
 
-from brandpulse.config import get_settings
 from brandpulse.publish import publish_snapshot
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from brandpulse.resources import WAREHOUSE_POOL, PublishedStoreResource, WarehouseResource
 
 PUBLISHED_SCHEMAS = ("marts", "ml", "ai")
 
@@ -36,11 +35,13 @@ def published_snapshot_asset(
         pool=WAREHOUSE_POOL,
     )
     def published_snapshot(
-        context: AssetExecutionContext, warehouse: WarehouseResource
+        context: AssetExecutionContext,
+        warehouse: WarehouseResource,
+        published_store: PublishedStoreResource,
     ) -> MaterializeResult:
         path = publish_snapshot(
             warehouse_path=warehouse.resolved_path,
-            published_dir=get_settings().published_dir,
+            published_dir=published_store.resolved_path,
             schemas=PUBLISHED_SCHEMAS,
             descriptions=descriptions,
         )

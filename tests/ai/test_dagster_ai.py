@@ -10,12 +10,15 @@ from pathlib import Path
 
 from dagster import AssetKey, Definitions, asset, build_sensor_context, materialize
 
-from assets.ai import ai_assets, ai_checks, ai_resources, ai_sensors
-from assets.ai.assets import AILedgerResource
-from assets.ai.providers.resource import AIProvidersResource
+from assets.ai import ai_assets, ai_checks, ai_sensors
 from assets.ai.sensors import run_requests
-from pipelines.partitions import daily_partitions
-from pipelines.resources import WarehouseResource
+from brandpulse.resources import (
+    AILedgerResource,
+    WarehouseResource,
+    daily_partitions,
+    default_resources,
+)
+from brandpulse.resources.ai_providers import AIProvidersResource
 from tests.ai.conftest import D1
 
 RUN_CONFIG = {
@@ -114,7 +117,7 @@ def test_sensor_requests_each_file_set_once(tmp_path: Path, monkeypatch):
     defs = Definitions(
         assets=[stand_in_ingest, *ai_assets],
         sensors=ai_sensors,
-        resources={"warehouse": WarehouseResource(), **ai_resources()},
+        resources=default_resources(),
     )
 
     def tick(cursor):

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assets.ai.retry import utcnow
+from brandpulse.ai.retry import utcnow
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger (
