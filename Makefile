@@ -37,8 +37,8 @@ $(STAMP): pyproject.toml uv.lock
 
 setup: $(STAMP) manifest
 
-# dagster-dbt reads target/manifest.json at import: produce it (prepare_if_dev only runs under
-# dagster dev). Parsed with the settings' warehouse path, as the Dagster runs see it, so their
+# dagster-dbt reads target/manifest.json at import: produce it. Importing the definitions
+# never parses (a missing or stale manifest is an error naming this target). Parsed with the settings' warehouse path, as the Dagster runs see it, so their
 # dbt steps reuse dbt's partial-parse state instead of re-parsing the project (brandpulse/dbt_cli.py).
 manifest: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)

@@ -14,6 +14,7 @@ from assets.ai import ai_assets, ai_checks, ai_sensors
 from assets.ai.sensors import run_requests
 from brandpulse.resources import (
     AILedgerResource,
+    LandingZoneResource,
     WarehouseResource,
     daily_partitions,
     default_resources,
@@ -101,7 +102,6 @@ def test_materialize_partition_with_local_provider(warehouse, tmp_path: Path):
 
 def test_sensor_requests_each_file_set_once(tmp_path: Path, monkeypatch):
     landing = tmp_path / "landing"
-    monkeypatch.setenv("BRANDPULSE_LANDING", str(landing))
     folder = landing / "ai_generation_requests" / "date=2026-08-03"
     folder.mkdir(parents=True)
     (folder / "part-1.jsonl").write_text('{"request_id": "r1"}\n')
@@ -121,7 +121,12 @@ def test_sensor_requests_each_file_set_once(tmp_path: Path, monkeypatch):
     )
 
     def tick(cursor):
-        return sensor.evaluate_tick(build_sensor_context(cursor=cursor, definitions=defs))
+        context = build_sensor_context(
+            cursor=cursor,
+            definitions=defs,
+            resources={"landing": LandingZoneResource(path=str(landing))},
+        )
+        return sensor.evaluate_tick(context)
 
     first = tick(None)
     assert [r.partition_key for r in first.run_requests] == ["2026-08-03"]
