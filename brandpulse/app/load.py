@@ -17,7 +17,12 @@ import pyarrow as pa
 
 from brandpulse.app.tables import AppTable, source_for
 from brandpulse.db import transaction
-from brandpulse.ingest.load import CHILD_TABLES, _apply_definitions, _columns
+from brandpulse.ingest.load import (
+    CHILD_TABLES,
+    _apply_definitions,
+    insert_definitions_sql,
+    insert_fresh_sql,
+)
 from brandpulse.ingest.sources import Field
 from brandpulse.ingest.validate import typed_validation_sql, validation_sql
 
@@ -193,11 +198,7 @@ def _fresh_all(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _insert_fresh(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
-    cols = ", ".join(c for c in _columns(con, table.raw_table) if not c.startswith("_"))
-    con.execute(
-        f"""INSERT INTO raw.{table.raw_table} ({cols}, _partition_date, _source_file, _line, _loaded_at)
-            SELECT {cols}, _partition_date, file, NULL, now() FROM _fresh"""
-    )
+    con.execute(insert_fresh_sql(table.raw_table, line="NULL"))
 
 
 def _insert_definitions(
@@ -205,11 +206,7 @@ def _insert_definitions(
 ) -> None:
     for name, rows in tables.items():
         con.register("_defs", rows)
-        cols = ", ".join(c for c in _columns(con, name) if c in rows.column_names and c != "_line")
-        loaded_at = ", _loaded_at" if name == table.raw_table else ""
-        con.execute(
-            f"INSERT INTO raw.{name} ({cols}{loaded_at}) SELECT {cols}{loaded_at and ', now()'} FROM _defs"
-        )
+        con.execute(insert_definitions_sql(name, table.raw_table, rows, skip=("_line",)))
         con.unregister("_defs")
 
 
