@@ -20,7 +20,7 @@ help:
 	@echo "make run    build the warehouse (demo data unless BRANDPULSE_LANDING is set)"
 	@echo "make test   run the test suite"
 	@echo "make ui     start the Dagster UI on the demo warehouse"
-	@echo "make lint   ruff check + format check"
+	@echo "make lint   ruff check + format check, sqlfluff on the dbt project"
 	@echo "make bench  run the benchmark harness (see bench/README.md)"
 	@echo "make notebooks  execute the notebooks on the published snapshot (.ipynb next to them)"
 	@echo "make report     write the static HTML report of every brand under data/reports/"
@@ -37,8 +37,8 @@ $(STAMP): pyproject.toml uv.lock
 
 setup: $(STAMP) manifest
 
-# dagster-dbt reads target/manifest.json at import: produce it (prepare_if_dev only runs under
-# dagster dev). Parsed with the settings' warehouse path, as the Dagster runs see it, so their
+# dagster-dbt reads target/manifest.json at import: produce it. Importing the definitions
+# never parses (a missing or stale manifest is an error naming this target). Parsed with the settings' warehouse path, as the Dagster runs see it, so their
 # dbt steps reuse dbt's partial-parse state instead of re-parsing the project (brandpulse/dbt_cli.py).
 manifest: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)
@@ -50,12 +50,24 @@ run: setup
 test: setup
 	$(BIN)/pytest
 
+# The daily partitions start at BRANDPULSE_START_DATE: the landing zone's first day unless set
+# (importing the definitions reads no files, so the first day is found here).
 ui: setup
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	BRANDPULSE_START_DATE=$$($(BIN)/python -m brandpulse.config) \
+		$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-lint: $(STAMP)
+# sqlfluff lives in its own venv (.ci/sqlfluff.txt says why), pinned with hashes.
+SQLFLUFF_VENV := $(CURDIR)/.venv-sqlfluff
+SQLFLUFF := $(SQLFLUFF_VENV)/bin/sqlfluff
+$(SQLFLUFF_VENV)/.synced: .ci/sqlfluff.txt | $(STAMP)
+	$(PYTHON) -m uv venv --quiet --allow-existing --python $(PYTHON) $(SQLFLUFF_VENV)
+	$(PYTHON) -m uv pip sync --quiet --require-hashes --python $(SQLFLUFF_VENV)/bin/python .ci/sqlfluff.txt
+	@touch $@
+
+lint: $(STAMP) $(SQLFLUFF_VENV)/.synced
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd dbt_project && $(SQLFLUFF) lint --processes 1 .
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -44,8 +44,10 @@ DBT_WINDOW_ENV = {
 macros/core/partition_window.sql at execution, so a new window re-parses nothing; a new
 `--vars` value re-parsed the whole project on every daily run, ~5 s)."""
 DEFAULT_START_DATE = date(2026, 8, 1)
-"""First day of the generated demo data: the first daily partition when the landing
-zone is empty and BRANDPULSE_START_DATE is unset (otherwise its earliest `date=` folder)."""
+"""The first daily partition when BRANDPULSE_START_DATE is unset. The partitions are
+built when the definitions are imported, which reads no files: the entry points that
+know the landing zone (`make run`, `make ui`) set BRANDPULSE_START_DATE to its first day
+(`first_landing_day`) before they load the definitions."""
 
 
 def dbt_window_env(min_date: str, max_date: str) -> dict[str, str]:
@@ -116,7 +118,7 @@ class Settings:
         return env
 
 
-def _first_landing_day(landing_dir: Path) -> date | None:
+def first_landing_day(landing_dir: Path) -> date | None:
     """Earliest `date=YYYY-MM-DD` folder in the landing zone (the first partition with data)."""
     days = []
     for folder in landing_dir.glob("*/date=*"):
@@ -140,9 +142,7 @@ def get_settings() -> Settings:
         reports_dir=_path("BRANDPULSE_REPORTS_DIR", data_dir / "reports"),
         bench_dir=_path("BRANDPULSE_BENCH_DIR", data_dir / "bench"),
         dagster_home=_path("DAGSTER_HOME", REPO_ROOT / "dagster_home"),
-        start_date=date.fromisoformat(start)
-        if start
-        else (_first_landing_day(landing_dir) or DEFAULT_START_DATE),
+        start_date=date.fromisoformat(start) if start else DEFAULT_START_DATE,
         ai_provider=os.environ.get("BRANDPULSE_AI_PROVIDER", "local"),
         ai_base_url=os.environ.get("BRANDPULSE_AI_BASE_URL") or None,
         ai_api_key=os.environ.get("BRANDPULSE_AI_API_KEY") or None,
@@ -166,3 +166,16 @@ def get_settings() -> Settings:
         app_overlap_seconds=int(os.environ.get("BRANDPULSE_APP_OVERLAP_SECONDS", "600")),
         app_connect_attempts=int(os.environ.get("BRANDPULSE_APP_CONNECT_ATTEMPTS", "4")),
     )
+
+
+def start_date_for_landing() -> date:
+    """BRANDPULSE_START_DATE, else the landing zone's first `date=` folder, else the default:
+    what `make ui` exports as BRANDPULSE_START_DATE before Dagster loads the definitions."""
+    start = os.environ.get("BRANDPULSE_START_DATE")
+    if start:
+        return date.fromisoformat(start)
+    return first_landing_day(get_settings().landing_dir) or DEFAULT_START_DATE
+
+
+if __name__ == "__main__":
+    print(start_date_for_landing().isoformat())

@@ -1,4 +1,10 @@
-"""DDL of the `raw` schema: what ingestion writes and what dbt's sources read.
+"""The tables written from Python, each declared once: DDL, Arrow schema and inserts.
+
+`raw.*` is what ingestion writes and what dbt's sources read; `ai.*` is what the AI
+generation job writes. Each table is one `Table` (its columns as DDL text, parsed once
+into `Column`s): `ensure_raw_schema`/`ensure_ai_schema` create it from the declaration,
+`Table.arrow_schema` types the Arrow batches registered for its inserts, and
+`Table.insert_sql` names its columns, so a column added here reaches all three.
 
 Every table carries `brand_id` and lineage columns (`_partition_date`: the landing
 arrival day for partitioned sources, `_source_file`, `_line`, `_loaded_at`).
@@ -8,12 +14,112 @@ Timestamps are UTC `TIMESTAMP` (naive, always UTC); JSON payloads are `JSON`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import duckdb
+import pyarrow as pa
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "VARCHAR": pa.string(),
+    "JSON": pa.string(),  # DuckDB parses the text on insert
+    "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    not_null: bool = False
+
+    @property
+    def ddl(self) -> str:
+        return f"{self.name} {self.sql_type}{' NOT NULL' if self.not_null else ''}"
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return ARROW_TYPES[self.sql_type]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table written from Python: the single declaration its DDL, Arrow schema and
+    inserts are made from. Names are code, never input."""
+
+    schema: str
+    name: str
+    columns: tuple[Column, ...]
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def create_sql(self) -> str:
+        columns = ", ".join(c.ddl for c in self.columns)
+        return f"CREATE TABLE IF NOT EXISTS {self.qualified} ({columns})"
+
+    def arrow_schema(self, names: Iterable[str] | None = None) -> pa.Schema:
+        """The Arrow schema of all columns, or of `names` in that order."""
+        by_name = {c.name: c for c in self.columns}
+        wanted = self.column_names if names is None else tuple(names)
+        return pa.schema([(n, by_name[n].arrow_type) for n in wanted])
+
+    def to_arrow(
+        self, rows: Iterable[Mapping[str, Any]], names: Iterable[str] | None = None
+    ) -> pa.Table:
+        """Rows (dicts; a missing key is null, extra keys are ignored) as an Arrow table typed
+        by the declaration."""
+        schema = self.arrow_schema(names)
+        rows = list(rows)
+        return pa.table(
+            {f.name: pa.array([r.get(f.name) for r in rows], f.type) for f in schema}, schema=schema
+        )
+
+    def insert_sql(
+        self,
+        source: str,
+        names: Iterable[str] | None = None,
+        expressions: Mapping[str, str] | None = None,
+    ) -> str:
+        """`INSERT INTO <table> (<columns>) SELECT <columns> FROM <source>` over all columns or
+        `names`; `expressions` gives a column's value as SQL over `source` (default: the
+        same-named column). Source, names and expressions are code."""
+        names = self.column_names if names is None else tuple(names)
+        unknown = sorted(set(names) - set(self.column_names))
+        if unknown:
+            raise ValueError(f"{self.qualified} has no columns {unknown}")
+        values = ", ".join((expressions or {}).get(n, n) for n in names)
+        return f"INSERT INTO {self.qualified} ({', '.join(names)}) SELECT {values} FROM {source}"
+
+
+def table(schema: str, name: str, columns: str) -> Table:
+    """A `Table` from DDL column text (`name TYPE [NOT NULL], ...`)."""
+    parsed = []
+    for text in re.split(r",\s*(?![^()]*\))", columns.strip()):
+        column, sql_type = text.split(None, 1)
+        not_null = sql_type.upper().endswith("NOT NULL")
+        sql_type = sql_type.upper().removesuffix("NOT NULL").strip()
+        if sql_type not in ARROW_TYPES:
+            raise ValueError(f"{schema}.{name}.{column}: type {sql_type} has no Arrow type")
+        parsed.append(Column(column, sql_type, not_null))
+    return Table(schema, name, tuple(parsed))
+
 
 LINEAGE = "_partition_date DATE, _source_file VARCHAR, _line BIGINT, _loaded_at TIMESTAMP"
 
-RAW_TABLES: dict[str, str] = {
+RAW_COLUMNS: dict[str, str] = {
     "events": f"""
         brand_id VARCHAR NOT NULL, event_id VARCHAR NOT NULL, event_name VARCHAR NOT NULL,
         occurred_at TIMESTAMP NOT NULL, anonymous_id VARCHAR, user_id VARCHAR, session_id VARCHAR,
@@ -93,34 +199,42 @@ RAW_TABLES: dict[str, str] = {
 }
 
 
+RAW_TABLES: dict[str, Table] = {n: table("raw", n, c) for n, c in RAW_COLUMNS.items()}
+
+
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the `raw` schema and its tables when missing (idempotent); a table of an
     older warehouse gets the columns added since (nullable: its rows predate them)."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    for table, columns in RAW_TABLES.items():
-        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({columns})")
-    _add_missing_columns(con, RAW_TABLES, "raw")
+    _ensure(con, "raw", RAW_TABLES)
+
+
+def _ensure(con: duckdb.DuckDBPyConnection, schema: str, tables: Mapping[str, Table]) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for declared in tables.values():
+        con.execute(declared.create_sql())
+    _add_missing_columns(con, schema, tables)
 
 
 def _add_missing_columns(
-    con: duckdb.DuckDBPyConnection, tables: dict[str, str], schema: str
+    con: duckdb.DuckDBPyConnection, schema: str, tables: Mapping[str, Table]
 ) -> None:
-    """Add the declared columns a table lacks (one catalog query for the whole schema: a
-    warehouse holds hundreds of dbt relations, and each catalog scan costs ~20 ms)."""
+    """A table of an older warehouse gets the columns declared since (nullable: its rows
+    predate them). One catalog query for the whole schema: a warehouse holds hundreds of
+    dbt relations, and each catalog scan costs ~20 ms."""
     existing: dict[str, set[str]] = {}
-    for table, name in con.execute(
+    for table_name, column_name in con.execute(
         "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = ?", [schema]
     ).fetchall():
-        existing.setdefault(table, set()).add(name)
-    for table, columns in tables.items():
-        for column in re.split(r",\s*(?![^()]*\))", columns.strip()):
-            name, sql_type = column.split(None, 1)
-            if name not in existing.get(table, set()):
-                sql_type = sql_type.replace("NOT NULL", "").strip()
-                con.execute(f"ALTER TABLE {schema}.{table} ADD COLUMN {name} {sql_type}")
+        existing.setdefault(table_name, set()).add(column_name)
+    for declared in tables.values():
+        for column in declared.columns:
+            if column.name not in existing.get(declared.name, set()):
+                con.execute(
+                    f"ALTER TABLE {declared.qualified} ADD COLUMN {column.name} {column.sql_type}"
+                )
 
 
-AI_TABLES: dict[str, str] = {
+AI_COLUMNS: dict[str, str] = {
     "generations": """
         generation_id VARCHAR NOT NULL, request_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL,
         user_id VARCHAR, type VARCHAR, model VARCHAR NOT NULL, status VARCHAR NOT NULL,
@@ -134,7 +248,7 @@ AI_TABLES: dict[str, str] = {
         generation_id VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, attempt_number INTEGER NOT NULL,
         started_at TIMESTAMP NOT NULL, http_status INTEGER, error_type VARCHAR, error_message VARCHAR,
         latency_ms BIGINT, retry_after_ms BIGINT, model VARCHAR, provider VARCHAR, is_fallback BOOLEAN""",
-    # Mirror of the budget ledger (assets/ai/budget.py keeps the authoritative SQLite file):
+    # Mirror of the budget ledger (brandpulse/ai/budget.py keeps the authoritative SQLite file):
     # one row per idempotency key, reserved/settled/released/rejected, for analysts.
     "budget_ledger": """
         idempotency_key VARCHAR NOT NULL, brand_id VARCHAR NOT NULL, generation_id VARCHAR,
@@ -144,7 +258,9 @@ AI_TABLES: dict[str, str] = {
 }
 
 
-# The data dictionary of the ai.* tables: one description per column of AI_TABLES
+AI_TABLES: dict[str, Table] = {n: table("ai", n, c) for n, c in AI_COLUMNS.items()}
+
+# The data dictionary of the ai.* tables: one description per column of AI_COLUMNS
 # (published as DuckDB column comments; tests/query/test_column_docs.py checks both
 # declarations name the same columns).
 AI_COLUMN_DOCS: dict[str, dict[str, str]] = {
@@ -215,7 +331,4 @@ def ensure_ai_schema(con: duckdb.DuckDBPyConnection) -> None:
     dbt reads `ai.generations` for daily metrics even before any AI job ran, so the
     tables exist (empty) from the first ingest on.
     """
-    con.execute("CREATE SCHEMA IF NOT EXISTS ai")
-    for table, columns in AI_TABLES.items():
-        con.execute(f"CREATE TABLE IF NOT EXISTS ai.{table} ({columns})")
-    _add_missing_columns(con, AI_TABLES, "ai")
+    _ensure(con, "ai", AI_TABLES)

@@ -23,8 +23,7 @@ from dagster import (
 )
 
 from assets.ai.assets import CALLS_KEY, GENERATIONS_KEY, PLAN_KEY
-from pipelines.partitions import daily_partitions
-from pipelines.resources import AppDatabaseResource
+from brandpulse.resources import AppDatabaseResource, daily_partitions
 
 APP_AI_KEYS = [
     AssetKey(["app", "ai_generation"]),

@@ -1,11 +1,17 @@
-"""The one Dagster `Definitions` of brandpulse: every asset, check, job, schedule and sensor."""
+"""The one Dagster `Definitions` of brandpulse: every asset, check, job, schedule and sensor.
+
+Only assembly: the assets come from `assets/`, the resources and partitions from the leaf
+layer `brandpulse.resources`. Importing this module does no I/O beyond loading code and
+the dbt manifest (tests/orchestration/test_definitions_import.py).
+"""
 
 from dagster import AssetSpec, Definitions
 
-from assets.ai import ai_assets, ai_checks, ai_resources, ai_sensors
+from assets.ai import ai_assets, ai_checks, ai_sensors
 from assets.ai.jobs import ai_requeue_job
 from assets.analytics import analytics_assets, analytics_checks
 from assets.app import app_assets
+from assets.dbt import incremental_dbt_assets, warehouse_dbt_assets
 from assets.ingest.assets import ingest_assets, rejected_rows_spec
 from assets.publish.assets import (
     published_column_descriptions,
@@ -14,13 +20,13 @@ from assets.publish.assets import (
     upstream_of_publication,
 )
 from assets.report import report_assets
-from pipelines.alerts import FileDestination, WebhookDestination, alerts_sensor
+from brandpulse.resources import default_resources
+from brandpulse.resources.dbt import dbt_resource
+from pipelines.alerts import alerts_sensor
 from pipelines.app_sensor import app_requests_sensor
 from pipelines.checks import mart_freshness_checks
-from pipelines.dbt import dbt_resource, incremental_dbt_assets, warehouse_dbt_assets
 from pipelines.executor import warehouse_executor
 from pipelines.jobs import app_sync_job, ingest_job, warehouse_job
-from pipelines.resources import AppDatabaseResource, WarehouseResource
 from pipelines.schedules import daily_warehouse_schedule
 from pipelines.sensors import dead_run_sensor, landing_zone_sensor
 
@@ -60,15 +66,7 @@ defs = Definitions(
         *ai_sensors,
         app_requests_sensor,
     ],
-    resources={
-        "warehouse": WarehouseResource(),
-        "dbt": dbt_resource(),
-        "app_database": AppDatabaseResource(),
-        **ai_resources(),
-        # alert destinations: BRANDPULSE_ALERT_WEBHOOK_URL / BRANDPULSE_ALERT_FILE when sending
-        "alert_webhook": WebhookDestination(),
-        "alert_file": FileDestination(),
-    },
+    resources={**default_resources(), "dbt": dbt_resource()},
     # also the executor of the implicit jobs behind `dagster asset materialize` and the UI
     executor=warehouse_executor,
 )

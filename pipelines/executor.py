@@ -38,8 +38,8 @@ from dagster._core.executor.in_process import InProcessExecutor
 from dagster._core.storage.dagster_run import DagsterRun
 
 from brandpulse.config import get_settings
+from brandpulse.resources import WAREHOUSE_POOL
 from pipelines.recovery import HOST_TAG, PID_TAG, pool_holders, recover
-from pipelines.resources import WAREHOUSE_POOL
 
 
 class PoolWaitTimeout(Exception):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dagster import AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job
 
 from brandpulse.config import get_settings
+from brandpulse.resources import daily_partitions
 from pipelines.executor import warehouse_executor
-from pipelines.partitions import daily_partitions
 
 APP_GROUP = AssetSelection.groups("app")
 _app_configured = bool(get_settings().app_database_url)

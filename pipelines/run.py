@@ -71,8 +71,6 @@ def ensure_landing_zone() -> list[str]:
             sys.exit(f"error: {exc}")
         if not days:
             sys.exit("The app database and the landing zone hold no events yet.")
-        # the daily partitions start at the first day with data (read at definitions import)
-        os.environ.setdefault("BRANDPULSE_START_DATE", days[0])
         return days
     days = landing_days()
     if days:
@@ -92,6 +90,9 @@ def ensure_landing_zone() -> list[str]:
 def main() -> int:
     started = time.perf_counter()
     days = ensure_landing_zone()
+    # the daily partitions start at the first day with data: the definitions read no files
+    # when imported, so this process (and the run's step processes) hands it to them
+    os.environ.setdefault("BRANDPULSE_START_DATE", days[0])
 
     import warnings
 
@@ -101,8 +102,8 @@ def main() -> int:
     warnings.filterwarnings("ignore", category=Warning, module="dagster")
 
     from brandpulse.config import REPO_ROOT
+    from brandpulse.resources import WAREHOUSE_POOL
     from pipelines.recovery import recover
-    from pipelines.resources import WAREHOUSE_POOL
     from pipelines.run_progress import LAUNCH_TAG, StepProgress, log_file, quiet_output
 
     log_path = log_file(get_settings().data_dir)

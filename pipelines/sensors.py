@@ -7,13 +7,12 @@ exactly one new run. The dead-run sensor is the daemon's side of pipelines/recov
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from brandpulse.config import TEST_PASS_TAG, get_settings
+from brandpulse.config import TEST_PASS_TAG
 from brandpulse.ingest import PARTITIONED_SOURCES
 from brandpulse.ingest.load import landing_fingerprints
+from brandpulse.resources import WAREHOUSE_POOL, LandingZoneResource, daily_partitions
 from pipelines.jobs import warehouse_job
-from pipelines.partitions import daily_partitions
 from pipelines.recovery import recover
-from pipelines.resources import WAREHOUSE_POOL
 
 
 @sensor(
@@ -23,9 +22,9 @@ from pipelines.resources import WAREHOUSE_POOL
     default_status=DefaultSensorStatus.STOPPED,  # on in the UI; on by default it would relaunch every landing day
     description="Launches the warehouse job for every arrival day whose landing files appeared or changed.",
 )
-def landing_zone_sensor(context: SensorEvaluationContext):
+def landing_zone_sensor(context: SensorEvaluationContext, landing: LandingZoneResource):
     fingerprints = landing_fingerprints(
-        get_settings().landing_dir, [s.name for s in PARTITIONED_SOURCES]
+        landing.resolved_path, [s.name for s in PARTITIONED_SOURCES]
     )
     valid = set(daily_partitions.get_partition_keys())
     requests = [

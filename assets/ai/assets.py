@@ -12,7 +12,7 @@ meanwhile proceed. The ledger (SQLite, WAL) is the `ai_ledger` resource; provide
 the `ai_providers` resource (routing by the model catalog's `provider` column).
 
 All three are partitioned by the request landing day with the same `daily_partitions` as
-the ingest assets (pipelines/partitions.py). Why landing day and not `requested_at`: a
+the ingest assets (brandpulse/resources/partitions.py). Why landing day and not `requested_at`: a
 partition must be a fixed set of work. Requests land once, in the file of their arrival
 day, so partition D of ai.generations processes exactly the rows of partition D of
 raw.ai_generation_requests. The brand-local `requested_at` day still drives pricing,
@@ -21,27 +21,29 @@ quotas and the marts.
 
 from contextlib import nullcontext
 from datetime import date
-from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
     AssetKey,
     Config,
-    ConfigurableResource,
     MaterializeResult,
     MetadataValue,
     asset,
 )
 
-from assets.ai.budget import BudgetLedger
-from assets.ai.catalog import Catalog
 from assets.ai.processing import PartitionProcessor, PartitionReport, ProcessingOptions
-from assets.ai.providers.resource import AIProvidersResource
-from assets.ai.retry import RetryPolicy
-from assets.ai.routing import Router
+from brandpulse.ai.catalog import Catalog
+from brandpulse.ai.retry import RetryPolicy
+from brandpulse.ai.routing import Router
 from brandpulse.config import get_settings
-from pipelines.partitions import daily_partitions, single_run_backfill
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from brandpulse.resources import (
+    WAREHOUSE_POOL,
+    AILedgerResource,
+    AIProvidersResource,
+    WarehouseResource,
+    daily_partitions,
+    single_run_backfill,
+)
 
 OWNERS = ["team:ai-studio"]
 GENERATIONS_KEY = AssetKey(["ai", "generations"])
@@ -49,21 +51,6 @@ PLAN_KEY = AssetKey(["ai", "generation_plan"])
 CALLS_KEY = AssetKey(["ai", "provider_calls"])
 REQUESTS_KEY = AssetKey(["raw", "ai_generation_requests"])
 BRANDS_KEY = AssetKey(["raw", "brands"])
-
-
-def default_ledger_path() -> Path:
-    """The budget ledger lives beside the warehouse data, outside the DuckDB file."""
-    return get_settings().data_dir / "ai" / "budget_ledger.sqlite"
-
-
-class AILedgerResource(ConfigurableResource):
-    """The AI ledger and journal (SQLite, WAL): reservations, outcomes, plans between steps.
-    Empty `path` = $BRANDPULSE_DATA_DIR/ai/budget_ledger.sqlite."""
-
-    path: str = ""
-
-    def ledger(self) -> BudgetLedger:
-        return BudgetLedger(self.path or default_ledger_path())
 
 
 class AIPlanConfig(Config):

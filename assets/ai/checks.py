@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
 
-from assets.ai.assets import CALLS_KEY, GENERATIONS_KEY, AILedgerResource
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from assets.ai.assets import CALLS_KEY, GENERATIONS_KEY
+from brandpulse.resources import WAREHOUSE_POOL, AILedgerResource, WarehouseResource
 
 
 @asset_check(

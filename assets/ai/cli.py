@@ -39,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _ledger():
-    from assets.ai.assets import default_ledger_path
-    from assets.ai.budget import BudgetLedger
+    from brandpulse.ai.budget import BudgetLedger
+    from brandpulse.resources import default_ledger_path
 
     return BudgetLedger(default_ledger_path())
 
@@ -72,11 +72,11 @@ def _requeue(args: argparse.Namespace) -> int:
 
 
 def _process(days: list[date]) -> None:
-    from assets.ai.catalog import Catalog
     from assets.ai.processing import PartitionProcessor, ProcessingOptions
-    from assets.ai.providers.resource import AIProvidersResource
-    from assets.ai.retry import RetryPolicy
-    from pipelines.resources import WarehouseResource
+    from brandpulse.ai.catalog import Catalog
+    from brandpulse.ai.retry import RetryPolicy
+    from brandpulse.resources import WarehouseResource
+    from brandpulse.resources.ai_providers import AIProvidersResource
 
     catalog = Catalog()
     router = AIProvidersResource().router(catalog)

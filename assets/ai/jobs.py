@@ -13,9 +13,8 @@ from datetime import date
 
 from dagster import Config, MetadataValue, OpExecutionContext, Output, job, op
 
-from assets.ai.assets import AILedgerResource
 from assets.ai.requeue import RequeueFilter, requeue_failed
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from brandpulse.resources import WAREHOUSE_POOL, AILedgerResource, WarehouseResource
 
 
 class RequeueConfig(Config):

@@ -37,14 +37,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 import pyarrow as pa
 
-from assets.ai.budget import BudgetLedger, Limits
-from assets.ai.catalog import Catalog
 from assets.ai.prompt_optimizer import ProviderOptimizer, optimize_rules
-from assets.ai.providers.base import GenerationCall, Provider
-from assets.ai.retry import CallOutcome, RetryPolicy, utcnow
-from assets.ai.routing import Router
+from brandpulse.ai.budget import BudgetLedger, Limits
+from brandpulse.ai.catalog import Catalog
+from brandpulse.ai.providers.base import GenerationCall, Provider
+from brandpulse.ai.retry import CallOutcome, RetryPolicy, utcnow
+from brandpulse.ai.routing import Router
 from brandpulse.db import transaction
-from brandpulse.raw_schema import ensure_ai_schema
+from brandpulse.raw_schema import AI_TABLES, ensure_ai_schema
 
 FINAL_STATUSES = ("completed", "failed", "rejected", "cancelled")
 OPTIMIZE_TYPE = "optimize"
@@ -153,13 +153,10 @@ class PartitionReport:
     cost_usd: float = 0.0
 
 
-GENERATION_COLUMNS = (
-    "generation_id", "request_id", "brand_id", "user_id", "type", "model", "status", "status_reason",
-    "version", "parent_generation_id", "root_generation_id", "collection_id", "prompt", "optimized_prompt",
-    "output", "input_tokens", "output_tokens", "images", "cost_usd", "latency_ms", "attempts",
-    "idempotency_key", "requested_at", "created_at", "completed_at", "_partition_date", "served_model",
-    "provider",
-)  # fmt: skip
+GENERATIONS = AI_TABLES["generations"]
+GENERATION_ATTEMPTS = AI_TABLES["generation_attempts"]
+BUDGET_LEDGER = AI_TABLES["budget_ledger"]
+"""The ai.* tables this job writes, declared once in brandpulse/raw_schema.py."""
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -480,69 +477,33 @@ class PartitionProcessor:
 
     # -- warehouse writes --------------------------------------------------------------------
     def _generation_table(self, plans: list[PlannedGeneration], partition_date: date) -> pa.Table:
-        rows = []
-        for p in plans:
-            rows.append(
-                {
-                    "generation_id": p.generation_id, "request_id": p.request_id, "brand_id": p.brand_id,
-                    "user_id": p.user_id, "type": p.type, "model": p.model, "status": p.status,
-                    "status_reason": p.status_reason, "version": p.version,
-                    "parent_generation_id": p.parent_generation_id, "root_generation_id": p.root_generation_id,
-                    "collection_id": p.collection_id, "prompt": p.prompt, "optimized_prompt": p.optimized_prompt,
-                    "output": p.output, "input_tokens": p.input_tokens, "output_tokens": p.output_tokens,
-                    "images": p.images, "cost_usd": p.cost_usd, "latency_ms": p.latency_ms,
-                    "attempts": len(p.attempts), "idempotency_key": p.idempotency_key,
-                    "requested_at": p.requested_at, "created_at": p.created_at,
-                    "completed_at": p.completed_at, "_partition_date": partition_date,
-                    "served_model": p.served_model, "provider": p.provider,
-                }
-            )  # fmt: skip
-        schema = pa.schema(
-            [
-                (c, pa.int64() if c in ("version", "input_tokens", "output_tokens", "images", "latency_ms", "attempts")
-                 else pa.float64() if c == "cost_usd"
-                 else pa.timestamp("us") if c in ("requested_at", "created_at", "completed_at")
-                 else pa.date32() if c == "_partition_date" else pa.string())
-                for c in GENERATION_COLUMNS
-            ]
-        )  # fmt: skip
-        return pa.Table.from_pylist(rows, schema=schema)
+        return GENERATIONS.to_arrow(
+            {
+                **{c: getattr(p, c) for c in GENERATIONS.column_names if c != "_partition_date"},
+                "attempts": len(p.attempts),
+                "_partition_date": partition_date,
+            }
+            for p in plans
+        )
 
     def write(self, plans: list[PlannedGeneration], partition_date: date) -> None:
         """Replace the plans' generation rows, attempts and ledger mirror in one short transaction."""
         if not plans:
             return
         gens = self._generation_table(plans, partition_date)
-        attempts = pa.Table.from_pylist(
-            [
-                {
-                    "generation_id": p.generation_id, "brand_id": p.brand_id, "attempt_number": a["attempt_number"],
-                    "started_at": datetime.fromisoformat(a["started_at"]), "http_status": a["http_status"],
-                    "error_type": a["error_type"], "error_message": a["error_message"],
-                    "latency_ms": a["latency_ms"], "retry_after_ms": a["retry_after_ms"],
-                    "model": a.get("model"), "provider": a.get("provider"),
-                    "is_fallback": bool(a.get("is_fallback")),
-                }
-                for p in plans for a in p.attempts
-            ],
-            schema=pa.schema([
-                ("generation_id", pa.string()), ("brand_id", pa.string()), ("attempt_number", pa.int64()),
-                ("started_at", pa.timestamp("us")), ("http_status", pa.int64()), ("error_type", pa.string()),
-                ("error_message", pa.string()), ("latency_ms", pa.int64()), ("retry_after_ms", pa.int64()),
-                ("model", pa.string()), ("provider", pa.string()), ("is_fallback", pa.bool_()),
-            ]),
-        )  # fmt: skip
+        attempts = GENERATION_ATTEMPTS.to_arrow(
+            {
+                **a,
+                "generation_id": p.generation_id,
+                "brand_id": p.brand_id,
+                "started_at": datetime.fromisoformat(a["started_at"]),
+                "is_fallback": bool(a.get("is_fallback")),
+            }
+            for p in plans
+            for a in p.attempts
+        )
         ledger_rows = self.ledger.rows([p.idempotency_key for p in plans])
-        ledger = pa.Table.from_pylist(
-            [r.__dict__ for r in ledger_rows],
-            schema=pa.schema([
-                ("idempotency_key", pa.string()), ("brand_id", pa.string()), ("generation_id", pa.string()),
-                ("model", pa.string()), ("budget_month", pa.string()), ("budget_day", pa.string()),
-                ("state", pa.string()), ("reserved_usd", pa.float64()), ("actual_usd", pa.float64()),
-                ("reason", pa.string()), ("created_at", pa.string()), ("updated_at", pa.string()),
-            ]),
-        )  # fmt: skip
-        cols = ", ".join(GENERATION_COLUMNS)
+        ledger = BUDGET_LEDGER.to_arrow(r.mirrored() for r in ledger_rows)
         with self.connect() as con, transaction(con):
             con.register("bp_ai_gens", gens)
             con.register("bp_ai_attempts", attempts)
@@ -550,29 +511,16 @@ class PartitionProcessor:
             con.execute(
                 "DELETE FROM ai.generations WHERE generation_id IN (SELECT generation_id FROM bp_ai_gens)"
             )
-            con.execute(f"INSERT INTO ai.generations ({cols}) SELECT {cols} FROM bp_ai_gens")  # noqa: S608
+            con.execute(GENERATIONS.insert_sql("bp_ai_gens"))
             con.execute(
                 """DELETE FROM ai.generation_attempts WHERE generation_id IN
                    (SELECT generation_id FROM bp_ai_gens WHERE status <> 'processing')"""
             )
-            con.execute(
-                """INSERT INTO ai.generation_attempts (generation_id, brand_id, attempt_number, started_at,
-                       http_status, error_type, error_message, latency_ms, retry_after_ms, model, provider,
-                       is_fallback)
-                   SELECT generation_id, brand_id, attempt_number, started_at, http_status, error_type,
-                          error_message, latency_ms, retry_after_ms, model, provider, is_fallback
-                   FROM bp_ai_attempts"""
-            )
+            con.execute(GENERATION_ATTEMPTS.insert_sql("bp_ai_attempts"))
             con.execute(
                 "DELETE FROM ai.budget_ledger WHERE idempotency_key IN (SELECT idempotency_key FROM bp_ai_ledger)"
             )
-            con.execute(
-                """INSERT INTO ai.budget_ledger (idempotency_key, brand_id, generation_id, model, budget_month,
-                       budget_day, state, reserved_usd, actual_usd, reason, created_at, updated_at)
-                   SELECT idempotency_key, brand_id, generation_id, model,
-                       budget_month, CAST(budget_day AS DATE), state, reserved_usd, actual_usd, reason,
-                       CAST(created_at AS TIMESTAMP), CAST(updated_at AS TIMESTAMP) FROM bp_ai_ledger"""
-            )
+            con.execute(BUDGET_LEDGER.insert_sql("bp_ai_ledger"))
             for name in ("bp_ai_gens", "bp_ai_attempts", "bp_ai_ledger"):
                 con.unregister(name)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from assets.ai.providers.base import GenerationCall, Provider, ProviderError
+from brandpulse.ai.providers.base import GenerationCall, Provider, ProviderError
 
 MAX_CHARS = 4000
 MIN_WORDS = 5

@@ -21,7 +21,7 @@ from datetime import date
 
 import duckdb
 
-from assets.ai.budget import BudgetLedger
+from brandpulse.ai.budget import BudgetLedger
 from brandpulse.db import transaction
 
 

@@ -23,9 +23,8 @@ from dagster import (
 )
 
 from assets.ai.assets import CALLS_KEY, GENERATIONS_KEY, PLAN_KEY, REQUESTS_KEY
-from brandpulse.config import get_settings
 from brandpulse.ingest.load import landing_fingerprints
-from pipelines.partitions import daily_partitions
+from brandpulse.resources import LandingZoneResource, daily_partitions
 
 SOURCE_DIR = "ai_generation_requests"
 
@@ -60,8 +59,10 @@ def run_requests(landing_dir: Path, cursor: str | None) -> tuple[list[RunRequest
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.STOPPED,
 )
-def ai_requests_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-    requests, cursor, skipped = run_requests(get_settings().landing_dir, context.cursor)
+def ai_requests_sensor(
+    context: SensorEvaluationContext, landing: LandingZoneResource
+) -> SensorResult | SkipReason:
+    requests, cursor, skipped = run_requests(landing.resolved_path, context.cursor)
     for day in skipped:
         context.log.warning(
             f"{SOURCE_DIR}/date={day} is not a partition of the daily partitions; skipped"

@@ -4,7 +4,7 @@ import duckdb
 from dagster import AssetCheckResult, AssetKey, asset_check
 
 from assets.analytics.anomalies import MIN_HISTORY_DAYS
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from brandpulse.resources import WAREHOUSE_POOL, WarehouseResource
 
 FORECAST = AssetKey(["ml", "revenue_forecast"])
 CORRELATIONS = AssetKey(["ml", "metric_correlations"])

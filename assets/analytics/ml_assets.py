@@ -37,7 +37,7 @@ from assets.analytics.funnel_correlations import funnel_correlations
 from assets.analytics.person_predictions import PropensityParams, backtest, predict
 from assets.analytics.plots import forecast_png, markdown_image
 from brandpulse.config import get_settings
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from brandpulse.resources import WAREHOUSE_POOL, WarehouseResource
 
 GROUP = "analytics"
 OWNERS = ["team:analytics"]

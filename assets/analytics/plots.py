@@ -1,6 +1,8 @@
 """Forecast plots for materialization metadata: PNG bytes, embedded as a markdown image.
 
-Agg backend: no display, safe in Dagster worker processes.
+Agg backend: no display, safe in Dagster worker processes. pyplot is imported when a plot
+is drawn, not with the module: importing it builds matplotlib's font cache under the home
+folder, and the definitions (which import this) must load without I/O.
 """
 
 from __future__ import annotations
@@ -8,18 +10,18 @@ from __future__ import annotations
 import base64
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
-import pandas as pd  # noqa: E402
+import pandas as pd
 
 
 def forecast_png(
     history: pd.DataFrame, forecast: pd.DataFrame, brand_ids: list[str], history_days: int = 180
 ) -> bytes:
     """One panel per brand: recent revenue, the forecast and its band."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(
         len(brand_ids), 1, figsize=(8, 2.4 * max(len(brand_ids), 1)), squeeze=False, dpi=80
     )

@@ -22,7 +22,7 @@ from brandpulse.app.extract import extract_table
 from brandpulse.app.sync import extract_options
 from brandpulse.app.tables import APP_TABLES, AppTable
 from brandpulse.config import get_settings
-from pipelines.resources import WAREHOUSE_POOL, AppDatabaseResource, WarehouseResource
+from brandpulse.resources import WAREHOUSE_POOL, AppDatabaseResource, WarehouseResource
 
 OWNERS = ["team:data-platform"]
 

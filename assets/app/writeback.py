@@ -3,7 +3,7 @@
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from brandpulse.app.writeback import write_generation_results, write_predictions
-from pipelines.resources import WAREHOUSE_POOL, AppDatabaseResource, WarehouseResource
+from brandpulse.resources import WAREHOUSE_POOL, AppDatabaseResource, WarehouseResource
 
 OWNERS = ["team:data-platform"]
 

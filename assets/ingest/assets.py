@@ -20,7 +20,6 @@ from dagster import (
 
 from assets.app import APP_KEYS_BY_RAW_TABLE
 from assets.ingest.checks import raw_check_results, raw_check_specs
-from brandpulse.config import get_settings
 from brandpulse.ingest import (
     PARTITIONED_SOURCES,
     SNAPSHOT_SOURCES,
@@ -30,8 +29,13 @@ from brandpulse.ingest import (
     load_snapshot,
 )
 from brandpulse.ingest.load import CHILD_TABLES
-from pipelines.partitions import daily_partitions, single_run_backfill
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from brandpulse.resources import (
+    WAREHOUSE_POOL,
+    LandingZoneResource,
+    WarehouseResource,
+    daily_partitions,
+    single_run_backfill,
+)
 
 OWNERS = ["team:data-platform"]
 BRANDS_KEY = AssetKey(["raw", "brands"])
@@ -70,8 +74,10 @@ def _partitioned_asset(source_name: str) -> AssetsDefinition:
             AssetKey(["raw", source_name]), source_name, SOURCES[source_name].dedup_key
         ),
     )
-    def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-        landing = get_settings().landing_dir
+    def _ingest(
+        context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingZoneResource
+    ) -> MaterializeResult:
+        landing_dir = landing.resolved_path
         window = context.partition_time_window
         days = [date.fromisoformat(k) for k in context.partition_keys]
         context.log.info(
@@ -90,7 +96,7 @@ def _partitioned_asset(source_name: str) -> AssetsDefinition:
             )
 
         with warehouse.connect() as con:
-            report = load_partitions(con, source_name, days, landing, progress)
+            report = load_partitions(con, source_name, days, landing_dir, progress)
             return MaterializeResult(
                 metadata=_metadata(report, con, source_name),
                 check_results=raw_check_results(con, source_name, SOURCES[source_name].dedup_key),
@@ -124,9 +130,11 @@ def _snapshot_asset(source_name: str) -> AssetsDefinition:
     ]
 
     @multi_asset(name=f"raw_{source_name}", specs=specs, pool=WAREHOUSE_POOL)
-    def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource):
+    def _ingest(
+        context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingZoneResource
+    ):
         with warehouse.connect() as con:
-            report = load_snapshot(con, source_name, get_settings().landing_dir)
+            report = load_snapshot(con, source_name, landing.resolved_path)
             context.log.info(f"{source_name}: {report.as_metadata()}")
             yield MaterializeResult(
                 asset_key=["raw", source_name], metadata=_metadata(report, con, source_name)

@@ -16,10 +16,9 @@ from dagster import (
 )
 
 from assets.analytics.io import ML_COLUMN_DOCS
-from brandpulse.config import get_settings
 from brandpulse.publish import publish_snapshot
 from brandpulse.raw_schema import AI_COLUMN_DOCS
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from brandpulse.resources import WAREHOUSE_POOL, PublishedStoreResource, WarehouseResource
 
 PUBLISHED_SCHEMAS = ("marts", "ml", "ai")
 
@@ -40,11 +39,13 @@ def published_snapshot_asset(
         pool=WAREHOUSE_POOL,
     )
     def published_snapshot(
-        context: AssetExecutionContext, warehouse: WarehouseResource
+        context: AssetExecutionContext,
+        warehouse: WarehouseResource,
+        published_store: PublishedStoreResource,
     ) -> MaterializeResult:
         path = publish_snapshot(
             warehouse_path=warehouse.resolved_path,
-            published_dir=get_settings().published_dir,
+            published_dir=published_store.resolved_path,
             schemas=PUBLISHED_SCHEMAS,
             descriptions=descriptions,
             column_descriptions=column_descriptions,

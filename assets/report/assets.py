@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, 
 from pydantic import Field
 
 from brandpulse.config import get_settings
-from brandpulse.report.build import write_reports
+from brandpulse.resources import PublishedStoreResource
 
 REPORT_KEY = AssetKey(["reports", "brand_reports"])
 PUBLISHED_KEY = AssetKey(["published", "snapshot"])
@@ -59,9 +59,23 @@ class BrandReportsConfig(Config):
     kinds={"python", "html"},
     deps=[PUBLISHED_KEY, *(AssetKey(list(k)) for k in CHARTED_TABLES)],
 )
-def brand_reports(context: AssetExecutionContext, config: BrandReportsConfig) -> MaterializeResult:
+def brand_reports(
+    context: AssetExecutionContext,
+    config: BrandReportsConfig,
+    published_store: PublishedStoreResource,
+) -> MaterializeResult:
+    # imported here: it loads matplotlib, whose import writes its font cache (the
+    # definitions import this module and must load without I/O)
+    from brandpulse.report.build import write_reports
+
     out = get_settings().reports_dir
-    reports = write_reports(None, out, strict=config.strict, workers=config.workers)
+    reports = write_reports(
+        None,
+        out,
+        published_dir=published_store.resolved_path,
+        strict=config.strict,
+        workers=config.workers,
+    )
     rows = [
         f"| {r.brand} | {sum(r.charts.values())} | {', '.join(r.missing_optional) or '-'} |"
         for r in reports

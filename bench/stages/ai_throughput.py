@@ -119,11 +119,11 @@ def seed_requests(path: Path, n: int, prefix: str) -> None:
 
 
 def run_side(work: Path, name: str, base_url: str, n: int, concurrency: int) -> dict:
-    from assets.ai.budget import BudgetLedger
-    from assets.ai.catalog import Catalog
     from assets.ai.processing import PartitionProcessor, ProcessingOptions
-    from assets.ai.providers.resource import build_router, settings_from_dict
-    from assets.ai.retry import RetryPolicy
+    from brandpulse.ai.budget import BudgetLedger
+    from brandpulse.ai.catalog import Catalog
+    from brandpulse.ai.retry import RetryPolicy
+    from brandpulse.resources.ai_providers import build_router, settings_from_dict
 
     path = work / f"ai_{name}.duckdb"
     ledger_path = work / f"ai_{name}_ledger.sqlite"

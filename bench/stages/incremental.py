@@ -108,7 +108,7 @@ def run_empty_day(
 
 
 DAY_TEST_SCOPE = ("--exclude", *DBT_FULL_TEST_PASS_ONLY)
-"""The weekday Dagster run's test scope (pipelines/dbt.py test_scope_args)."""
+"""The weekday Dagster run's test scope (assets/dbt/assets.py test_scope_args)."""
 
 
 def full_test_pass(build_args: list[str]) -> list[str]:

@@ -30,8 +30,8 @@ MARKER = "BENCH_RESULT "
 
 def selected_asset_keys() -> list:
     """The ingest assets and both dbt steps (event-window models, then the rest)."""
+    from assets.dbt.assets import incremental_dbt_assets, warehouse_dbt_assets
     from assets.ingest.assets import ingest_assets
-    from pipelines.dbt import incremental_dbt_assets, warehouse_dbt_assets
 
     return [
         k for a in [*ingest_assets, incremental_dbt_assets, warehouse_dbt_assets] for k in a.keys

@@ -17,7 +17,12 @@ import pyarrow as pa
 
 from brandpulse.app.tables import AppTable, source_for
 from brandpulse.db import transaction
-from brandpulse.ingest.load import CHILD_TABLES, _apply_definitions, _columns
+from brandpulse.ingest.load import (
+    CHILD_TABLES,
+    _apply_definitions,
+    insert_definitions_sql,
+    insert_fresh_sql,
+)
 from brandpulse.ingest.sources import Field
 from brandpulse.ingest.validate import typed_validation_sql, validation_sql
 
@@ -201,11 +206,8 @@ def _fresh_rows(table: AppTable) -> str:
 
 def _insert_fresh(con: duckdb.DuckDBPyConnection, table: AppTable) -> int:
     """Insert the batch's fresh rows in one statement; how many were inserted."""
-    cols = ", ".join(c for c in _columns(con, table.raw_table) if not c.startswith("_"))
     return _count(
-        con,
-        f"""INSERT INTO raw.{table.raw_table} ({cols}, _partition_date, _source_file, _line, _loaded_at)
-            SELECT {cols}, _partition_date, file, NULL, now() FROM ({_fresh_rows(table)})""",
+        con, insert_fresh_sql(table.raw_table, line="NULL", source=f"({_fresh_rows(table)})")
     )
 
 
@@ -214,11 +216,7 @@ def _insert_definitions(
 ) -> None:
     for name, rows in tables.items():
         con.register("_defs", rows)
-        cols = ", ".join(c for c in _columns(con, name) if c in rows.column_names and c != "_line")
-        loaded_at = ", _loaded_at" if name == table.raw_table else ""
-        con.execute(
-            f"INSERT INTO raw.{name} ({cols}{loaded_at}) SELECT {cols}{loaded_at and ', now()'} FROM _defs"
-        )
+        con.execute(insert_definitions_sql(name, table.raw_table, rows, skip=("_line",)))
         con.unregister("_defs")
 
 

@@ -24,7 +24,7 @@ from brandpulse.ingest.definitions import PARSERS, DefinitionError
 from brandpulse.ingest.reader import UnreadableFile, landing_name, list_files, read_lines
 from brandpulse.ingest.sources import SOURCES, Source
 from brandpulse.ingest.validate import validation_sql
-from brandpulse.raw_schema import ensure_ai_schema, ensure_raw_schema
+from brandpulse.raw_schema import RAW_TABLES, ensure_ai_schema, ensure_raw_schema
 
 
 @dataclass
@@ -135,28 +135,43 @@ def _apply_definitions(con: duckdb.DuckDBPyConnection, source: Source) -> dict[s
             "UPDATE _validated SET reason = ? WHERE file = ? AND line = ?",
             [(reason, file, line) for file, line, reason in failures],
         )
-    tables = {source.name: _to_arrow(main)} if main else {}
+    tables = {source.name: _to_arrow(source.name, main)} if main else {}
     for table, child_rows in children.items():
         if child_rows:
-            tables[table] = _to_arrow(child_rows)
+            tables[table] = _to_arrow(table, child_rows)
     return tables
 
 
-def _to_arrow(rows: list[dict]) -> pa.Table:
-    """Rows to Arrow with the union of their keys (from_pylist keeps only the first row's)."""
-    names = list(dict.fromkeys(k for row in rows for k in row))
-    return pa.table({n: [row.get(n) for row in rows] for n in names})
+def _to_arrow(table: str, rows: list[dict]) -> pa.Table:
+    """Rows of raw.<table> as Arrow typed by its declaration (brandpulse/raw_schema.py), with
+    the declared columns any row has (a row without one holds null there)."""
+    declared = RAW_TABLES[table]
+    present = {k for row in rows for k in row}
+    return declared.to_arrow(rows, [c for c in declared.column_names if c in present])
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
-            "ORDER BY ordinal_position",
-            [table],
-        ).fetchall()
-    ]
+def data_columns(table: str) -> list[str]:
+    """The declared columns of raw.<table> that hold data, not lineage (`_...`)."""
+    return [c for c in RAW_TABLES[table].column_names if not c.startswith("_")]
+
+
+def insert_definitions_sql(
+    table: str, main: str, rows: pa.Table, skip: tuple[str, ...] = ()
+) -> str:
+    """INSERT of the registered `_defs` rows into raw.<table>; the definition table itself
+    (`main`) also gets its load time."""
+    names = [c for c in rows.column_names if c not in skip]
+    if table == main:
+        names.append("_loaded_at")
+    return RAW_TABLES[table].insert_sql("_defs", names, {"_loaded_at": "now()"})
+
+
+def insert_fresh_sql(table: str, line: str = "line", source: str = "_fresh") -> str:
+    """INSERT of the validated, de-duplicated rows of `source` (default the `_fresh` temp
+    table; a subquery in parentheses works too) into raw.<table>, with lineage."""
+    names = [*data_columns(table), "_partition_date", "_source_file", "_line", "_loaded_at"]
+    lineage = {"_source_file": "file", "_line": line, "_loaded_at": "now()"}
+    return RAW_TABLES[table].insert_sql(source, names, lineage)
 
 
 APP_ORIGIN_PREFIX = "app:"
@@ -236,18 +251,10 @@ def _write(
                 )
             for table, rows in definition_tables.items():
                 con.register("_defs", rows)
-                cols = ", ".join(c for c in _columns(con, table) if c in rows.column_names)
-                loaded_at = ", _loaded_at" if table == name else ""
-                con.execute(
-                    f"INSERT INTO raw.{table} ({cols}{loaded_at}) SELECT {cols}{loaded_at and ', now()'} FROM _defs"
-                )
+                con.execute(insert_definitions_sql(table, name, rows))
                 con.unregister("_defs")
         else:
-            cols = ", ".join(c for c in _columns(con, name) if not c.startswith("_"))
-            con.execute(
-                f"""INSERT INTO raw.{name} ({cols}, _partition_date, _source_file, _line, _loaded_at)
-                    SELECT {cols}, _partition_date, file, line, now() FROM _fresh"""
-            )
+            con.execute(insert_fresh_sql(name))
         scope = _in_scope(source, "t", "file")
         scope_params = params if source.partitioned else {"source": name}
         con.execute(

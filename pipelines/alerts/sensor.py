@@ -11,8 +11,8 @@ from pathlib import Path
 from dagster import DefaultSensorStatus, SensorEvaluationContext, SkipReason, sensor
 
 from brandpulse.config import get_settings
+from brandpulse.resources import FileDestination, PublishedStoreResource, WebhookDestination
 from pipelines.alerts.collect import collect
-from pipelines.alerts.destinations import FileDestination, WebhookDestination
 from pipelines.alerts.ledger import AlertLedger
 
 MAX_SECONDS_PER_TICK = 20.0
@@ -54,10 +54,11 @@ def alerts_sensor(
     context: SensorEvaluationContext,
     alert_webhook: WebhookDestination,
     alert_file: FileDestination,
+    published_store: PublishedStoreResource,
 ):
     destinations = [d for d in (alert_webhook, alert_file) if d.enabled]
     check_keys = list(context.repository_def.asset_graph.asset_check_keys)
-    alerts, problems = collect(context.instance, check_keys)
+    alerts, problems = collect(context.instance, check_keys, published_store.resolved_path)
     ledger = AlertLedger(ledger_path())
     new = ledger.enqueue(alerts, [d.name for d in destinations])
     counts = deliver(ledger, destinations)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import sys
 from datetime import date
 
-from assets.ai.budget import BudgetLedger
-from assets.ai.catalog import Catalog
 from assets.ai.processing import PartitionProcessor, ProcessingOptions
-from assets.ai.providers.resource import build_router, settings_from_dict
-from assets.ai.retry import RetryPolicy
+from brandpulse.ai.budget import BudgetLedger
+from brandpulse.ai.catalog import Catalog
+from brandpulse.ai.retry import RetryPolicy
+from brandpulse.resources.ai_providers import build_router, settings_from_dict
 
 
 def no_warehouse():

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.ai.budget import BudgetLedger
-from assets.ai.catalog import Catalog
 from brandpulse import db
+from brandpulse.ai.budget import BudgetLedger
+from brandpulse.ai.catalog import Catalog
 from brandpulse.raw_schema import ensure_ai_schema, ensure_raw_schema
 
 D1 = date(2026, 8, 3)
@@ -112,7 +112,7 @@ def fake_server():
 
 @pytest.fixture
 def http_provider(fake_server):
-    from assets.ai.providers.openai_http import OpenAIHTTPProvider
+    from brandpulse.ai.providers.openai_http import OpenAIHTTPProvider
 
     provider = OpenAIHTTPProvider(fake_server.base_url, api_key="sk-test", timeout_seconds=0.2)
     yield provider

@@ -15,9 +15,9 @@ from datetime import datetime
 import pytest
 
 from assets.ai.processing import PartitionProcessor, ProcessingOptions
-from assets.ai.providers.resource import build_router, settings_from_dict
-from assets.ai.retry import RetryPolicy
+from brandpulse.ai.retry import RetryPolicy
 from brandpulse.config import REPO_ROOT
+from brandpulse.resources.ai_providers import build_router, settings_from_dict
 from tests.ai.conftest import D1, D2
 from tests.ai.fake_openai import FakeOpenAI
 
@@ -109,7 +109,7 @@ def test_two_processes_small_budget_and_a_kill_9(warehouse, catalog, ledger):
 
 
 def test_a_live_owners_reservation_is_left_alone(ledger):
-    from assets.ai.budget import Limits
+    from brandpulse.ai.budget import Limits
 
     kw = dict(brand_id="b1", generation_id="g", model="m", month="2026-08", day="2026-08-03",
               amount_usd=0.1, limits=Limits(1.0, None))  # fmt: skip

@@ -10,12 +10,16 @@ from pathlib import Path
 
 from dagster import AssetKey, Definitions, asset, build_sensor_context, materialize
 
-from assets.ai import ai_assets, ai_checks, ai_resources, ai_sensors
-from assets.ai.assets import AILedgerResource
-from assets.ai.providers.resource import AIProvidersResource
+from assets.ai import ai_assets, ai_checks, ai_sensors
 from assets.ai.sensors import run_requests
-from pipelines.partitions import daily_partitions
-from pipelines.resources import WarehouseResource
+from brandpulse.resources import (
+    AILedgerResource,
+    LandingZoneResource,
+    WarehouseResource,
+    daily_partitions,
+    default_resources,
+)
+from brandpulse.resources.ai_providers import AIProvidersResource
 from tests.ai.conftest import D1
 
 RUN_CONFIG = {
@@ -98,7 +102,6 @@ def test_materialize_partition_with_local_provider(warehouse, tmp_path: Path):
 
 def test_sensor_requests_each_file_set_once(tmp_path: Path, monkeypatch):
     landing = tmp_path / "landing"
-    monkeypatch.setenv("BRANDPULSE_LANDING", str(landing))
     folder = landing / "ai_generation_requests" / "date=2026-08-03"
     folder.mkdir(parents=True)
     (folder / "part-1.jsonl").write_text('{"request_id": "r1"}\n')
@@ -114,11 +117,16 @@ def test_sensor_requests_each_file_set_once(tmp_path: Path, monkeypatch):
     defs = Definitions(
         assets=[stand_in_ingest, *ai_assets],
         sensors=ai_sensors,
-        resources={"warehouse": WarehouseResource(), **ai_resources()},
+        resources=default_resources(),
     )
 
     def tick(cursor):
-        return sensor.evaluate_tick(build_sensor_context(cursor=cursor, definitions=defs))
+        context = build_sensor_context(
+            cursor=cursor,
+            definitions=defs,
+            resources={"landing": LandingZoneResource(path=str(landing))},
+        )
+        return sensor.evaluate_tick(context)
 
     first = tick(None)
     assert [r.partition_key for r in first.run_requests] == ["2026-08-03"]

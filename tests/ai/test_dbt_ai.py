@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from assets.ai.processing import PartitionProcessor, ProcessingOptions
-from assets.ai.providers.local import LocalProvider
+from brandpulse.ai.providers.local import LocalProvider
 from brandpulse.config import DBT_PROJECT_DIR, REPO_ROOT
 from tests.ai.conftest import D1
 

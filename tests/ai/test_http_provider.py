@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assets.ai.providers.base import GenerationCall, ProviderError
-from assets.ai.retry import RetryPolicy, call_with_retries
+from brandpulse.ai.providers.base import GenerationCall, ProviderError
+from brandpulse.ai.retry import RetryPolicy, call_with_retries
 
 POLICY = RetryPolicy(max_attempts=3, base_delay_s=0.5, max_delay_s=30, jitter=0.5)
 
@@ -84,7 +84,7 @@ def test_permanent_errors_fail_at_once(http_provider, sleeper, marker, error_typ
 
 
 def test_connection_refused_is_transient():
-    from assets.ai.providers.openai_http import OpenAIHTTPProvider
+    from brandpulse.ai.providers.openai_http import OpenAIHTTPProvider
 
     provider = OpenAIHTTPProvider("http://127.0.0.1:9/v1", timeout_seconds=0.2)
     with pytest.raises(ProviderError) as info:

@@ -9,7 +9,7 @@ import pytest
 
 from assets.ai.processing import PartitionProcessor, ProcessingOptions, generation_id_for
 from assets.ai.prompt_optimizer import optimize_rules
-from assets.ai.retry import RetryPolicy
+from brandpulse.ai.retry import RetryPolicy
 from tests.ai.conftest import D1, D2
 
 

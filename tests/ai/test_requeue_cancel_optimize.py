@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from assets.ai.assets import AILedgerResource, default_ledger_path
-from assets.ai.budget import BudgetLedger
 from assets.ai.jobs import ai_requeue_job
 from assets.ai.processing import PartitionProcessor, ProcessingOptions, idempotency_key
 from assets.ai.prompt_optimizer import optimize_rules
-from assets.ai.retry import RetryPolicy
+from brandpulse.ai.budget import BudgetLedger
+from brandpulse.ai.retry import RetryPolicy
 from brandpulse.cli import main as cli
-from pipelines.resources import WarehouseResource
+from brandpulse.resources import AILedgerResource, WarehouseResource, default_ledger_path
 from tests.ai.conftest import D1, D2
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from assets.ai.budget import BudgetLedger, Limits
 from assets.ai.processing import PartitionProcessor, ProcessingOptions
-from assets.ai.providers.local import LocalProvider
-from assets.ai.retry import RetryPolicy
 from brandpulse import db
+from brandpulse.ai.budget import BudgetLedger, Limits
+from brandpulse.ai.providers.local import LocalProvider
+from brandpulse.ai.retry import RetryPolicy
 from tests.ai.conftest import D1, D2
 
 

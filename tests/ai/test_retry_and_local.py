@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assets.ai.providers.base import GenerationCall, ProviderError, ProviderResult
-from assets.ai.providers.local import LocalProvider
-from assets.ai.retry import RetryPolicy, call_with_retries
+from brandpulse.ai.providers.base import GenerationCall, ProviderError, ProviderResult
+from brandpulse.ai.providers.local import LocalProvider
+from brandpulse.ai.retry import RetryPolicy, call_with_retries
 
 
 class Scripted:

@@ -7,17 +7,17 @@ from contextlib import ExitStack
 
 import pytest
 
-from assets.ai.limits import CircuitBreaker, TokenBucket
 from assets.ai.processing import PartitionProcessor, ProcessingOptions
-from assets.ai.providers.openai_http import OpenAIHTTPProvider
-from assets.ai.providers.resource import (
+from brandpulse.ai.limits import CircuitBreaker, TokenBucket
+from brandpulse.ai.providers.openai_http import OpenAIHTTPProvider
+from brandpulse.ai.retry import RetryPolicy
+from brandpulse.ai.routing import ProviderSettings, ProviderSlot, Router
+from brandpulse.resources.ai_providers import (
     AIProvidersResource,
     ProviderConfig,
     build_router,
     settings_from_dict,
 )
-from assets.ai.retry import RetryPolicy
-from assets.ai.routing import ProviderSettings, ProviderSlot, Router
 from tests.ai.conftest import D1
 from tests.ai.fake_openai import FakeOpenAI
 
@@ -198,7 +198,7 @@ def test_router_honours_rpm_limits_and_retry_after_together(catalog, fake_server
     router = Router(
         {"openai": ProviderSlot(settings, client, clock=t.clock, sleep=t.sleep)}, catalog
     )
-    from assets.ai.providers.base import GenerationCall
+    from brandpulse.ai.providers.base import GenerationCall
 
     policy = RetryPolicy(max_attempts=3)
     try:
@@ -235,7 +235,7 @@ def test_provider_resource_validates_and_reads_keys_from_the_environment(
     )
     router = resource.router(catalog)
     try:
-        from assets.ai.providers.base import GenerationCall
+        from brandpulse.ai.providers.base import GenerationCall
 
         router.call(GenerationCall("k", "gpt-4o-mini", "text", "hi [ok]"), RetryPolicy(1))
     finally:

@@ -10,7 +10,7 @@ import pytest
 from dagster import materialize
 
 from assets.analytics import analytics_assets, analytics_checks
-from pipelines.resources import WarehouseResource
+from brandpulse.resources import WarehouseResource
 
 
 @pytest.mark.prophet

@@ -11,10 +11,15 @@ import pytest
 from dagster import materialize
 
 import brandpulse.app.writeback as writeback
-from assets.ai import ai_assets, ai_resources
+from assets.ai import ai_assets
 from assets.app import app_extract_assets, app_writeback_assets
 from brandpulse.app.writeback import write_predictions
-from pipelines.resources import AppDatabaseResource, WarehouseResource
+from brandpulse.resources import (
+    AILedgerResource,
+    AIProvidersResource,
+    AppDatabaseResource,
+    WarehouseResource,
+)
 from tests.app.appdb import T0, brand, insert
 
 AI_CONFIG = {
@@ -54,7 +59,8 @@ def test_generation_results_written_back_once(app_url: str, tmp_path, monkeypatc
     resources = {
         "warehouse": WarehouseResource(path=str(tmp_path / "w.duckdb")),
         "app_database": AppDatabaseResource(url=app_url),
-        **ai_resources(),
+        "ai_ledger": AILedgerResource(),
+        "ai_providers": AIProvidersResource(),
     }
     assert materialize(app_extract_assets, resources=resources).success
     ai = materialize(

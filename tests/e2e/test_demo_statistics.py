@@ -13,7 +13,7 @@ from dagster import materialize
 
 from assets.analytics import analytics_assets
 from assets.analytics.anomalies import evaluate, load_truth
-from pipelines.resources import WarehouseResource
+from brandpulse.resources import WarehouseResource
 
 # the first test also waits for the demo build (~3 min alone, over 10 on a busy machine)
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(2400)]

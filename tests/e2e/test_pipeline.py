@@ -318,8 +318,8 @@ def test_a_day_run_skips_only_the_tests_left_to_the_weekly_pass(
     both dbt steps for one partition and runs the key and singular tests only."""
     import shutil
 
+    from assets.dbt.assets import incremental_dbt_assets, warehouse_dbt_assets
     from brandpulse.config import DBT_FULL_TEST_PASS_ONLY, TEST_PASS_TAG
-    from pipelines.dbt import incremental_dbt_assets, warehouse_dbt_assets
     from pipelines.definitions import defs
     from pipelines.run import landing_days
 

@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, build_schedule_context, build_sensor_context
 
+from brandpulse.resources import LandingZoneResource
 from pipelines.schedules import daily_warehouse_schedule
 from pipelines.sensors import landing_zone_sensor
 from tests.ingest.landing import event, write_events
 
 
 def run_keys(instance: DagsterInstance) -> dict[str, str]:
-    result = landing_zone_sensor(build_sensor_context(instance=instance))
+    result = landing_zone_sensor(
+        build_sensor_context(instance=instance, resources={"landing": LandingZoneResource()})
+    )
     return {r.partition_key: r.run_key for r in result}
 
 

@@ -10,7 +10,7 @@ from dagster import AssetKey, materialize
 import brandpulse.ingest.load as load_module
 from assets.ingest.assets import ingest_assets
 from brandpulse import db
-from pipelines.resources import WarehouseResource
+from brandpulse.resources import LandingZoneResource, WarehouseResource
 from tests.ingest.landing import event, write_brands, write_events
 
 RAW_EVENTS = AssetKey(["raw", "events"])
@@ -41,7 +41,9 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def run(warehouse: WarehouseResource, partition: str, names=("brands", "events")):
     return materialize(
-        assets_for(*names), partition_key=partition, resources={"warehouse": warehouse}
+        assets_for(*names),
+        partition_key=partition,
+        resources={"warehouse": warehouse, "landing": LandingZoneResource()},
     )
 
 
@@ -115,7 +117,7 @@ def test_failure_midway_leaves_previous_contents(setup, monkeypatch: pytest.Monk
     result = materialize(
         assets_for("events"),
         partition_key="2026-08-01",
-        resources={"warehouse": warehouse},
+        resources={"warehouse": warehouse, "landing": LandingZoneResource()},
         raise_on_error=False,
     )
     assert not result.success

@@ -11,8 +11,8 @@ import time
 
 from dagster import Definitions, asset
 
+from brandpulse.resources import WAREHOUSE_POOL
 from pipelines.executor import warehouse_executor
-from pipelines.resources import WAREHOUSE_POOL
 
 
 @asset(pool=WAREHOUSE_POOL)

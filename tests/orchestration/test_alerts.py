@@ -22,7 +22,8 @@ from dagster import (
 )
 
 from brandpulse.publish import publish_snapshot
-from pipelines.alerts import FileDestination, WebhookDestination, alerts_sensor
+from brandpulse.resources import FileDestination, PublishedStoreResource, WebhookDestination
+from pipelines.alerts import alerts_sensor
 from pipelines.alerts.collect import expected_range
 from pipelines.alerts.ledger import AlertLedger
 
@@ -108,6 +109,7 @@ def _tick(instance: DagsterInstance, webhook: str) -> str:
         resources={
             "alert_webhook": WebhookDestination(url=webhook, timeout_seconds=2),
             "alert_file": FileDestination(),
+            "published_store": PublishedStoreResource(),
         },
     )
     return alerts_sensor(context).skip_message

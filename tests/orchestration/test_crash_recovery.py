@@ -23,7 +23,7 @@ from dagster._core.instance.ref import InstanceRef
 
 from brandpulse.config import REPO_ROOT
 from brandpulse.generator import generate
-from pipelines.resources import WAREHOUSE_POOL
+from brandpulse.resources import WAREHOUSE_POOL
 
 pytestmark = pytest.mark.e2e
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from assets.dbt.assets import dbt_env
 from brandpulse import dbt_cli
-from pipelines.dbt import dbt_env
-from pipelines.resources import WarehouseResource
+from brandpulse.resources import WarehouseResource
 
 
 def test_setup_parses_with_the_warehouse_the_dagster_dbt_steps_use(
@@ -61,7 +61,7 @@ def test_manifest_is_stale_when_missing_or_older_than_a_project_file(tmp_path: P
 def test_a_failed_event_stream_stops_the_dbt_process() -> None:
     """An error while reading dbt's events must not leave dbt running (holding the
     warehouse's write lock the step's retry needs)."""
-    from pipelines.dbt import stream_dbt
+    from assets.dbt.assets import stream_dbt
 
     class Invocation:
         termination_timeout_seconds = 10.0
@@ -84,3 +84,30 @@ def test_a_failed_event_stream_stops_the_dbt_process() -> None:
     with pytest.raises(KeyError):
         next(events)
     assert invocation.process.poll() is not None
+
+
+def test_a_missing_or_stale_manifest_is_an_error_naming_the_parse_command(tmp_path: Path) -> None:
+    from dagster_dbt import DbtProject
+
+    from brandpulse.resources.dbt import PARSE_COMMAND, StaleManifest, check_manifest
+
+    (tmp_path / "models").mkdir()
+    model = tmp_path / "models" / "m.sql"
+    model.write_text("select 1")
+    (tmp_path / "dbt_project.yml").write_text("name: x\n")
+    project = DbtProject(project_dir=tmp_path, profiles_dir=tmp_path)
+    with pytest.raises(StaleManifest, match="does not exist") as missing:
+        check_manifest(project)
+    assert PARSE_COMMAND in str(missing.value)
+
+    project.manifest_path.parent.mkdir()
+    project.manifest_path.write_text("{}")
+    for path in (model, tmp_path / "dbt_project.yml"):
+        os.utime(path, (1_000, 1_000))
+    os.utime(project.manifest_path, (2_000, 2_000))
+    check_manifest(project)  # current: no error, and nothing parsed
+
+    os.utime(model, (3_000, 3_000))  # a model edited after the parse
+    with pytest.raises(StaleManifest, match="older than") as stale:
+        check_manifest(project)
+    assert PARSE_COMMAND in str(stale.value)

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from dagster import AssetCheckResult, Output
 
-from pipelines.dbt_row_counts import ROW_COUNT, with_row_counts
+from assets.dbt.row_counts import ROW_COUNT, with_row_counts
 
 MANIFEST = {
     "nodes": {

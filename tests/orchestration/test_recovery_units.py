@@ -12,8 +12,8 @@ from pathlib import Path
 from dagster import AssetsDefinition
 
 from brandpulse.dbt_cli import prune_run_targets
+from brandpulse.resources import WAREHOUSE_POOL
 from pipelines.recovery import RunProcess, death_reason
-from pipelines.resources import WAREHOUSE_POOL
 
 
 def test_every_step_that_opens_the_warehouse_is_in_the_writer_pool() -> None:

@@ -4,7 +4,6 @@ described once, beside its declared type, and the description reaches the snapsh
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import duckdb
@@ -16,16 +15,12 @@ from brandpulse.publish import publish_snapshot, read_manifest
 from brandpulse.raw_schema import AI_COLUMN_DOCS, AI_TABLES, ensure_ai_schema
 
 
-def _ai_columns(ddl: str) -> list[str]:
-    return [c.split(None, 1)[0] for c in re.split(r",\s*(?![^()]*\))", ddl.strip())]
-
-
 def test_every_declared_column_has_a_description_and_no_other() -> None:
     assert {t: list(d) for t, d in ML_COLUMN_DOCS.items()} == {
         t: [name for name, _ in cols] for t, cols in ML_TABLES.items()
     }
     assert {t: list(d) for t, d in AI_COLUMN_DOCS.items()} == {
-        t: _ai_columns(ddl) for t, ddl in AI_TABLES.items()
+        t: list(declared.column_names) for t, declared in AI_TABLES.items()
     }
     for docs in (*ML_COLUMN_DOCS.values(), *AI_COLUMN_DOCS.values()):
         assert all(text.strip() for text in docs.values())

@@ -33,6 +33,7 @@ def asset_run(published: Path, tmp_path_factory: pytest.TempPathFactory) -> Asse
     """One materialization of ["reports", "brand_reports"] on the demo snapshot: every
     brand's page and the index, shared by the report tests (rendering is the slow part)."""
     from assets.report import report_assets
+    from brandpulse.resources import PublishedStoreResource
 
     out = tmp_path_factory.mktemp("reports")
     with pytest.MonkeyPatch.context() as mp:
@@ -40,5 +41,5 @@ def asset_run(published: Path, tmp_path_factory: pytest.TempPathFactory) -> Asse
         mp.setenv("BRANDPULSE_REPORTS_DIR", str(out))
         mp.setenv("BRANDPULSE_DUCKDB_THREADS", "1")
         mp.setenv("BRANDPULSE_DUCKDB_MEMORY_LIMIT", "512MB")
-        result = materialize(report_assets)
+        result = materialize(report_assets, resources={"published_store": PublishedStoreResource()})
     return AssetRun(result, out)

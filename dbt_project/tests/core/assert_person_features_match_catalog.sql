@@ -4,7 +4,10 @@
 
 with listed as (
     {%- for feature in listed %}
-    select '{{ feature }}' as feature{% if not loop.last %} union all{% endif %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select '{{ feature }}' as feature
     {%- endfor %}
 ),
 
@@ -13,7 +16,7 @@ catalog as (
 )
 
 select feature, 'not in the seed' as problem from listed
-where feature not in (select feature from catalog)
+where feature not in (select catalog.feature from catalog)
 union all
 select feature, 'not produced by the SQL' as problem from catalog
-where feature not in (select feature from listed)
+where feature not in (select listed.feature from listed)

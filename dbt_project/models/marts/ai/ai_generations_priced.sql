@@ -1,7 +1,7 @@
 -- Every generation priced from the seeds: tokens and images x the price row valid on
 -- the generation's brand-local day. Rebuilding after a price change re-prices history.
 -- Only completed generations cost money; failed and rejected ones cost 0. Rounded to
--- 8 decimals like the job's own cost (assets/ai/catalog.py). A generation served by a
+-- 8 decimals like the job's own cost (brandpulse/ai/catalog.py). A generation served by a
 -- fallback model is priced with that model (served_model), as the job charged it.
 with generations as (
     select * from {{ ref('stg_ai__generations') }}

@@ -38,14 +38,16 @@ return_event_days as (
 ),
 
 -- Each cohort's return days, then their distinct periods (days are already distinct).
+return_candidates as (
+    select brand_id, person_id, cast(null as varchar) as event_name, event_day from active_days
+    union all
+    select brand_id, person_id, event_name, event_day from return_event_days
+),
+
 return_days as (
     select d.brand_id, d.cohort_id, d.grain, r.person_id, r.event_day
     from definitions as d
-    inner join (
-        select brand_id, person_id, cast(null as varchar) as event_name, event_day from active_days
-        union all
-        select brand_id, person_id, event_name, event_day from return_event_days
-    ) as r
+    inner join return_candidates as r
         on r.brand_id = d.brand_id
         and (d.return_event is null and r.event_name is null or r.event_name = d.return_event)
 ),

@@ -39,7 +39,7 @@ with persons as (
 positioned as (
     select
         *,
-        ntile(5) over (partition by brand_id order by recency_days desc, person_id) as r_position,
+        ntile(5) over (partition by brand_id order by recency_days desc, person_id asc) as r_position,
         ntile(5) over (partition by brand_id order by frequency, person_id) as f_position,
         ntile(5) over (partition by brand_id order by monetary, person_id) as m_position
     from persons

@@ -20,7 +20,7 @@ select
     cast(e.user_id as varchar) as user_id,
     cast(e.session_id as varchar) as session_id,
     cast(e.is_derived_session as boolean) as is_derived_session,
-    e.properties as properties,
+    e.properties,
     cast(e.page_url as varchar) as page_url,
     cast(e.referrer as varchar) as referrer,
     cast(e.utm_source as varchar) as utm_source,

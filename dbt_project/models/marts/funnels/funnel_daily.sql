@@ -23,7 +23,7 @@ utc_days as (
     from persons
 ),
 
-{%- set next_midnight = dbt.dateadd('day', 1, 'utc_midnight') %}
+{% set next_midnight = dbt.dateadd('day', 1, 'utc_midnight') %}
 day_offsets as (
     select
         timezone,

@@ -42,16 +42,19 @@ prefixes as (
     from sessions
     union all
     select brand_id, person_id, session_events, 2, e1 || {{ sep }} || e2, e1
-    from sessions where e2 is not null
+    from sessions
+    where e2 is not null
     union all
     select brand_id, person_id, session_events, 3,
         e1 || {{ sep }} || e2 || {{ sep }} || e3, e1 || {{ sep }} || e2
-    from sessions where e3 is not null
+    from sessions
+    where e3 is not null
     union all
     select brand_id, person_id, session_events, 4,
         e1 || {{ sep }} || e2 || {{ sep }} || e3 || {{ sep }} || e4,
         e1 || {{ sep }} || e2 || {{ sep }} || e3
-    from sessions where e4 is not null
+    from sessions
+    where e4 is not null
 ),
 
 paths as (
@@ -80,7 +83,7 @@ select
     cast(case when p.parent_path is null then 1.0 else p.sessions * 1.0 / parent.sessions end as double)
         as share_of_parent,
     cast(row_number() over (
-        partition by p.brand_id, p.path_length order by p.sessions desc, p.path
+        partition by p.brand_id, p.path_length order by p.sessions desc, p.path asc
     ) as bigint) as path_rank
 from paths as p
 left join paths as parent

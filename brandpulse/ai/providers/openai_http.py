@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from assets.ai.providers.base import GenerationCall, ProviderError, ProviderResult
+from brandpulse.ai.providers.base import GenerationCall, ProviderError, ProviderResult
 
 TEXT_PARAMETERS = (
     "max_tokens",

@@ -25,11 +25,11 @@ from pathlib import Path
 
 from dagster import Config, ConfigurableResource
 
-from assets.ai.catalog import Catalog
-from assets.ai.providers.base import Provider
-from assets.ai.providers.local import LocalProvider
-from assets.ai.providers.openai_http import OpenAIHTTPProvider
-from assets.ai.routing import ProviderSettings, ProviderSlot, Router
+from brandpulse.ai.catalog import Catalog
+from brandpulse.ai.providers.base import Provider
+from brandpulse.ai.providers.local import LocalProvider
+from brandpulse.ai.providers.openai_http import OpenAIHTTPProvider
+from brandpulse.ai.routing import ProviderSettings, ProviderSlot, Router
 from brandpulse.config import get_settings
 
 PROVIDER_KINDS = ("local", "openai")

@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from assets.ai.catalog import Catalog, upper_bound_input_tokens
-from assets.ai.limits import CircuitBreaker, TokenBucket
-from assets.ai.providers.base import GenerationCall, Provider, ProviderError
-from assets.ai.retry import AttemptRecord, CallOutcome, RetryPolicy, utcnow
+from brandpulse.ai.catalog import Catalog, upper_bound_input_tokens
+from brandpulse.ai.limits import CircuitBreaker, TokenBucket
+from brandpulse.ai.providers.base import GenerationCall, Provider, ProviderError
+from brandpulse.ai.retry import AttemptRecord, CallOutcome, RetryPolicy, utcnow
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,11 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from assets.ai.retry import utcnow
+from brandpulse.ai.retry import utcnow
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger (
@@ -130,6 +131,15 @@ class LedgerRow:
     reason: str | None
     created_at: str
     updated_at: str
+
+    def mirrored(self) -> dict[str, Any]:
+        """The row as ai.budget_ledger holds it (typed day and timestamps, not ISO text)."""
+        return {
+            **self.__dict__,
+            "budget_day": date.fromisoformat(self.budget_day) if self.budget_day else None,
+            "created_at": datetime.fromisoformat(self.created_at) if self.created_at else None,
+            "updated_at": datetime.fromisoformat(self.updated_at) if self.updated_at else None,
+        }
 
 
 _SPENT_SQL = """SELECT COALESCE(SUM(CASE state WHEN 'settled' THEN actual_usd WHEN 'reserved' THEN reserved_usd

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 
-from assets.ai.providers.base import GenerationCall, ProviderError, ProviderResult
+from brandpulse.ai.providers.base import GenerationCall, ProviderError, ProviderResult
 
 _WORDS = [
     "bold",

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from assets.ai.providers.base import GenerationCall, Provider, ProviderError, ProviderResult
+from brandpulse.ai.providers.base import GenerationCall, Provider, ProviderError, ProviderResult
 
 
 def utcnow() -> datetime:

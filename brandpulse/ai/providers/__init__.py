@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assets.ai.providers.base import GenerationCall, Provider, ProviderError, ProviderResult
-from assets.ai.providers.local import LocalProvider
-from assets.ai.providers.openai_http import OpenAIHTTPProvider
+from brandpulse.ai.providers.base import GenerationCall, Provider, ProviderError, ProviderResult
+from brandpulse.ai.providers.local import LocalProvider
+from brandpulse.ai.providers.openai_http import OpenAIHTTPProvider
 
 __all__ = [
     "GenerationCall",

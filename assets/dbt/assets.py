@@ -23,38 +23,27 @@ from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
-    DbtProject,
     dbt_assets,
 )
 
+from assets.dbt.row_counts import with_row_counts
 from brandpulse.config import (
     DBT_FULL_TEST_PASS_ONLY,
     DBT_PRODUCTION_BUILD_FLAGS,
-    DBT_PROJECT_DIR,
     TEST_PASS_TAG,
     dbt_window_env,
 )
-from brandpulse.dbt_cli import (
-    dbt_executable,
-    manifest_is_stale,
-    parse_project,
-    prune_run_targets,
+from brandpulse.dbt_cli import prune_run_targets
+from brandpulse.resources import (
+    WAREHOUSE_POOL,
+    WarehouseResource,
+    daily_partitions,
+    single_run_backfill,
 )
-from pipelines.dbt_row_counts import with_row_counts
-from pipelines.partitions import daily_partitions, single_run_backfill
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from brandpulse.resources.dbt import check_manifest, dbt_project
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-def ensure_manifest() -> None:
-    """Parse the project when its manifest is missing or older than its files (`make setup`
-    parses it first; an edited model would otherwise be unknown to the loaded manifest)."""
-    if manifest_is_stale(DBT_PROJECT_DIR, dbt_project.manifest_path):
-        parse_project()
-
-
-ensure_manifest()
+# `make setup` parses the project; a missing or stale manifest is an error naming it
+check_manifest(dbt_project)
 
 DOMAIN_GROUPS = {"core": "warehouse", "funnels": "funnels", "ai": "ai_analytics"}
 
@@ -94,7 +83,7 @@ def stream_dbt(
     events the dbt process would run on and keep the warehouse's write lock, so the step's
     retry could not open it. dbt gets SIGINT (it cancels its queries and closes the
     connection), then is killed if it does not exit in time. With `warehouse`, table
-    models get their row counts once dbt has exited (pipelines/dbt_row_counts.py).
+    models get their row counts once dbt has exited (assets/dbt/row_counts.py).
     """
     invocation = dbt.cli(args, context=context)
     try:
@@ -212,9 +201,3 @@ def warehouse_dbt_assets(
     with dbt_env(warehouse):
         args = ["build", *DBT_PRODUCTION_BUILD_FLAGS, *test_scope_args(context)]
         yield from stream_dbt(dbt, args, context, warehouse)
-
-
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(
-        project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
-    )
