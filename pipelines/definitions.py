@@ -16,7 +16,12 @@ from assets.report import report_assets
 from pipelines.alerts import FileDestination, WebhookDestination, alerts_sensor
 from pipelines.app_sensor import app_requests_sensor
 from pipelines.checks import mart_freshness_checks
-from pipelines.dbt import dbt_resource, incremental_dbt_assets, warehouse_dbt_assets
+from pipelines.dbt import (
+    dbt_resource,
+    incremental_dbt_assets,
+    prediction_dbt_assets,
+    warehouse_dbt_assets,
+)
 from pipelines.executor import warehouse_executor
 from pipelines.jobs import app_sync_job, ingest_job, warehouse_job
 from pipelines.resources import AppDatabaseResource, WarehouseResource
@@ -38,6 +43,7 @@ _built = [
     *ingest_assets,
     incremental_dbt_assets,
     warehouse_dbt_assets,
+    prediction_dbt_assets,
     *ai_assets,
     *analytics_assets,
 ]

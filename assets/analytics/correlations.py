@@ -34,6 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from assets.analytics.io import METRICS
+from brandpulse.metrics import EVENT_SERIES_PREFIX
 
 CORRELATION_COLUMNS = [
     "brand_id",
@@ -64,8 +65,6 @@ DEFINITIONAL_PAIRS: frozenset[frozenset[str]] = frozenset(
 """Pairs linked by how they are counted (a session is made of events, a new person is
 an active one, revenue is the sum of orders): correlated by definition."""
 
-EVENT_SERIES_PREFIX = "event:"
-"""Series named `event:<event_name>` are one event name's daily count."""
 MIN_EVENT_DAILY_MEAN = 2.0
 """An event name becomes a series of a brand when it averages at least this many a day
 over the brand's days: below, its log count is mostly Poisson noise."""
