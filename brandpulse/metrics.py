@@ -16,3 +16,7 @@ DAILY_METRICS: tuple[str, ...] = (
     "shares",
     "comments",
 )
+
+EVENT_SERIES_PREFIX = "event:"
+"""ml.metric_correlations also correlates each frequent event name's daily count, as the
+series `event:<event_name>` (from marts.event_daily)."""

@@ -19,7 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from brandpulse.config import get_settings
 
 DEMO_SIZE = {"seed": 7, "brands": 8, "persons": 8000, "days": 90}
-"""About 210k events: the whole demo run finishes in a few minutes on 2 cores."""
+"""About 260k events (50k of them the planted daily series, brandpulse/generator/planted_series.py):
+the whole demo run finishes in a few minutes on 2 cores."""
 
 
 def demo_start_date(today: date | None = None) -> date:

@@ -11,9 +11,15 @@ t test uses Bartlett's effective sample size instead:
 1 / n_eff = 1/n + (2/n) sum_k (1 - k/n) rho_a(k) rho_b(k), k = 1..K (Pyper & Peterman 1998).
 Benjamini-Hochberg q-values are across every test of the brand (pairs x lags).
 
+Besides the daily metrics, each frequent event name of the brand is a series of its own
+(`event:<name>`, its count per day from marts.event_daily, see `with_event_series`): a
+relationship between two things users do (registering for a webinar, attending it days
+later) is invisible in the brand's total events.
+
 Definitional pairs (events vs sessions vs active persons, active vs new persons, orders
-vs revenue, AI generations vs their cost) are marked: they move together by
-construction, and their correlation says nothing about cause.
+vs revenue, AI generations vs their cost, events vs any one event name's count) are
+marked: they move together by construction, and their correlation says nothing about
+cause.
 
 Vectorised per brand and lag: one (metrics x metrics) correlation matrix per lag from
 standardised columns (ranks for Spearman).
@@ -28,6 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from assets.analytics.io import METRICS
+from brandpulse.metrics import EVENT_SERIES_PREFIX
 
 CORRELATION_COLUMNS = [
     "brand_id",
@@ -57,6 +64,44 @@ DEFINITIONAL_PAIRS: frozenset[frozenset[str]] = frozenset(
 )
 """Pairs linked by how they are counted (a session is made of events, a new person is
 an active one, revenue is the sum of orders): correlated by definition."""
+
+MIN_EVENT_DAILY_MEAN = 2.0
+"""An event name becomes a series of a brand when it averages at least this many a day
+over the brand's days: below, its log count is mostly Poisson noise."""
+
+
+def is_definitional(metric_a: str, metric_b: str) -> bool:
+    """Whether the two series are linked by how they are counted."""
+    pair = frozenset((metric_a, metric_b))
+    if pair in DEFINITIONAL_PAIRS:
+        return True
+    return "events" in pair and any(m.startswith(EVENT_SERIES_PREFIX) for m in pair)
+
+
+def with_event_series(
+    daily: pd.DataFrame, event_daily: pd.DataFrame, min_daily_mean: float = MIN_EVENT_DAILY_MEAN
+) -> tuple[pd.DataFrame, list[str]]:
+    """`daily` (brand_id, day, metrics...) plus an `event:<name>` column per event name.
+
+    `event_daily` is brand_id, day, event_name, events (marts.event_daily). A brand's
+    column holds the name's count on each of the brand's days (0 when it did not happen)
+    when the name averages at least `min_daily_mean` a day over those days, and is NaN
+    (not a series of that brand) otherwise. Returns the frame and the new column names.
+    """
+    if event_daily.empty:
+        return daily, []
+    counts = event_daily.pivot_table(
+        index=["brand_id", "day"], columns="event_name", values="events", aggfunc="sum"
+    )
+    counts.columns = [f"{EVENT_SERIES_PREFIX}{c}" for c in counts.columns]
+    out = daily.merge(counts.reset_index(), on=["brand_id", "day"], how="left")
+    names = sorted(counts.columns)
+    out[names] = out[names].fillna(0.0)
+    frequent = out.groupby("brand_id")[names].transform("mean") >= min_daily_mean
+    out[names] = out[names].where(frequent)
+    names = [c for c in names if out[c].notna().any()]
+    return out[[*daily.columns, *names]], names
+
 
 MAX_ACF_LAG = 10
 """Autocorrelation lags summed into the effective sample size (at most n / 4)."""
@@ -193,8 +238,7 @@ def brand_correlations(
                     "p_value": _p_from_r(r[keep], n_eff),
                     "spearman_p_value": _p_from_r(rho[keep], n_eff_rank),
                     "definitional": [
-                        frozenset((x_, y_)) in DEFINITIONAL_PAIRS
-                        for x_, y_ in zip(pairs_a, pairs_b, strict=True)
+                        is_definitional(x_, y_) for x_, y_ in zip(pairs_a, pairs_b, strict=True)
                     ],
                 }
             )
@@ -217,20 +261,23 @@ def metric_correlations(
     """ml.metric_correlations for every brand of `daily` (brand_id, day, metrics...).
 
     Days missing from a brand's series are filled with 0 (the mart zero-fills too), so
-    a lag is always a calendar shift. With `transform` (the default) the series are made
-    stationary first (`stationary`; n counts differenced days); without, raw levels.
+    a lag is always a calendar shift. A column that is NaN on all of a brand's days is
+    not a series of that brand (`with_event_series`). With `transform` (the default) the
+    series are made stationary first (`stationary`; n counts differenced days); without,
+    raw levels.
     """
     metrics = [c for c in metrics if c in daily.columns]
     frames = []
     for brand_id, g in daily.groupby("brand_id", sort=True):
-        g = g.set_index(pd.to_datetime(g["day"]))[metrics].astype(float)
+        brand_metrics = [c for c in metrics if g[c].notna().any()]
+        g = g.set_index(pd.to_datetime(g["day"]))[brand_metrics].astype(float)
         g = g.groupby(level=0).sum()
         full = pd.date_range(g.index.min(), g.index.max(), freq="D")
         mat = g.reindex(full).fillna(0.0).to_numpy()
         if transform:
             mat = stationary(mat, full)
         res = brand_correlations(
-            mat, metrics, max_lag=max_lag, min_n=min_n, autocorrelation=autocorrelation
+            mat, brand_metrics, max_lag=max_lag, min_n=min_n, autocorrelation=autocorrelation
         )
         if len(res):
             res.insert(0, "brand_id", brand_id)

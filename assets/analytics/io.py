@@ -268,6 +268,16 @@ def read_daily_metrics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return df
 
 
+def read_event_daily(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """marts.event_daily: brand_id, day (datetime64), event_name, events (float)."""
+    df = con.execute(
+        "select brand_id, cast(day as date) as day, event_name, cast(events as double) as events "
+        "from marts.event_daily order by brand_id, day, event_name"
+    ).df()
+    df["day"] = pd.to_datetime(df["day"])
+    return df
+
+
 def read_person_days(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """intermediate.int_person_days: brand_id, person_id, event_day (datetime64), events,
     orders, revenue."""

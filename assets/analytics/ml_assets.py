@@ -30,7 +30,11 @@ from assets.analytics.anomalies import (
     metric_anomalies,
 )
 from assets.analytics.backtest import BacktestParams, backtest_revenue, summarize
-from assets.analytics.correlations import metric_correlations
+from assets.analytics.correlations import (
+    MIN_EVENT_DAILY_MEAN,
+    metric_correlations,
+    with_event_series,
+)
 from assets.analytics.forecast import MODEL_PROPHET, ForecastParams, forecast_revenue
 from assets.analytics.forecast_accuracy import forecast_accuracy
 from assets.analytics.funnel_correlations import funnel_correlations
@@ -42,6 +46,7 @@ from brandpulse.resources import WAREHOUSE_POOL, WarehouseResource
 GROUP = "analytics"
 OWNERS = ["team:analytics"]
 DAILY_METRICS = AssetKey(["marts", "daily_brand_metrics"])
+EVENT_DAILY = AssetKey(["marts", "event_daily"])
 INT_BRANDS = AssetKey(["intermediate", "int_brands"])
 FUNNEL_PERSONS = AssetKey(["marts", "funnel_persons"])
 FUNNEL_PERSON_STEPS = AssetKey(["marts", "funnel_person_steps"])
@@ -259,16 +264,23 @@ def revenue_forecast_backtest(
 class CorrelationConfig(Config):
     max_lag: int = Field(default=7, ge=0, le=60, description="Lags 0..max_lag days.")
     min_n: int = Field(default=14, ge=3, description="Fewest overlapping days per test.")
+    min_event_daily_mean: float = Field(
+        default=MIN_EVENT_DAILY_MEAN,
+        ge=0,
+        description="An event name is a series of its own (`event:<name>`) for a brand when "
+        "it averages at least this many a day.",
+    )
 
 
 @asset(
     key=AssetKey(["ml", "metric_correlations"]),
-    deps=[DAILY_METRICS],
+    deps=[DAILY_METRICS, EVENT_DAILY],
     group_name=GROUP,
     owners=OWNERS,
     kinds={"python", "scipy"},
     pool=WAREHOUSE_POOL,
-    description="Pearson and Spearman correlations between each brand's daily metrics at "
+    description="Pearson and Spearman correlations between each brand's daily metrics and "
+    "the daily counts of its frequent event names (`event:<name>`, from marts.event_daily) at "
     "lags 0-7 (lag L pairs metric_a on day t with metric_b on day t+L), on stationary "
     "series (log1p, minus the weekday effect, differenced); p-values from a t test on "
     "Bartlett's effective sample size (n_eff), Benjamini-Hochberg q-values across all "
@@ -279,8 +291,12 @@ def metric_correlations_asset(
 ) -> MaterializeResult:
     with warehouse.connect() as con:
         daily = io.read_daily_metrics(con)
+        event_daily = io.read_event_daily(con)
     start = time.perf_counter()
-    corr = metric_correlations(daily, max_lag=config.max_lag, min_n=config.min_n)
+    daily, event_series = with_event_series(daily, event_daily, config.min_event_daily_mean)
+    corr = metric_correlations(
+        daily, [*io.METRICS, *event_series], max_lag=config.max_lag, min_n=config.min_n
+    )
     seconds = time.perf_counter() - start
     rows, _ = _write(warehouse, "metric_correlations", corr)
     significant = corr[(corr["q_value"] < 0.05) & ~corr["definitional"].astype(bool)]
@@ -289,6 +305,7 @@ def metric_correlations_asset(
         metadata={
             "dagster/row_count": rows,
             "brands": int(corr["brand_id"].nunique()) if len(corr) else 0,
+            "event_series": len(event_series),
             "significant_q05_not_definitional": len(significant),
             "significant_q05_definitional": int(
                 ((corr["q_value"] < 0.05) & corr["definitional"].astype(bool)).sum()

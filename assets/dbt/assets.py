@@ -8,7 +8,8 @@ int_events_resolved) and their ancestors are partitioned: a partition range reac
 as the BRANDPULSE_WINDOW_MIN_DATE/_MAX_DATE environment variables (not `--vars`, whose every
 new value re-parses the whole project). The person-level incremental models (int_sessions,
 int_persons, ...) keep their own watermark in their tables, take no vars and are built
-with the rest, so the two dbt steps never wait on each other.
+with the rest, so the two dbt steps never wait on each other. A third step builds the
+models that read what the analytics assets write (the `ml` source), after those assets.
 """
 
 import os
@@ -178,10 +179,17 @@ def incremental_dbt_assets(
         yield from stream_dbt(dbt, args, context, warehouse)
 
 
+PREDICTION_SELECTION = "source:ml+"
+"""Models that read a table the analytics assets write (the `ml` source: person_predictions)
+and everything built on them (person_segments, segment_sizes, segments). They run in a
+third step after those assets, which themselves read models of the second step: in one
+step, the graph would be a cycle."""
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    exclude=INCREMENTAL_SELECTION,
+    exclude=f"{INCREMENTAL_SELECTION} {PREDICTION_SELECTION}",
     name="dbt_warehouse_models",
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
@@ -196,7 +204,34 @@ def warehouse_dbt_assets(
     The person-level ones are incremental over the persons whose events changed since
     they last ran (a watermark kept in their own tables); the rest are full tables.
     (Partitioning them would also make Dagster log one planned event per model per day.)
+    Tests run here when every model they read is built here or before (`buildable`); a
+    test that also reads a segment model runs in the third step, after it.
     """
+    warehouse.wait_until_writable()
+    with dbt_env(warehouse):
+        args = [
+            "build",
+            *DBT_PRODUCTION_BUILD_FLAGS,
+            "--indirect-selection",
+            "buildable",
+            *test_scope_args(context),
+        ]
+        yield from stream_dbt(dbt, args, context, warehouse)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=PREDICTION_SELECTION,
+    name="dbt_prediction_models",
+    dagster_dbt_translator=translator,
+    pool=WAREHOUSE_POOL,
+)
+def prediction_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """Segments, whose rules may use model-made features (purchase_propensity from
+    ml.person_predictions), after the analytics assets; not partitioned, like the rest."""
     warehouse.wait_until_writable()
     with dbt_env(warehouse):
         args = ["build", *DBT_PRODUCTION_BUILD_FLAGS, *test_scope_args(context)]

@@ -232,6 +232,11 @@ def segments(brand: Brand, with_invalid: bool = False) -> list[dict]:
             },
         ),
         (
+            "likely_buyers",
+            "Likely to buy in the next two weeks",
+            {"all": [_leaf("purchase_propensity", ">", 0.5)]},
+        ),
+        (
             "active_abroad",
             "Active this week abroad",
             {

@@ -95,12 +95,12 @@ def _json_lines(df: pl.DataFrame) -> pl.Series:
     out = []
     for (m,), group in keyed.group_by(["__mask"]):
         present = {c for k, c in enumerate(cols) if int(m) >> k & 1}
-        out.append(
-            group.select(
-                pl.col("__row"),
-                _struct_expr(df.schema, present, "").struct.json_encode().alias("line"),
-            )
+        line = (
+            _struct_expr(df.schema, present, "").struct.json_encode()
+            if present
+            else pl.lit("{}", dtype=pl.String)  # every field null (an empty properties object)
         )
+        out.append(group.select(pl.col("__row"), line.alias("line")))
     return pl.concat(out).sort("__row")["line"]
 
 

@@ -28,6 +28,7 @@ STREAMS = {
     "comment": 9,
     "bad": 10,
     "collection": 11,
+    "series_event": 12,
 }
 
 

@@ -31,6 +31,7 @@ from brandpulse.generator.journeys import build_events
 from brandpulse.generator.landing import GENERATOR_DIR, prepare_landing
 from brandpulse.generator.params import GenParams
 from brandpulse.generator.persons import make_population, make_sessions
+from brandpulse.generator.planted_series import planted_events
 from brandpulse.generator.timeline import local_to_utc_ms, utc_offsets
 from brandpulse.generator.writers import (
     write_event_partitions,
@@ -59,7 +60,9 @@ def _with_arrival(df: pl.DataFrame, first: date, last: date) -> pl.DataFrame:
 
 
 def _brand_data(params: GenParams, brand, n_persons: int):
-    """Events, requests, shares, comments and the anomaly plan of one brand."""
+    """Events, requests, shares, comments, the anomaly plan and the planted series of one
+    brand. The planted series' events are added last, from their own random stream, so
+    everything else of the brand is the same with or without them."""
     seed, days, start = params.seed, params.days, params.start_date
     anomalies = plan_anomalies(np.random.default_rng([seed, brand.index, 0]), days)
     rng = np.random.default_rng([seed, brand.index, 1])
@@ -72,7 +75,10 @@ def _brand_data(params: GenParams, brand, n_persons: int):
     requests = request_frame(rng, seed, brand, events)
     shares = share_frame(rng, brand, events, requests, end_ms)
     comments = comment_frame(rng, brand, events, requests, end_ms)
-    return events, requests, shares, comments, anomalies
+    series_rng = np.random.default_rng([seed, brand.index, 2])
+    planted, series = planted_events(series_rng, seed, brand, events, start, days)
+    events = pl.concat([events, planted])
+    return events, requests, shares, comments, anomalies, series
 
 
 def _late_and_truncated(
@@ -152,6 +158,7 @@ def generate(
     parts = [_brand_data(params, b, n) for b, n in zip(brand_list, per_brand, strict=True)]
     events = pl.concat([p[0] for p in parts])
     plans = {b.index: p[4] for b, p in zip(brand_list, parts, strict=True)}
+    planted = [p[5].as_truth() for p in parts]
     # the brands' event frames are in `events` now: drop them, not a second copy of every
     # event for the rest of the run (the bench generates 10M in one process)
     parts = [(None, *p[1:]) for p in parts]
@@ -247,6 +254,7 @@ def generate(
     gen_dir.mkdir(parents=True, exist_ok=True)
     truth.write_csv(gen_dir / "daily_truth.csv", float_precision=2)
     _write_json(gen_dir / "anomalies.json", anomalies)
+    _write_json(gen_dir / "planted_series.json", planted)
 
     names = dict(loadable["event_name"].value_counts().iter_rows())
     manifest = {
@@ -276,6 +284,7 @@ def generate(
         "invalid_definitions": invalid_definitions(brand_list),
         "definitions": {k: len(v) for k, v in snapshots.items() if k != "brands"},
         "anomalies": {"count": len(anomalies), "file": f"{GENERATOR_DIR}/anomalies.json"},
+        "planted_series": {"brands": len(planted), "file": f"{GENERATOR_DIR}/planted_series.json"},
         "daily_truth": f"{GENERATOR_DIR}/daily_truth.csv",
         "files": files,
     }

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from brandpulse.metrics import DAILY_METRICS
+from brandpulse.metrics import DAILY_METRICS, EVENT_SERIES_PREFIX
 from brandpulse.query import QuerySession, query_df
 
 METRICS = DAILY_METRICS
@@ -544,11 +544,15 @@ def metric_anomalies(src: BrandData) -> pd.DataFrame | None:
 
 
 def metric_correlations(src: BrandData, lag_days: int = 0) -> pd.DataFrame | None:
+    """Correlations between the daily metrics (not the per-event-name series, which would
+    make the heatmap unreadable; they appear among the strongest lagged ones)."""
     return src.read(
         "ml.metric_correlations",
         "SELECT metric_a, metric_b, lag_days, n, pearson_r, spearman_rho, p_value, q_value "
-        "FROM ml.metric_correlations WHERE lag_days = ? ORDER BY metric_a, metric_b",
-        [lag_days],
+        "FROM ml.metric_correlations WHERE lag_days = ? "
+        "AND NOT starts_with(metric_a, ?) AND NOT starts_with(metric_b, ?) "
+        "ORDER BY metric_a, metric_b",
+        [lag_days, EVENT_SERIES_PREFIX, EVENT_SERIES_PREFIX],
     )
 
 

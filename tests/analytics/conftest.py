@@ -55,6 +55,14 @@ def build_warehouse(path: Path, daily: pd.DataFrame, brands: pd.DataFrame) -> No
                       cast(comments as bigint) as comments
                from daily_df"""
         )
+        # marts.event_daily: every brand's events as one event name (page_view), so the
+        # correlation asset has one event series per brand to add
+        con.execute(
+            """create table marts.event_daily as
+               select brand_id, cast(day as date) as day, 'page_view' as event_name,
+                      cast(events as bigint) as events, cast(active_persons as bigint) as persons
+               from daily_df where events > 0"""
+        )
         con.register("brands_df", brands)
         con.execute(
             """create table intermediate.int_brands as

@@ -12,7 +12,9 @@ from scipy import stats
 from assets.analytics.correlations import (
     benjamini_hochberg,
     brand_correlations,
+    is_definitional,
     metric_correlations,
+    with_event_series,
 )
 
 
@@ -154,3 +156,49 @@ def test_definitional_pairs_are_marked() -> None:
         frozenset(("events", "revenue")): False,
         frozenset(("revenue", "sessions")): False,
     }
+
+
+def test_event_series_are_the_frequent_names_of_each_brand() -> None:
+    """b1: 4 days. 'view' 3+1+0+4 = 8 in 4 days (mean 2.0: a series, the missing day 0),
+    'rare' 1 + 0 + 0 + 0 (mean 0.25: not one). b2: 'rare' on its 3 days, 3, 2 and 2
+    (mean 2.33: a series of b2 only); b2 never had 'view' (NaN: not a series of b2)."""
+    days = pd.date_range("2025-01-01", periods=4)
+    daily = pd.DataFrame(
+        {
+            "brand_id": ["b1"] * 4 + ["b2"] * 3,
+            "day": [*days, *days[:3]],
+            "events": [10.0, 11, 12, 13, 5, 6, 8],
+        }
+    )
+    event_daily = pd.DataFrame(
+        {
+            "brand_id": ["b1", "b1", "b1", "b1", "b2", "b2", "b2"],
+            "day": [days[0], days[1], days[3], days[0], days[0], days[1], days[2]],
+            "event_name": ["view", "view", "view", "rare", "rare", "rare", "rare"],
+            "events": [3.0, 1, 4, 1, 3, 2, 2],
+        }
+    )
+    out, names = with_event_series(daily, event_daily, min_daily_mean=2.0)
+    assert names == ["event:rare", "event:view"]
+    assert list(out.columns) == ["brand_id", "day", "events", "event:rare", "event:view"]
+    b1, b2 = out[out["brand_id"] == "b1"], out[out["brand_id"] == "b2"]
+    assert b1["event:view"].tolist() == [3.0, 1.0, 0.0, 4.0]
+    assert b1["event:rare"].isna().all()
+    assert b2["event:rare"].tolist() == [3.0, 2.0, 2.0]
+    assert b2["event:view"].isna().all()
+    # metric_correlations takes per brand only the columns that are series of that brand
+    res = metric_correlations(out, ["events", *names], max_lag=0, min_n=2, transform=False)
+    pairs = {(r.brand_id, frozenset((r.metric_a, r.metric_b))) for r in res.itertuples()}
+    assert pairs == {
+        ("b1", frozenset(("events", "event:view"))),
+        ("b2", frozenset(("events", "event:rare"))),
+    }
+    assert res["definitional"].all()  # an event name's count is part of `events`
+
+
+def test_event_names_are_definitional_with_events_only() -> None:
+    assert is_definitional("events", "event:purchase")
+    assert is_definitional("event:signup", "events")
+    assert not is_definitional("sessions", "event:purchase")
+    assert not is_definitional("event:webinar_registered", "event:webinar_attended")
+    assert is_definitional("orders", "revenue")

@@ -327,3 +327,38 @@ def test_parquet_format(tmp_path):
         df.columns
     )
     json.loads(df["context"][0])
+
+
+def test_planted_series_ride_on_existing_events(small_landing):
+    """Every planted event copies the person, session and timestamp of an ordinary event
+    (so persons, sessions and funnel times are unchanged), and the truth names the pair,
+    its lag and the independent series for every brand."""
+    from brandpulse.generator.planted_series import DRIVER, FOLLOWER, INDEPENDENT, SERIES_NAMES
+
+    landing, manifest = small_landing
+    truth = json.loads((landing / "_generator" / "planted_series.json").read_text())
+    assert manifest["planted_series"]["brands"] == len(truth) == 8
+    for t in truth:
+        assert (t["driver"], t["follower"], t["independent"]) == (
+            DRIVER,
+            FOLLOWER,
+            list(INDEPENDENT),
+        )
+        assert 2 <= t["lag_days"] <= 5
+    ordinary, planted = set(), []
+    for _day, row in _good_event_rows(landing, manifest):
+        key = (
+            row["brand_id"],
+            row.get("anonymous_id"),
+            row.get("user_id"),
+            row.get("session_id"),
+            parse_ts(row["occurred_at"]),
+        )
+        (planted.append(key) if row["event_name"] in SERIES_NAMES else ordinary.add(key))
+        if row["event_name"] in SERIES_NAMES:
+            assert "revenue" not in row and "properties" not in row
+    assert len(planted) > 500
+    # a host row may itself be lost (the truncated file, a malformed copy): a few percent
+    orphans = [k for k in planted if k not in ordinary]
+    assert len(orphans) <= 0.03 * len(planted), (len(orphans), len(planted))
+    assert set(manifest["events"]["by_name"]) >= set(SERIES_NAMES)

@@ -228,6 +228,21 @@ def test_forecast_shows_the_newest_vintage_and_last_months_accuracy(published: P
     assert set(acc["model"]) == {"prophet", "seasonal_naive"}
 
 
+def test_heatmap_keeps_to_daily_metrics_and_event_series_lead_the_lagged(published: Path) -> None:
+    from brandpulse.report.data import metric_correlations, top_lagged_correlations
+
+    src = BrandData(BRANDS[0], published_dir=published)
+    same_day = metric_correlations(src)
+    assert len(same_day) and not same_day["metric_a"].str.startswith("event:").any()
+    assert not same_day["metric_b"].str.startswith("event:").any()
+    top = top_lagged_correlations(src).iloc[0]
+    assert (top["metric_a"], top["metric_b"], top["lag_days"]) == (
+        "event:webinar_registered",
+        "event:webinar_attended",
+        3,
+    )
+
+
 @pytest.mark.parametrize("brand", BRANDS)
 def test_report_has_last_months_forecast_accuracy(reports: Path, brand: str) -> None:
     text = " ".join(parse(reports / f"{brand}.html").text)

@@ -11,6 +11,12 @@
     {{ return(['country', 'acquisition_channel', 'plan']) }}
 {%- endmacro %}
 
+{#- Model-made features: rows of int_person_prediction_features (from ml.* tables the
+    analytics assets write), not columns of int_person_features. -#}
+{% macro person_prediction_features() -%}
+    {{ return(['purchase_propensity']) }}
+{%- endmacro %}
+
 {% macro person_event_count_features() -%}
     {{ return({'event_count_7d': 7, 'event_count_30d': 30, 'event_count_90d': 90}) }}
 {%- endmacro %}

@@ -1,6 +1,6 @@
 -- The features the SQL produces (macros/core/person_features.sql) are exactly the
 -- catalog of seed segment_features: a name on one side only is a row here.
-{%- set listed = person_number_features() + person_text_features() + (person_event_count_features().keys() | list) %}
+{%- set listed = person_number_features() + person_text_features() + (person_event_count_features().keys() | list) + person_prediction_features() %}
 
 with listed as (
     {%- for feature in listed %}

@@ -1,7 +1,10 @@
 -- Per-person features in long format (brand, person, feature, feature_param, value),
 -- what segment leaves are joined to: the wide int_person_features unpivoted, plus the
 -- event_count_* features for the (feature, event name) pairs some segment leaf
--- references (named_event_counts). A view: person_segments reads it once per build.
+-- references (named_event_counts), plus the model-made features
+-- (int_person_prediction_features: purchase_propensity). A view: person_segments reads
+-- it once per build. Reading the predictions makes it, and the segments, a step after
+-- the propensity asset (pipelines/dbt.py).
 {{ config(materialized='view') }}
 {%- set number_features = person_number_features() %}
 {%- set text_features = person_text_features() %}
@@ -13,6 +16,10 @@ with brands as (
 
 wide as (
     select * from {{ ref('int_person_features') }}
+),
+
+predicted as (
+    select * from {{ ref('int_person_prediction_features') }}
 ),
 
 referenced_event_counts as (
@@ -87,3 +94,8 @@ where f.feature not in ({% for tf in text_features %}'{{ tf }}'{% if not loop.la
         when '{{ tf }}' then w.{{ tf }}
         {%- endfor %}
     end is not null
+
+union all
+
+select brand_id, person_id, feature, feature_param, value_number, value_text
+from predicted
