@@ -208,6 +208,9 @@ def _extract_whole(snapshot, con, table, types, options, run) -> None:
         load_batch(con, table, whole, run, cursor=None, replace_all=True)
 
 
+FIRST_BATCH_ROWS = 25_000
+
+
 def _read_ahead(
     snapshot: ScannerSnapshot,
     table: AppTable,
@@ -218,8 +221,10 @@ def _read_ahead(
     """The table's keyset batches from `after` on, each fetched while the previous one is
     written: a reader thread stays at most one batch ahead (memory stays three batches).
 
-    The PostgreSQL read (server, socket, CSV parse) and the DuckDB write release the GIL,
-    so on two cores a full extraction takes about the longer of the two, not their sum.
+    The PostgreSQL read (server and scanner) and the DuckDB write release the GIL, so on
+    two cores a full extraction takes about the longer of the two, not their sum. The
+    first batch is small (FIRST_BATCH_ROWS) so the writer starts early instead of waiting
+    for a whole batch; an incremental run is usually that one small batch.
     A read error is raised here, in the writer's thread; closing the iterator early (a
     write failed) stops the reader after the batch in flight.
     """
@@ -227,15 +232,15 @@ def _read_ahead(
     stop = threading.Event()
 
     def read() -> None:
-        position = after
+        position, limit = after, min(batch_rows, FIRST_BATCH_ROWS)
         try:
             while not stop.is_set():
-                batch = fetch_batch(snapshot, table, types, position, batch_rows)
+                batch = fetch_batch(snapshot, table, types, position, limit)
                 if batch.num_rows:
                     handoff.put(batch)
-                if batch.num_rows < batch_rows:
+                if batch.num_rows < limit:
                     break
-                position = _last_key(batch, (table.cursor, "id"))
+                position, limit = _last_key(batch, (table.cursor, "id")), batch_rows
         except BaseException as exc:  # noqa: BLE001 - handed to the writer, raised there
             handoff.put(exc)
             return

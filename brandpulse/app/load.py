@@ -236,6 +236,16 @@ def _remove_current(con: duckdb.DuckDBPyConnection, table: AppTable) -> None:
         )
 
 
+def _rejection_reasons(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many rows of the batch were rejected, by reason (its first word)."""
+    return dict(
+        con.execute(
+            "SELECT split_part(reason, ':', 1), count(*) FROM _validated "
+            "WHERE reason IS NOT NULL GROUP BY 1"
+        ).fetchall()
+    )
+
+
 def _restamp_days_gained(con: duckdb.DuckDBPyConnection, run: TableRun) -> None:
     """Stamp the older rows of every day that gained events with this batch's load time.
 
@@ -331,13 +341,6 @@ def load_batch(
     validated_kind = _validate(con, table)
     source = source_for(table.raw_table)
     definitions = _apply_definitions(con, source) if source.definition else {}
-    reasons = dict(
-        con.execute(
-            "SELECT split_part(reason, ':', 1), count(*) FROM _validated "
-            "WHERE reason IS NOT NULL GROUP BY 1"
-        ).fetchall()
-    )
-    rejected = sum(reasons.values())
     deleted = (
         _count(con, f'SELECT count(*) FROM _app_batch WHERE "{table.deleted}" IS NOT NULL')
         if table.deleted
@@ -357,6 +360,10 @@ def load_batch(
             loaded = _count(con, "SELECT count(*) FROM _validated WHERE reason IS NULL")
         else:
             loaded = _insert_fresh(con, table)
+        # a rejected row is never written: when every row was, none was rejected, and the
+        # validation need not run a second time to count reasons (a full extraction's case)
+        reasons = {} if loaded == batch.num_rows else _rejection_reasons(con)
+        rejected = sum(reasons.values())
         if table.raw_table == "events" and loaded:
             _restamp_days_gained(con, run)
         if table.kind != "append" and not table.keep_deleted:

@@ -65,6 +65,25 @@ def test_events_incremental_overlap_and_late_events(app_url: str, tmp_path) -> N
     assert audit == [(5, 5, 0, 0), (7, 2, 5, 0)]
 
 
+def test_first_batch_is_small_then_full_batches_lose_nothing(
+    app_url: str, tmp_path, monkeypatch
+) -> None:
+    """The reader starts with a small batch (so the writer starts early), then full ones;
+    every row arrives once and the accounting balances."""
+    import brandpulse.app.extract as extract_module
+
+    monkeypatch.setattr(extract_module, "FIRST_BATCH_ROWS", 2)
+    wh = tmp_path / "w.duckdb"
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        brand(pg)
+        for i in range(7):
+            event(pg, f"e{i}", T0 + timedelta(minutes=i))
+    run = extract(app_url, wh, batch_rows=3)["AnalyticsEvent"]
+    assert (run.rows_read, run.rows_loaded, run.batches) == (7, 7, 3)  # 2 + 3 + 2
+    assert run.balanced and run.rows_rejected == 0
+    assert query(wh, "SELECT count(*), count(DISTINCT event_id) FROM raw.events") == [(7, 7)]
+
+
 def test_load_times_mark_exactly_the_days_that_gained_events(app_url: str, tmp_path) -> None:
     """dbt treats a day with newly loaded rows as reloaded, so a day that gains an event in a
     later run has all its rows restamped; a first extraction's batches are not rewritten
