@@ -33,6 +33,7 @@ from brandpulse.config import (
     DBT_PROJECT_DIR,
     TEST_PASS_TAG,
     dbt_window_env,
+    get_settings,
 )
 from brandpulse.dbt_cli import (
     dbt_executable,
@@ -124,10 +125,15 @@ def dbt_env(warehouse: WarehouseResource, extra: Mapping[str, str] | None = None
     dagster-dbt hands the process environment to the dbt subprocess; the variables are
     set only around the call and restored after, so nothing leaks into later processes.
     """
+    settings = get_settings()
     wanted = {
         "BRANDPULSE_WAREHOUSE": warehouse.resolved_path,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **(extra or {}),
+        # profiles.yml picks the engine's output; Spark reads the lake, builds in spark_dir
+        "BRANDPULSE_ENGINE": settings.engine,
+        "BRANDPULSE_LAKE_DIR": str(settings.lake_dir),
+        "BRANDPULSE_SPARK_WAREHOUSE": str(settings.spark_dir),
     }
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
@@ -139,6 +145,21 @@ def dbt_env(warehouse: WarehouseResource, extra: Mapping[str, str] | None = None
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def prepare_engine(context: AssetExecutionContext, warehouse: WarehouseResource) -> None:
+    """Before dbt: wait for the warehouse file; on Spark, export the raw layer (validated
+    and quarantined by ingest in raw.*) to the Parquet lake dbt's sources read there."""
+    warehouse.wait_until_writable()
+    settings = get_settings()
+    if settings.engine != "spark":
+        return
+    from brandpulse.lake import export_lake
+
+    with warehouse.connect(read_only=True) as con:
+        exported = export_lake(con, settings.lake_dir)
+    rows = {f"{t.schema}.{t.table}": t.rows for t in exported}
+    context.log.info(f"Exported the raw layer to {settings.lake_dir} for Spark: {rows}")
 
 
 def window_env(context: AssetExecutionContext) -> dict[str, str]:
@@ -184,7 +205,7 @@ def incremental_dbt_assets(
         "cautious",
         *test_scope_args(context),
     ]
-    warehouse.wait_until_writable()
+    prepare_engine(context, warehouse)
     with dbt_env(warehouse, window_env(context)):
         yield from stream_dbt(dbt, args, context, warehouse)
 
@@ -208,7 +229,7 @@ def warehouse_dbt_assets(
     they last ran (a watermark kept in their own tables); the rest are full tables.
     (Partitioning them would also make Dagster log one planned event per model per day.)
     """
-    warehouse.wait_until_writable()
+    prepare_engine(context, warehouse)
     with dbt_env(warehouse):
         args = ["build", *DBT_PRODUCTION_BUILD_FLAGS, *test_scope_args(context)]
         yield from stream_dbt(dbt, args, context, warehouse)

@@ -122,8 +122,8 @@ running as (
 )
 
 select
-    cast(brand_id as varchar) as brand_id,
-    cast(cohort_id as varchar) as cohort_id,
+    cast(brand_id as {{ text_type() }}) as brand_id,
+    cast(cohort_id as {{ text_type() }}) as cohort_id,
     cast(cohort_start as date) as cohort_start,
     cast(period_number as integer) as period_number,
     cast(cohort_size as bigint) as cohort_size,

@@ -80,7 +80,7 @@ spine as (
 )
 
 select
-    cast(s.brand_id as varchar) as brand_id,
+    cast(s.brand_id as {{ text_type() }}) as brand_id,
     cast(s.day as date) as day,
     cast(coalesce(e.active_persons, 0) as bigint) as active_persons,
     cast(coalesce(n.new_persons, 0) as bigint) as new_persons,
