@@ -19,7 +19,7 @@ from pipelines.checks import mart_freshness_checks
 from pipelines.dbt import dbt_resource, incremental_dbt_assets, warehouse_dbt_assets
 from pipelines.executor import warehouse_executor
 from pipelines.jobs import app_sync_job, ingest_job, warehouse_job
-from pipelines.resources import AppDatabaseResource, WarehouseResource
+from pipelines.resources import AppDatabaseResource, SparkResource, WarehouseResource
 from pipelines.schedules import daily_warehouse_schedule
 from pipelines.sensors import dead_run_sensor, landing_zone_sensor
 
@@ -60,6 +60,7 @@ defs = Definitions(
     resources={
         "warehouse": WarehouseResource(),
         "dbt": dbt_resource(),
+        "spark": SparkResource(),
         "app_database": AppDatabaseResource(),
         **ai_resources(),
         # alert destinations: BRANDPULSE_ALERT_WEBHOOK_URL / BRANDPULSE_ALERT_FILE when sending

@@ -14,32 +14,34 @@ from assets.analytics.forecast import (
     FORECAST_COLUMNS,
     BrandSeries,
     ForecastParams,
-    brand_series,
     forecast_one,
+    vintage_series,
 )
 
 FORECAST_SCHEMA = (
     "brand_id string, day timestamp, yhat double, yhat_lower double, yhat_upper double, "
     "model string, trained_through timestamp"
 )
-SERIES_SCHEMA = "brand_id string, day date, value double, country string"
+SERIES_SCHEMA = "brand_id string, vintage int, day date, value double, country string"
 
 
 def series_rows(series: list[BrandSeries]) -> pd.DataFrame:
-    """The prepared series (gaps filled, calendar chosen) as rows: one per brand and day."""
+    """The prepared series (gaps filled, calendar chosen) as rows: one per series and day;
+    `vintage` numbers the series so a brand's past vintages are fitted as their own groups."""
     frames = [
         pd.DataFrame(
             {
                 "brand_id": s.brand_id,
+                "vintage": vintage,
                 "day": pd.to_datetime(s.days).date,
                 "value": s.values.astype(float),
                 "country": s.country,
             }
         )
-        for s in series
+        for vintage, s in enumerate(series)
     ]
     if not frames:
-        return pd.DataFrame(columns=["brand_id", "day", "value", "country"])
+        return pd.DataFrame(columns=["brand_id", "vintage", "day", "value", "country"])
     return pd.concat(frames, ignore_index=True)
 
 
@@ -63,16 +65,22 @@ def forecast_revenue_on_spark(
     daily: pd.DataFrame,
     brands: pd.DataFrame | None = None,
     params: ForecastParams | None = None,
+    past_vintages: int = 0,
+    vintage_spacing_days: int = 28,
+    skip: set[tuple[str, pd.Timestamp]] | None = None,
 ) -> pd.DataFrame:
-    """forecast_revenue's rows, each brand fitted on a Spark executor (session time UTC)."""
+    """forecast_revenue's rows (every vintage), each series fitted on a Spark executor
+    (session time UTC)."""
     params = params or ForecastParams()
-    rows = series_rows(brand_series(daily, brands))
+    series = vintage_series(daily, brands, params, past_vintages, vintage_spacing_days, skip)
+    rows = series_rows(series)
     if rows.empty:
         return pd.DataFrame(columns=FORECAST_COLUMNS)
     frame = spark.createDataFrame(rows, schema=SERIES_SCHEMA)
     result = (
-        frame.groupBy("brand_id")
+        frame.groupBy("brand_id", "vintage")
         .applyInPandas(_forecast_group(params), schema=FORECAST_SCHEMA)
         .toPandas()
     )
-    return result.sort_values(["brand_id", "day"], ignore_index=True)[FORECAST_COLUMNS]
+    order = ["brand_id", "trained_through", "day"]
+    return result.sort_values(order, ignore_index=True)[FORECAST_COLUMNS]
