@@ -131,6 +131,6 @@ select
     cast(case when is_observed then running_revenue end as double) as cumulative_revenue,
     cast(case when is_observed then running_revenue / cohort_size end as double) as ltv_per_person,
     cast(case when is_observed then running_orders end as bigint) as cumulative_orders,
-    cast(currency as varchar) as currency,
+    cast(currency as {{ text_type() }}) as currency,
     cast(is_observed as boolean) as is_observed
 from running
