@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,24 +24,7 @@ def _weekly_series(days: int, seed: int) -> np.ndarray:
     return pattern[t % 7] * (1 + 0.002 * t) + rng.normal(0, 3, days)
 
 
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    pyspark_sql = pytest.importorskip("pyspark.sql", reason="the spark dependency group")
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[2]")
-        .appName("brandpulse-forecast-test")
-        .config("spark.driver.memory", "1g")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
-def test_spark_fan_out_equals_the_process_pool(spark) -> None:
+def test_spark_fan_out_equals_the_process_pool(spark_session) -> None:
     from assets.analytics.spark_forecast import forecast_revenue_on_spark
 
     daily = pd.concat(
@@ -56,10 +35,12 @@ def test_spark_fan_out_equals_the_process_pool(spark) -> None:
         ]
     )
     params = ForecastParams(horizon_days=7, uncertainty_samples=50)
-    local = forecast_revenue(daily, params=params, workers=2)
-    on_spark = forecast_revenue_on_spark(spark, daily, params=params)
+    vintages = {"past_vintages": 1, "vintage_spacing_days": 7}
+    local = forecast_revenue(daily, params=params, workers=2, **vintages)
+    on_spark = forecast_revenue_on_spark(spark_session, daily, params=params, **vintages)
+    assert local["trained_through"].nunique() > 3  # a past vintage of some brands
     assert set(local["model"]) >= {MODEL_PROPHET}
-    local = local.sort_values(["brand_id", "day"], ignore_index=True)
+    local = local.sort_values(["brand_id", "trained_through", "day"], ignore_index=True)
     for column in ("day", "trained_through"):
         local[column] = pd.to_datetime(local[column]).astype("datetime64[ns]")
         on_spark[column] = pd.to_datetime(on_spark[column]).astype("datetime64[ns]")
