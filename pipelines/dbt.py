@@ -98,13 +98,14 @@ def stream_dbt(
     models get their row counts once dbt has exited (pipelines/dbt_row_counts.py).
     """
     invocation = dbt.cli(args, context=context)
+    events = invocation.stream()
+    if warehouse is not None and get_settings().engine == "spark":
+        events = then_load_spark_marts(events, context, warehouse)
     try:
         if warehouse is None:
-            yield from invocation.stream()
+            yield from events
         else:
-            yield from with_row_counts(
-                invocation.stream(), invocation.manifest, warehouse.resolved_path
-            )
+            yield from with_row_counts(events, invocation.manifest, warehouse.resolved_path)
     finally:
         process = invocation.process
         if process.poll() is None:
@@ -115,6 +116,22 @@ def stream_dbt(
                 process.kill()
                 process.wait()
         prune_run_targets()
+
+
+def then_load_spark_marts(
+    events: Iterator[Any], context: AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """dbt's events, then (once dbt succeeded on Spark) the Spark marts it exported loaded
+    into the DuckDB warehouse, so the assets that read marts there see this build."""
+    yield from events
+    from brandpulse.spark_marts import load_marts
+
+    with warehouse.connect() as con:
+        loaded = load_marts(con, get_settings().spark_dir)
+    context.log.info(
+        f"Loaded {len(loaded)} Spark marts into the DuckDB serving copy "
+        f"({sum(m.rows for m in loaded)} rows)"
+    )
 
 
 @contextmanager
