@@ -89,6 +89,11 @@ RATIOS: tuple[RatioSpec, ...] = (
         0.05,
         "%",
     ),
+    RatioSpec(
+        "spark_vs_duckdb",
+        "dbt build on local Spark (with lake export) / on DuckDB (wall; no target)",
+        False,
+    ),
 )
 SPECS = {s.key: s for s in RATIOS}
 
@@ -164,6 +169,9 @@ def compute_ratios(stages: dict) -> dict[str, float | None]:
         ),
         "ai_writer_share": safe_ratio(
             m("ai_throughput", "writer_seconds"), m("ai_throughput", "concurrent_wall_seconds")
+        ),
+        "spark_vs_duckdb": safe_ratio(
+            m("spark_build", "spark_total_seconds"), m("spark_build", "duckdb_build_seconds")
         ),
     }
 

@@ -45,6 +45,7 @@ STAGES = (
     "orchestration",
     "app_extract",
     "ai_throughput",
+    "spark_build",
 )
 
 

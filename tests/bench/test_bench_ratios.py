@@ -237,3 +237,11 @@ def test_the_sunday_call_is_the_day_call_without_its_test_scope() -> None:
     day = ["build", "--exclude-resource-type", "unit_test", *DAY_TEST_SCOPE, "--select", "x"]
     assert full_test_pass(day) == ["build", "--exclude-resource-type", "unit_test", "--select", "x"]
     assert full_test_pass(["build"]) == ["build"]
+
+
+def test_spark_ratio_is_its_total_over_duckdbs_build_and_has_no_target() -> None:
+    stages = {"spark_build": {"metrics": {"spark_total_seconds": 90.0, "duckdb_build_seconds": 12.0}}}
+    r = compute_ratios(stages)
+    assert r["spark_vs_duckdb"] == 7.5
+    assert "spark_vs_duckdb" not in {t.name for t in check_targets(r, stages, 1_000_000)}
+    assert compute_ratios({})["spark_vs_duckdb"] is None
