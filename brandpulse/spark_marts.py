@@ -59,12 +59,11 @@ def _select_list(con: duckdb.DuckDBPyConnection, files: list[str]) -> str:
 
 
 def load_marts(con: duckdb.DuckDBPyConnection, spark_dir: Path) -> list[LoadedMart]:
-    """Replace DuckDB's marts with the Spark export, all in one transaction."""
+    """Replace DuckDB's marts with the Spark export, all in one transaction; nothing when
+    no mart was exported yet."""
     marts = exported_marts(spark_dir)
     if not marts:
-        raise FileNotFoundError(
-            f"No marts exported under {export_dir(spark_dir)}: did the Spark dbt build run?"
-        )
+        return []  # a run that built no mart yet (e.g. the incremental layer alone)
     loaded = []
     views = {
         name
