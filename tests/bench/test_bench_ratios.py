@@ -240,7 +240,9 @@ def test_the_sunday_call_is_the_day_call_without_its_test_scope() -> None:
 
 
 def test_spark_ratio_is_its_total_over_duckdbs_build_and_has_no_target() -> None:
-    stages = {"spark_build": {"metrics": {"spark_total_seconds": 90.0, "duckdb_build_seconds": 12.0}}}
+    stages = {
+        "spark_build": {"metrics": {"spark_total_seconds": 90.0, "duckdb_build_seconds": 12.0}}
+    }
     r = compute_ratios(stages)
     assert r["spark_vs_duckdb"] == 7.5
     assert "spark_vs_duckdb" not in {t.name for t in check_targets(r, stages, 1_000_000)}
