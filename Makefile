@@ -75,7 +75,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: setup
+# the spark_build stage needs the spark group (the other stages run on DuckDB whatever ENGINE is)
+bench: setup $(SPARK_STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 notebooks: setup

@@ -22,6 +22,8 @@ import traceback
 from datetime import UTC, datetime
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+# every stage measures the DuckDB engine; spark_build passes its own engine to its dbt run
+os.environ["BRANDPULSE_ENGINE"] = "duckdb"
 
 from bench import regression  # noqa: E402
 from bench.measure import measure  # noqa: E402
