@@ -1,12 +1,13 @@
 """The Spark build's marts, loaded into the DuckDB warehouse as its serving copy.
 
 On the Spark engine dbt builds the marts as Spark tables (BRANDPULSE_SPARK_WAREHOUSE); its
-on-run-end hook (dbt_project/macros/engine/export_marts.sql) writes every mart, tables and
-views alike, as Parquet to `<spark dir>/export/marts/<mart>/`. This module replaces
-DuckDB's `marts.<mart>` tables with those rows in one transaction, so the Python analytics
-assets, the published snapshot and `brandpulse query` read the Spark build unchanged, and a
-load that fails midway leaves the previous marts. Spark writes timestamps UTC-adjusted
-(DuckDB reads TIMESTAMPTZ); they are stored as naive UTC, the warehouse's convention.
+on-run-end hook (dbt_project/macros/engine/export_serving_copy.sql) writes every mart,
+tables and views alike, and the intermediate models the Python analytics assets read, as
+Parquet to `<spark dir>/export/<schema>/<model>/`. This module replaces DuckDB's tables of
+the same names with those rows in one transaction, so the Python analytics assets, the
+published snapshot and `brandpulse query` read the Spark build unchanged, and a load that
+fails midway leaves the previous tables. Spark writes timestamps UTC-adjusted (DuckDB
+reads TIMESTAMPTZ); they are stored as naive UTC, the warehouse's convention.
 """
 
 from __future__ import annotations
@@ -19,31 +20,44 @@ import duckdb
 
 from brandpulse.db import transaction
 
-MART_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+MODEL_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+SERVED_SCHEMAS = ("marts", "intermediate")
+"""The schemas the export may hold (the hook writes marts and a few intermediate models)."""
 
 
 @dataclass(frozen=True)
 class LoadedMart:
+    schema: str
     name: str
     rows: int
 
 
 def export_dir(spark_dir: Path) -> Path:
-    """Where the Spark build's on-run-end hook writes the marts."""
-    return spark_dir / "export" / "marts"
+    """Where the Spark build's on-run-end hook writes the serving copy."""
+    return spark_dir / "export"
+
+
+def exported_tables(spark_dir: Path) -> dict[tuple[str, str], list[Path]]:
+    """(schema, model) -> its Parquet files, for every model the last Spark run exported."""
+    found = {}
+    for schema in SERVED_SCHEMAS:
+        root = export_dir(spark_dir) / schema
+        if not root.is_dir():
+            continue
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            if not MODEL_NAME.match(folder.name):
+                raise ValueError(f"Unexpected folder {folder} in the Spark export")
+            found[(schema, folder.name)] = sorted(folder.glob("*.parquet"))
+    return found
 
 
 def exported_marts(spark_dir: Path) -> dict[str, list[Path]]:
-    """Mart name -> its Parquet files, for every mart the last Spark run exported."""
-    root = export_dir(spark_dir)
-    if not root.is_dir():
-        return {}
-    found = {}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        if not MART_NAME.match(folder.name):
-            raise ValueError(f"Unexpected folder {folder} in the Spark marts export")
-        found[folder.name] = sorted(folder.glob("*.parquet"))
-    return found
+    """Mart name -> its Parquet files."""
+    return {
+        name: files
+        for (schema, name), files in exported_tables(spark_dir).items()
+        if schema == "marts"
+    }
 
 
 def _select_list(con: duckdb.DuckDBPyConnection, files: list[str]) -> str:
@@ -59,31 +73,26 @@ def _select_list(con: duckdb.DuckDBPyConnection, files: list[str]) -> str:
 
 
 def load_marts(con: duckdb.DuckDBPyConnection, spark_dir: Path) -> list[LoadedMart]:
-    """Replace DuckDB's marts with the Spark export, all in one transaction; nothing when
-    no mart was exported yet."""
-    marts = exported_marts(spark_dir)
-    if not marts:
+    """Replace DuckDB's marts (and served intermediate tables) with the Spark export, all
+    in one transaction; nothing when no model was exported yet."""
+    tables = exported_tables(spark_dir)
+    if not tables:
         return []  # a run that built no mart yet (e.g. the incremental layer alone)
+    views = set(con.execute("SELECT schema_name, view_name FROM duckdb_views()").fetchall())
     loaded = []
-    views = {
-        name
-        for (name,) in con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE schema_name = 'marts'"
-        ).fetchall()
-    }
     with transaction(con):
-        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-        for name, paths in marts.items():
+        for (schema, name), paths in tables.items():
             if not paths:
-                raise FileNotFoundError(f"The Spark export of marts.{name} has no Parquet file")
+                raise FileNotFoundError(f"The Spark export of {schema}.{name} has no Parquet file")
             files = [str(p) for p in paths]
-            if name in views:
-                con.execute(f'DROP VIEW "marts"."{name}"')
+            con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            if (schema, name) in views:
+                con.execute(f'DROP VIEW "{schema}"."{name}"')
             con.execute(
-                f'CREATE OR REPLACE TABLE "marts"."{name}" AS '
+                f'CREATE OR REPLACE TABLE "{schema}"."{name}" AS '
                 f"SELECT {_select_list(con, files)} FROM read_parquet(?)",
                 [files],
             )
-            rows = con.execute(f'SELECT count(*) FROM "marts"."{name}"').fetchone()[0]
-            loaded.append(LoadedMart(name, int(rows)))
+            rows = con.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchone()[0]
+            loaded.append(LoadedMart(schema, name, int(rows)))
     return loaded

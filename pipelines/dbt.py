@@ -129,7 +129,7 @@ def then_load_spark_marts(
     with warehouse.connect() as con:
         loaded = load_marts(con, get_settings().spark_dir)
     context.log.info(
-        f"Loaded {len(loaded)} Spark marts into the DuckDB serving copy "
+        f"Loaded {len(loaded)} Spark tables into the DuckDB serving copy "
         f"({sum(m.rows for m in loaded)} rows)"
     )
 

@@ -97,7 +97,7 @@ def duckdb_rows(warehouse: Path, table: str) -> tuple[list[str], list[tuple[Any,
 
 def spark_rows(work: Path, table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """A Spark mart's rows, read from the Parquet the Spark build exported for it (tables
-    and views alike; macros/engine/export_marts.sql). Spark writes UTC-adjusted timestamps."""
+    and views alike; macros/engine/export_serving_copy.sql). Spark writes UTC-adjusted timestamps."""
     files = exported_marts(work / "spark").get(table)
     if not files:
         return [], []

@@ -12,8 +12,8 @@ import pytest
 from brandpulse.spark_marts import export_dir, load_marts
 
 
-def _export(spark_dir: Path, mart: str, sql: str) -> None:
-    folder = export_dir(spark_dir) / mart
+def _export(spark_dir: Path, mart: str, sql: str, schema: str = "marts") -> None:
+    folder = export_dir(spark_dir) / schema / mart
     folder.mkdir(parents=True)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'America/New_York'")  # the writer's zone must not matter
@@ -43,8 +43,14 @@ def test_marts_replace_tables_and_views_with_naive_utc_timestamps(
         "SELECT 'p2' AS person_id, TIMESTAMPTZ '2026-08-01 12:00:00+00' AS entered_at "
         "UNION ALL SELECT 'p3', TIMESTAMPTZ '2026-08-01 23:30:00-02'",
     )
+    _export(spark, "int_brands", "SELECT 'b1' AS brand_id", schema="intermediate")
     loaded = load_marts(warehouse, spark)
-    assert {(m.name, m.rows) for m in loaded} == {("rfm", 1), ("funnel_persons", 2)}
+    assert {(m.schema, m.name, m.rows) for m in loaded} == {
+        ("marts", "rfm", 1),
+        ("marts", "funnel_persons", 2),
+        ("intermediate", "int_brands", 1),
+    }
+    assert warehouse.execute("SELECT * FROM intermediate.int_brands").fetchall() == [("b1",)]
     assert warehouse.execute("SELECT * FROM marts.rfm").fetchall() == [("p1", 3)]
     rows = warehouse.execute("SELECT * FROM marts.funnel_persons ORDER BY 1").fetchall()
     assert rows == [("p2", datetime(2026, 8, 1, 12)), ("p3", datetime(2026, 8, 2, 1, 30))]
@@ -61,7 +67,7 @@ def test_a_broken_export_leaves_the_previous_marts(
 ) -> None:
     spark = tmp_path / "spark"
     _export(spark, "funnel_persons", "SELECT 'new' AS person_id")
-    (export_dir(spark) / "rfm").mkdir()  # a mart folder without its Parquet file
+    (export_dir(spark) / "marts" / "rfm").mkdir()  # a mart folder without its Parquet file
     with pytest.raises(FileNotFoundError, match="marts.rfm"):
         load_marts(warehouse, spark)
     assert warehouse.execute("SELECT * FROM marts.rfm").fetchall() == [("old",)]
