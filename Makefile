@@ -40,10 +40,11 @@ $(STAMP): pyproject.toml uv.lock
 	$(PYTHON) -m uv sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
-# The optional `spark` group (pyspark, dbt-spark): only for the Spark engine and the tests.
-# --inexact keeps it when the base sync runs again, and the base packages stay as locked.
+# The optional `spark` group (pyspark, dbt-spark): only for the Spark engine, the tests and
+# the bench. Added to the venv the base sync made (no --python: uv would replace the whole
+# environment, and the base stamp inside it, when handed the pyenv shim again).
 $(SPARK_STAMP): $(STAMP)
-	$(PYTHON) -m uv sync --frozen --inexact --compile-bytecode --python $(PYTHON) --extra spark
+	$(PYTHON) -m uv sync --frozen --inexact --compile-bytecode --extra spark
 	@touch $@
 
 SPARK_DEPS := $(if $(filter spark,$(ENGINE)),$(SPARK_STAMP))
