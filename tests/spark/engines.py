@@ -52,6 +52,8 @@ def run_dbt(engine: str, work: Path, warehouse: Path, *extra: str) -> None:
         "BRANDPULSE_LAKE_DIR": str(work / "lake"),
         "BRANDPULSE_SPARK_WAREHOUSE": str(work / "spark"),
         "BRANDPULSE_DUCKDB_MEMORY_LIMIT": "1GB",
+        # a few thousand rows: one shuffle partition, not the profile's 4 (fewer tasks)
+        "BRANDPULSE_SPARK_SHUFFLE_PARTITIONS": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_LOG_PATH": str(work / f"logs-{engine}"),
     }

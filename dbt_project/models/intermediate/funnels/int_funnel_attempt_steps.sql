@@ -50,7 +50,7 @@
   written as tables before the model, which is a table there, since Spark inlines CTEs
   and never finished planning the chain as one query.
 -#}
-{{ config(materialized=funnel_stages_materialization(), post_hook=funnel_drop_stages()) }}
+{{ config(materialized=funnel_stages_materialization(), post_hook="{{ funnel_drop_stages() }}") }}
 {%- set max_position = funnel_round_count(ref('int_funnel_steps')) -%}
 {%- set state_cols = ['funnel_key', 'person_key', 'attempt_rn', 'window_end_at', 'is_ordered', 'is_strict', 'lower_rn', 'last_time_grp', 'used_rns', 'steps_filled', 'reached_at'] -%}
 
