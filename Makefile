@@ -7,6 +7,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.brandpulse-synced
+SPARK_STAMP := $(VENV)/.brandpulse-synced-spark
+# dbt engine: duckdb (default) or spark (`make run ENGINE=spark`; README "Spark").
+ENGINE ?= $(or $(BRANDPULSE_ENGINE),duckdb)
+export BRANDPULSE_ENGINE := $(ENGINE)
 
 export PATH := $(BIN):$(PATH)
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
@@ -18,6 +22,7 @@ export PYTHONUNBUFFERED := 1
 
 help:
 	@echo "make run    build the warehouse (demo data unless BRANDPULSE_LANDING is set)"
+	@echo "            ENGINE=spark builds the dbt models on a local Spark (README)"
 	@echo "make test   run the test suite"
 	@echo "make ui     start the Dagster UI on the demo warehouse"
 	@echo "make lint   ruff check + format check, sqlfluff on the dbt project"
@@ -35,19 +40,29 @@ $(STAMP): pyproject.toml uv.lock
 	$(PYTHON) -m uv sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
-setup: $(STAMP) manifest
+# The optional `spark` group (pyspark, dbt-spark): only for the Spark engine, the tests and
+# the bench. Added to the venv the base sync made (no --python: uv would replace the whole
+# environment, and the base stamp inside it, when handed the pyenv shim again).
+$(SPARK_STAMP): $(STAMP)
+	$(PYTHON) -m uv sync --frozen --inexact --compile-bytecode --extra spark
+	@touch $@
+
+SPARK_DEPS := $(if $(filter spark,$(ENGINE)),$(SPARK_STAMP))
+
+setup: $(STAMP) $(SPARK_DEPS) manifest
 
 # dagster-dbt reads target/manifest.json at import: produce it. Importing the definitions
 # never parses (a missing or stale manifest is an error naming this target). Parsed with the settings' warehouse path, as the Dagster runs see it, so their
 # dbt steps reuse dbt's partial-parse state instead of re-parsing the project (brandpulse/dbt_cli.py).
-manifest: $(STAMP)
+manifest: $(STAMP) $(SPARK_DEPS)
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/python -m brandpulse.dbt_cli
 
 run: setup
 	$(BIN)/python -m pipelines.run
 
-test: setup
+# The tests build on Spark too (tests/spark): they need the spark group whatever ENGINE is.
+test: setup $(SPARK_STAMP)
 	$(BIN)/pytest
 
 # The daily partitions start at BRANDPULSE_START_DATE: the landing zone's first day unless set
@@ -73,7 +88,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: setup
+# the spark_build stage needs the spark group (the other stages run on DuckDB whatever ENGINE is)
+bench: setup $(SPARK_STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 notebooks: setup

@@ -95,6 +95,11 @@ RATIOS: tuple[RatioSpec, ...] = (
         False,
         None,  # the target (<= 2x) is checked at 10M: scoped_query_10m
     ),
+    RatioSpec(
+        "spark_vs_duckdb",
+        "dbt build on local Spark (with lake export) / on DuckDB (wall; no target)",
+        False,
+    ),
 )
 SPECS = {s.key: s for s in RATIOS}
 
@@ -173,6 +178,9 @@ def compute_ratios(stages: dict) -> dict[str, float | None]:
         ),
         "scoped_vs_unscoped_query": safe_ratio(
             m("query", "scoped_seconds"), m("query", "unscoped_seconds")
+        ),
+        "spark_vs_duckdb": safe_ratio(
+            m("spark_build", "spark_total_seconds"), m("spark_build", "duckdb_build_seconds")
         ),
     }
 

@@ -22,6 +22,8 @@ import traceback
 from datetime import UTC, datetime
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+# every stage measures the DuckDB engine; spark_build passes its own engine to its dbt run
+os.environ["BRANDPULSE_ENGINE"] = "duckdb"
 
 from bench import regression  # noqa: E402
 from bench.measure import measure  # noqa: E402
@@ -45,6 +47,7 @@ STAGES = (
     "orchestration",
     "app_extract",
     "ai_throughput",
+    "spark_build",
 )
 
 

@@ -99,6 +99,12 @@ class Settings:
     app_overlap_seconds: int = 600
     """How far before its cursor each extraction re-reads, for rows committed late."""
     app_connect_attempts: int = 4
+    engine: str = "duckdb"
+    """Where dbt builds the models: `duckdb` (the warehouse file) or `spark` (README)."""
+    lake_dir: Path = REPO_ROOT / "data" / "lake"
+    """The raw layer as partitioned Parquet, written after ingest when the engine is Spark."""
+    spark_dir: Path = REPO_ROOT / "data" / "spark"
+    """Spark's warehouse directory and metastore (local session)."""
 
     def env(self) -> dict[str, str]:
         """The settings as environment variables, for subprocesses such as dbt."""
@@ -110,6 +116,9 @@ class Settings:
             "BRANDPULSE_START_DATE": self.start_date.isoformat(),
             "BRANDPULSE_AI_PROVIDER": self.ai_provider,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "BRANDPULSE_ENGINE": self.engine,
+            "BRANDPULSE_LAKE_DIR": str(self.lake_dir),
+            "BRANDPULSE_SPARK_WAREHOUSE": str(self.spark_dir),
         }
         if self.ai_base_url:
             env["BRANDPULSE_AI_BASE_URL"] = self.ai_base_url
@@ -127,6 +136,16 @@ def first_landing_day(landing_dir: Path) -> date | None:
         except ValueError:
             continue
     return min(days) if days else None
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def _engine() -> str:
+    engine = os.environ.get("BRANDPULSE_ENGINE", "duckdb").strip().lower() or "duckdb"
+    if engine not in ENGINES:
+        raise ValueError(f"BRANDPULSE_ENGINE={engine!r}: expected one of {', '.join(ENGINES)}")
+    return engine
 
 
 def get_settings() -> Settings:
@@ -165,6 +184,9 @@ def get_settings() -> Settings:
         app_batch_rows=int(os.environ.get("BRANDPULSE_APP_BATCH_ROWS", "250000")),
         app_overlap_seconds=int(os.environ.get("BRANDPULSE_APP_OVERLAP_SECONDS", "600")),
         app_connect_attempts=int(os.environ.get("BRANDPULSE_APP_CONNECT_ATTEMPTS", "4")),
+        engine=_engine(),
+        lake_dir=_path("BRANDPULSE_LAKE_DIR", data_dir / "lake"),
+        spark_dir=_path("BRANDPULSE_SPARK_WAREHOUSE", data_dir / "spark"),
     )
 
 

@@ -238,6 +238,26 @@ def vintage_cutoffs(
     return cutoffs
 
 
+def vintage_series(
+    daily: pd.DataFrame,
+    brands: pd.DataFrame | None,
+    params: ForecastParams,
+    past_vintages: int = 0,
+    vintage_spacing_days: int = 28,
+    skip: set[tuple[str, pd.Timestamp]] | None = None,
+) -> list[BrandSeries]:
+    """The series to fit: each brand's whole series, plus one truncated series per past
+    vintage not in `skip`. Shared by the process pool and the Spark fan-out."""
+    skip = skip or set()
+    series = []
+    for s in brand_series(daily, brands):
+        cutoffs = vintage_cutoffs(s, past_vintages, vintage_spacing_days, params.min_history_days)
+        for i, cut in enumerate(cutoffs):
+            if i == 0 or (s.brand_id, pd.Timestamp(cut)) not in skip:
+                series.append(truncate(s, cut) if i else s)
+    return series
+
+
 def forecast_revenue(
     daily: pd.DataFrame,
     brands: pd.DataFrame | None = None,
@@ -254,13 +274,7 @@ def forecast_revenue(
     `skip` (already kept from an earlier run).
     """
     params = params or ForecastParams()
-    skip = skip or set()
-    series = []
-    for s in brand_series(daily, brands):
-        cutoffs = vintage_cutoffs(s, past_vintages, vintage_spacing_days, params.min_history_days)
-        for i, cut in enumerate(cutoffs):
-            if i == 0 or (s.brand_id, pd.Timestamp(cut)) not in skip:
-                series.append(truncate(s, cut) if i else s)
+    series = vintage_series(daily, brands, params, past_vintages, vintage_spacing_days, skip)
     frames = map_in_processes(partial(forecast_one, params=params), series, workers)
     frames = [f for f in frames if len(f)]
     if not frames:

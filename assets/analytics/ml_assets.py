@@ -41,7 +41,7 @@ from assets.analytics.funnel_correlations import funnel_correlations
 from assets.analytics.person_predictions import PropensityParams, backtest, predict
 from assets.analytics.plots import forecast_png, markdown_image
 from brandpulse.config import get_settings
-from brandpulse.resources import WAREHOUSE_POOL, WarehouseResource
+from brandpulse.resources import WAREHOUSE_POOL, SparkResource, WarehouseResource
 
 GROUP = "analytics"
 OWNERS = ["team:analytics"]
@@ -112,7 +112,10 @@ class ForecastConfig(Config):
     "yhat and the band are floored at 0.",
 )
 def revenue_forecast(
-    context: AssetExecutionContext, config: ForecastConfig, warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    config: ForecastConfig,
+    warehouse: WarehouseResource,
+    spark: SparkResource,
 ) -> MaterializeResult:
     with warehouse.connect() as con:
         daily = io.read_daily_metrics(con)
@@ -123,15 +126,23 @@ def revenue_forecast(
         for b, t in kept[["brand_id", "trained_through"]].drop_duplicates().itertuples(index=False)
     }
     start = time.perf_counter()
-    forecast = forecast_revenue(
-        daily,
-        brands,
-        config.params(),
-        workers=config.workers,
-        past_vintages=config.past_vintages,
-        vintage_spacing_days=config.vintage_spacing_days,
-        skip=existing,
-    )
+    vintages = {
+        "past_vintages": config.past_vintages,
+        "vintage_spacing_days": config.vintage_spacing_days,
+        "skip": existing,
+    }
+    if spark.enabled:
+        # the cluster path: brands fan out over Spark executors (same rows as the pool)
+        from assets.analytics.spark_forecast import forecast_revenue_on_spark
+
+        with spark.session() as session:
+            forecast = forecast_revenue_on_spark(
+                session, daily, brands, config.params(), **vintages
+            )
+    else:
+        forecast = forecast_revenue(
+            daily, brands, config.params(), workers=config.workers, **vintages
+        )
     fit_seconds = time.perf_counter() - start
     forecast["run_id"] = context.run_id
     forecast["created_at"] = pd.Timestamp.now(tz="UTC")

@@ -33,6 +33,7 @@ from brandpulse.config import (
     DBT_PRODUCTION_BUILD_FLAGS,
     TEST_PASS_TAG,
     dbt_window_env,
+    get_settings,
 )
 from brandpulse.dbt_cli import prune_run_targets
 from brandpulse.resources import (
@@ -87,13 +88,14 @@ def stream_dbt(
     models get their row counts once dbt has exited (assets/dbt/row_counts.py).
     """
     invocation = dbt.cli(args, context=context)
+    events = invocation.stream()
+    if warehouse is not None and get_settings().engine == "spark":
+        events = then_load_spark_marts(events, context, warehouse)
     try:
         if warehouse is None:
-            yield from invocation.stream()
+            yield from events
         else:
-            yield from with_row_counts(
-                invocation.stream(), invocation.manifest, warehouse.resolved_path
-            )
+            yield from with_row_counts(events, invocation.manifest, warehouse.resolved_path)
     finally:
         process = invocation.process
         if process.poll() is None:
@@ -106,6 +108,22 @@ def stream_dbt(
         prune_run_targets()
 
 
+def then_load_spark_marts(
+    events: Iterator[Any], context: AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """dbt's events, then (once dbt succeeded on Spark) the Spark marts it exported loaded
+    into the DuckDB warehouse, so the assets that read marts there see this build."""
+    yield from events
+    from brandpulse.spark_marts import load_marts
+
+    with warehouse.connect() as con:
+        loaded = load_marts(con, get_settings().spark_dir)
+    context.log.info(
+        f"Loaded {len(loaded)} Spark tables into the DuckDB serving copy "
+        f"({sum(m.rows for m in loaded)} rows)"
+    )
+
+
 @contextmanager
 def dbt_env(warehouse: WarehouseResource, extra: Mapping[str, str] | None = None) -> Iterator[None]:
     """Point dbt (profiles.yml reads BRANDPULSE_WAREHOUSE) at the resource's warehouse, with
@@ -114,10 +132,15 @@ def dbt_env(warehouse: WarehouseResource, extra: Mapping[str, str] | None = None
     dagster-dbt hands the process environment to the dbt subprocess; the variables are
     set only around the call and restored after, so nothing leaks into later processes.
     """
+    settings = get_settings()
     wanted = {
         "BRANDPULSE_WAREHOUSE": warehouse.resolved_path,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **(extra or {}),
+        # profiles.yml picks the engine's output; Spark reads the lake, builds in spark_dir
+        "BRANDPULSE_ENGINE": settings.engine,
+        "BRANDPULSE_LAKE_DIR": str(settings.lake_dir),
+        "BRANDPULSE_SPARK_WAREHOUSE": str(settings.spark_dir),
     }
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
@@ -129,6 +152,21 @@ def dbt_env(warehouse: WarehouseResource, extra: Mapping[str, str] | None = None
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def prepare_engine(context: AssetExecutionContext, warehouse: WarehouseResource) -> None:
+    """Before dbt: wait for the warehouse file; on Spark, export the raw layer (validated
+    and quarantined by ingest in raw.*) to the Parquet lake dbt's sources read there."""
+    warehouse.wait_until_writable()
+    settings = get_settings()
+    if settings.engine != "spark":
+        return
+    from brandpulse.lake import export_lake
+
+    with warehouse.connect(read_only=True) as con:
+        exported = export_lake(con, settings.lake_dir)
+    rows = {f"{t.schema}.{t.table}": t.rows for t in exported}
+    context.log.info(f"Exported the raw layer to {settings.lake_dir} for Spark: {rows}")
 
 
 def window_env(context: AssetExecutionContext) -> dict[str, str]:
@@ -174,7 +212,7 @@ def incremental_dbt_assets(
         "cautious",
         *test_scope_args(context),
     ]
-    warehouse.wait_until_writable()
+    prepare_engine(context, warehouse)
     with dbt_env(warehouse, window_env(context)):
         yield from stream_dbt(dbt, args, context, warehouse)
 
@@ -207,7 +245,7 @@ def warehouse_dbt_assets(
     Tests run here when every model they read is built here or before (`buildable`); a
     test that also reads a segment model runs in the third step, after it.
     """
-    warehouse.wait_until_writable()
+    prepare_engine(context, warehouse)
     with dbt_env(warehouse):
         args = [
             "build",

@@ -17,6 +17,7 @@ from brandpulse.resources.app_database import AppDatabaseResource
 from brandpulse.resources.landing import LandingZoneResource
 from brandpulse.resources.partitions import daily_partitions, single_run_backfill
 from brandpulse.resources.published import PublishedStoreResource
+from brandpulse.resources.spark import SparkResource
 from brandpulse.resources.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 
@@ -28,6 +29,7 @@ def default_resources() -> dict[str, ConfigurableResource]:
         "landing": LandingZoneResource(),
         "published_store": PublishedStoreResource(),
         "app_database": AppDatabaseResource(),
+        "spark": SparkResource(),
         "ai_ledger": AILedgerResource(),
         "ai_providers": AIProvidersResource(),
         # alert destinations: BRANDPULSE_ALERT_WEBHOOK_URL / BRANDPULSE_ALERT_FILE when sending
@@ -45,6 +47,7 @@ __all__ = [
     "LandingZoneResource",
     "ProviderConfig",
     "PublishedStoreResource",
+    "SparkResource",
     "WarehouseResource",
     "WebhookDestination",
     "daily_partitions",

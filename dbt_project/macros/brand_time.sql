@@ -24,7 +24,7 @@
 {%- endmacro %}
 
 {% macro default__seconds_between(a, b) -%}
-    ((unix_micros({{ b }}) - unix_micros({{ a }})) / 1000000.0)
+    ((unix_micros({{ b }}) - unix_micros({{ a }})) / 1e6)
 {%- endmacro %}
 
 {% macro duckdb__seconds_between(a, b) -%}

@@ -169,7 +169,9 @@ def _project_macros() -> dict[str, Any]:
         **{k: v for k, v in globals().items() if not k.startswith("_")},
         "return": _return,
     }
-    source = "\n".join(path.read_text() for path in sorted(MACROS_DIR.rglob("*.sql")))
+    # a custom materialization is dbt-only syntax (no plain-Jinja tag); models never call it
+    texts = (path.read_text() for path in sorted(MACROS_DIR.rglob("*.sql")))
+    source = "\n".join(t for t in texts if "{% materialization" not in t)
     module = env.from_string(source, globals=context).make_module()
     return {name: getattr(module, name) for name in dir(module) if not name.startswith("_")}
 

@@ -10,7 +10,7 @@ import pytest
 from dagster import materialize
 
 from assets.analytics import analytics_assets, analytics_checks
-from brandpulse.resources import WarehouseResource
+from brandpulse.resources import SparkResource, WarehouseResource
 
 
 @pytest.mark.prophet
@@ -38,7 +38,10 @@ def test_assets_materialize_and_checks_pass(small_warehouse, tmp_path) -> None:
     con.close()
     result = materialize(
         [*analytics_assets, *analytics_checks],
-        resources={"warehouse": WarehouseResource(path=str(small_warehouse))},
+        resources={
+            "warehouse": WarehouseResource(path=str(small_warehouse)),
+            "spark": SparkResource(),
+        },
         run_config={
             "ops": {
                 "ml__revenue_forecast": {

@@ -250,3 +250,13 @@ def test_scoped_query_ratio_and_its_10m_target():
     slow = compute_ratios({"query": {"metrics": {"scoped_seconds": 3.5, "unscoped_seconds": 0.26}}})
     miss = {t.name: t for t in check_targets(slow, stages, 10_000_000)}["scoped_query_10m"]
     assert miss.met is False and miss.miss_by.startswith("573% over target")
+
+
+def test_spark_ratio_is_its_total_over_duckdbs_build_and_has_no_target() -> None:
+    stages = {
+        "spark_build": {"metrics": {"spark_total_seconds": 90.0, "duckdb_build_seconds": 12.0}}
+    }
+    r = compute_ratios(stages)
+    assert r["spark_vs_duckdb"] == 7.5
+    assert "spark_vs_duckdb" not in {t.name for t in check_targets(r, stages, 1_000_000)}
+    assert compute_ratios({})["spark_vs_duckdb"] is None

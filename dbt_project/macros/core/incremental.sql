@@ -57,6 +57,8 @@
     build, full refresh) starts the log anew: whatever keys it dropped are not logged,
     so the sentinel makes the person-level models fall back to the full check once. -#}
 {% macro core_log_replaced_keys(step) -%}
+    {#- no key log where incremental models are rebuilt in full (Spark) -#}
+    {%- if not engine_builds_incrementally() -%}{{ return('') }}{%- endif -%}
     {%- set log = this.incorporate(path={'identifier': this.identifier ~ '__key_log'}) -%}
     {%- if step == 'create' -%}
     create table if not exists {{ log }} (

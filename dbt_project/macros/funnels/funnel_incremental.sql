@@ -24,7 +24,8 @@
     full-refresh build, or a table built before it was incremental: then every row is
     computed and the post-hooks delete the old ones, so it migrates without --full-refresh). -#}
 {% macro funnel_incremental_relation() -%}
-    {%- if not execute -%}
+    {#- engines that build the incremental models as full tables (Spark) read every event -#}
+    {%- if not execute or not engine_builds_incrementally() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set nodes = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')

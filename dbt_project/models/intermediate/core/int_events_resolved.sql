@@ -437,7 +437,7 @@ staged as (
         t.os,
         t.browser,
         t._partition_date,
-        cast(null as varchar) as _source_file,
+        cast(null as {{ text_type() }}) as _source_file,
         cast(null as bigint) as _line,
         t._loaded_at
     from {{ this }} as t
@@ -522,7 +522,7 @@ select
     coalesce(
         d.session_id,
         {{ dbt.concat(["'derived:'", "d.person_id", "'@'",
-            "cast(d.derived_session_start as varchar)"]) }}
+            "cast(d.derived_session_start as " ~ text_type() ~ ")"]) }}
     ) as session_id,
     d.session_id is null as is_derived_session,
     d.properties,

@@ -18,7 +18,7 @@ links as (
         row_number() over (
             partition by brand_id, anonymous_id order by occurred_at, event_id
         ) as link_rank,
-        count(distinct user_id) over (partition by brand_id, anonymous_id) as linked_user_count
+        {{ count_distinct_over("user_id", "brand_id, anonymous_id") }} as linked_user_count
     from events
     where user_id is not null
 ),

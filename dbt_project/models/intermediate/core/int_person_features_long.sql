@@ -58,7 +58,7 @@ named_event_counts as (
 -- The (feature, feature_param) rows every person of a brand gets.
 brand_features as (
     {%- for f in number_features + text_features %}
-    select brand_id, '{{ f }}' as feature, cast(null as varchar) as feature_param from brands
+    select brand_id, '{{ f }}' as feature, cast(null as {{ text_type() }}) as feature_param from brands
     union all
     {%- endfor %}
     select brand_id, feature, feature_param from referenced_event_counts
@@ -78,7 +78,7 @@ select
     end as value_number,
     case f.feature
         {%- for tf in text_features %}
-        when '{{ tf }}' then cast(w.{{ tf }} as varchar)
+        when '{{ tf }}' then cast(w.{{ tf }} as {{ text_type() }})
         {%- endfor %}
     end as value_text
 from wide as w

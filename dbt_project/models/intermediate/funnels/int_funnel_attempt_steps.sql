@@ -46,34 +46,39 @@
   Ephemeral: inlined into int_funnel_counted_steps, which runs it once and writes
   only the counted attempts (writing every attempt cost more than computing it; a
   view or table node of its own cost a dbt node's fixed time per build).
+  On Spark every CTE is a stage (macros/engine/funnel_stages.sql): the rounds are
+  written as tables before the model, which is a table there, since Spark inlines CTEs
+  and never finished planning the chain as one query.
 -#}
-{{ config(materialized='ephemeral') }}
+{{ config(materialized=funnel_stages_materialization(), post_hook="{{ funnel_drop_stages() }}") }}
 {%- set max_position = funnel_round_count(ref('int_funnel_steps')) -%}
 {%- set state_cols = ['funnel_key', 'person_key', 'attempt_rn', 'window_end_at', 'is_ordered', 'is_strict', 'lower_rn', 'last_time_grp', 'used_rns', 'steps_filled', 'reached_at'] -%}
 
-with steps as (
+with
+
+{% call funnel_stage('steps') %}
     select * from {{ ref('int_funnel_steps') }}
-),
+{% endcall %}
 
 -- fails the query when a funnel has more steps to fill than this SQL has rounds
-round_guard as (
+{% call funnel_stage('round_guard') %}
     select
         case
             when max(processing_position) > {{ max_position }}
                 then {{ funnel_raise_error("'int_funnel_attempt_steps has " ~ max_position ~ " fill rounds but a funnel needs more: recompile the funnel models'") }}
         end as failed
     from steps
-),
+{% endcall %}
 
-unordered_funnels as (
+{% call funnel_stage('unordered_funnels') %}
     select distinct funnel_key
     from steps
     where funnel_order = 'unordered'
-),
+{% endcall %}
 
 -- int_funnel_step_matches is ephemeral: computed once here, read by every round (only
 -- the columns the search uses)
-matches as {{ funnel_materialized() }} (
+{% call funnel_stage('matches', 'materialized') %}
     select funnel_key, step_number, person_key, rn, grp_rn, time_grp, idx, event_id, occurred_at,
         -- the text id, for the matches that can open an attempt only (the attempt's
         -- person, on its head row): step 1, or any step of an unordered funnel
@@ -82,11 +87,11 @@ matches as {{ funnel_materialized() }} (
                 then person_id
         end as person_id
     from {{ ref('int_funnel_step_matches') }}
-),
+{% endcall %}
 
 -- read twice (state_0, the output); recomputing it from `matches` is
 -- cheaper than copying its 1 row per step-1 event
-attempts as {{ funnel_not_materialized() }} (
+{% call funnel_stage('attempts', 'not materialized') %}
     select
         m.funnel_key,
         m.person_key,
@@ -137,15 +142,15 @@ attempts as {{ funnel_not_materialized() }} (
         on s.funnel_key = m.funnel_key
         and s.step_number = 1
     where (select failed from round_guard) is null
-),
+{% endcall %}
 
-sharing_funnels as (
+{% call funnel_stage('sharing_funnels') %}
     select distinct funnel_key
     from steps
     where shares_events
-),
+{% endcall %}
 
-state_0 as (
+{% call funnel_stage('state_0') %}
     select
         a.funnel_key,
         a.person_key,
@@ -168,31 +173,31 @@ state_0 as (
     from attempts as a
     left join sharing_funnels as sf
         on sf.funnel_key = a.funnel_key
-),
+{% endcall %}
 
 {% for j in range(1, max_position + 1) %}
 -- round {{ j }}: the matches of the steps processed now, and the attempts still going
-targets_{{ j }} as (
+{% call funnel_stage('targets_' ~ j) %}
     select m.*
     from matches as m
     inner join steps as s
         on s.funnel_key = m.funnel_key
         and s.step_number = m.step_number
         and s.processing_position = {{ j }}
-),
+{% endcall %}
 
 -- the last match position of each person's step: an attempt whose lower bound lies
 -- past it finds nothing
-reach_{{ j }} as (
+{% call funnel_stage('reach_' ~ j) %}
     select funnel_key, person_key, max(rn) as max_rn
     from targets_{{ j }}
     group by funnel_key, person_key
-),
+{% endcall %}
 
 -- the ASOF join only gets the attempts that can find a match or go on without one:
 -- an ordered attempt with nothing left to match ends here either way (most step-1
 -- events have no later step-2 event, and the ASOF join sorts every row it gets)
-probe_{{ j }} as (
+{% call funnel_stage('probe_' ~ j) %}
     select
         st.*,
         s.step_number as next_step
@@ -204,16 +209,16 @@ probe_{{ j }} as (
         on r.funnel_key = st.funnel_key
         and r.person_key = st.person_key
     where not st.is_ordered or st.lower_rn <= r.max_rn
-),
+{% endcall %}
 
-first_{{ j }} as {{ funnel_materialized() }} (
+{% call funnel_stage('first_' ~ j, 'materialized') %}
     {{ funnel_first_match_at_or_after('probe_' ~ j, 'targets_' ~ j) }}
-),
+{% endcall %}
 
 -- attempts whose first match is an event they already used (funnels with shares_events
 -- only): the next unused match by idx, among the next len(used_rns) matches (an inner
 -- join whose other conditions are filters, so it stays a hash join on the keys)
-skipped_{{ j }} as {{ funnel_materialized() }} (
+{% call funnel_stage('skipped_' ~ j, 'materialized') %}
     select * from (
         select
             f.funnel_key,
@@ -239,12 +244,12 @@ skipped_{{ j }} as {{ funnel_materialized() }} (
             and not {{ funnel_list_contains('f.used_rns', 'm.rn') }}
     ) as ranked
     where pick = 1
-),
+{% endcall %}
 
 -- the attempts that fill the step: by their first match unless they already used it,
 -- else by the skipped-to match; inside the window; strict: at the previous step's time
 -- or the person's next event time
-filled_{{ j }} as {{ funnel_materialized() }} (
+{% call funnel_stage('filled_' ~ j, 'materialized') %}
     select
         {{ state_cols | join(', ') }},
         next_step,
@@ -277,9 +282,9 @@ filled_{{ j }} as {{ funnel_materialized() }} (
     where f.used_rns is not null
         and k.pick_occurred_at <= f.window_end_at
         and (not f.is_strict or k.pick_time_grp <= f.last_time_grp + 1)
-),
+{% endcall %}
 
-state_{{ j }} as (
+{% call funnel_stage('state_' ~ j) %}
     select
         funnel_key,
         person_key,
@@ -311,7 +316,7 @@ state_{{ j }} as (
             false
         )
         and not coalesce(k.pick_occurred_at <= f.window_end_at, false)
-),
+{% endcall %}
 {% endfor %}
 
 all_steps as (

@@ -22,7 +22,9 @@
 -- only the events of touched persons (every funnel) and of persons who can start a
 -- redefined funnel (that funnel only) are read, numbered and matched; `rn` counts the
 -- same events as in a full build, since a person is kept with all their events.
-{{ config(materialized='ephemeral') }}
+-- Spark: a table (funnel_stages_materialization, macros/engine/funnel_stages.sql), since the
+-- attempt search's stages are run as statements of their own and read it by name.
+{{ config(materialized=funnel_stages_materialization()) }}
 {%- set incremental_of = funnel_incremental_relation() %}
 
 with

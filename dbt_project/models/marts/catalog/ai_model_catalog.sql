@@ -20,12 +20,12 @@ limits as (
 )
 
 select
-    cast(m.model as varchar) as model,
-    cast(m.provider as varchar) as provider,
-    cast(m.type as varchar) as model_type,
+    cast(m.model as {{ text_type() }}) as model,
+    cast(m.provider as {{ text_type() }}) as provider,
+    cast(m.type as {{ text_type() }}) as model_type,
     cast(m.context_window as integer) as context_window,
     cast(m.max_output_tokens as integer) as max_output_tokens,
-    cast(m.description as varchar) as description,
+    cast(m.description as {{ text_type() }}) as description,
     cast(p.usd_per_1k_input_tokens as double) as usd_per_1k_input_tokens,
     cast(p.usd_per_1k_output_tokens as double) as usd_per_1k_output_tokens,
     cast(p.usd_per_image as double) as usd_per_image,

@@ -22,17 +22,17 @@ filters as (
 )
 
 select
-    cast(s.brand_id as varchar) as brand_id,
-    cast(s.funnel_id as varchar) as funnel_id,
-    cast(f.funnel_name as varchar) as funnel_name,
+    cast(s.brand_id as {{ text_type() }}) as brand_id,
+    cast(s.funnel_id as {{ text_type() }}) as funnel_id,
+    cast(f.funnel_name as {{ text_type() }}) as funnel_name,
     cast(s.step_number as integer) as step_number,
-    cast(s.event_name as varchar) as event_name,
+    cast(s.event_name as {{ text_type() }}) as event_name,
     cast(s.filter_count as integer) as filter_count,
-    cast(fl.filters as varchar) as filters,
+    cast(fl.filters as {{ text_type() }}) as filters,
     cast(
         coalesce(s.event_name, 'any event')
         || case when fl.filters is null then '' else ' where ' || fl.filters end
-        as varchar
+        as {{ text_type() }}
     ) as step_label
 from steps as s
 inner join funnels as f

@@ -30,31 +30,31 @@ catalog as (
         v.step_count,
         coalesce(x.exclusions, 0) as exclusions,
         {{ core_definition_deleted_at('v.definition') }} as deleted_at,
-        cast(null as varchar) as invalid_reason
+        cast(null as {{ text_type() }}) as invalid_reason
     from valid as v
     left join exclusions as x on x.brand_id = v.brand_id and x.funnel_id = v.funnel_id
 
     union all
 
     select
-        brand_id, definition_id, definition_name, cast(null as varchar), cast(null as bigint),
+        brand_id, definition_id, definition_name, cast(null as {{ text_type() }}), cast(null as bigint),
         cast(null as integer), cast(null as bigint), cast(null as timestamp), reason
     from invalid
 )
 
 select
-    cast(brand_id as varchar) as brand_id,
-    cast(funnel_id as varchar) as funnel_id,
-    cast(funnel_name as varchar) as funnel_name,
+    cast(brand_id as {{ text_type() }}) as brand_id,
+    cast(funnel_id as {{ text_type() }}) as funnel_id,
+    cast(funnel_name as {{ text_type() }}) as funnel_name,
     cast(case
         when invalid_reason is not null then 'invalid'
         when deleted_at is not null then 'deleted'
         else 'active'
-    end as varchar) as status,
-    cast(funnel_order as varchar) as funnel_order,
+    end as {{ text_type() }}) as status,
+    cast(funnel_order as {{ text_type() }}) as funnel_order,
     cast(window_seconds as bigint) as window_seconds,
     cast(step_count as integer) as step_count,
     cast(exclusions as bigint) as exclusions,
     cast(deleted_at as timestamp) as deleted_at,
-    cast(invalid_reason as varchar) as invalid_reason
+    cast(invalid_reason as {{ text_type() }}) as invalid_reason
 from catalog

@@ -18,32 +18,32 @@ invalid as (
 
 catalog as (
     select
-        v.brand_id, v.segment_id, v.segment_name, cast(v.rules as varchar) as rules,
+        v.brand_id, v.segment_id, v.segment_name, cast(v.rules as {{ text_type() }}) as rules,
         coalesce(s.persons, 0) as persons,
         {{ core_definition_deleted_at('v.definition') }} as deleted_at,
-        cast(null as varchar) as invalid_reason
+        cast(null as {{ text_type() }}) as invalid_reason
     from valid as v
     left join sizes as s on s.brand_id = v.brand_id and s.segment_id = v.segment_id
 
     union all
 
     select
-        brand_id, definition_id, definition_name, cast(null as varchar), cast(null as bigint),
+        brand_id, definition_id, definition_name, cast(null as {{ text_type() }}), cast(null as bigint),
         cast(null as timestamp), reason
     from invalid
 )
 
 select
-    cast(brand_id as varchar) as brand_id,
-    cast(segment_id as varchar) as segment_id,
-    cast(segment_name as varchar) as segment_name,
+    cast(brand_id as {{ text_type() }}) as brand_id,
+    cast(segment_id as {{ text_type() }}) as segment_id,
+    cast(segment_name as {{ text_type() }}) as segment_name,
     cast(case
         when invalid_reason is not null then 'invalid'
         when deleted_at is not null then 'deleted'
         else 'active'
-    end as varchar) as status,
-    cast(rules as varchar) as rules,
+    end as {{ text_type() }}) as status,
+    cast(rules as {{ text_type() }}) as rules,
     cast(persons as bigint) as persons,
     cast(deleted_at as timestamp) as deleted_at,
-    cast(invalid_reason as varchar) as invalid_reason
+    cast(invalid_reason as {{ text_type() }}) as invalid_reason
 from catalog

@@ -122,8 +122,8 @@ running as (
 )
 
 select
-    cast(brand_id as varchar) as brand_id,
-    cast(cohort_id as varchar) as cohort_id,
+    cast(brand_id as {{ text_type() }}) as brand_id,
+    cast(cohort_id as {{ text_type() }}) as cohort_id,
     cast(cohort_start as date) as cohort_start,
     cast(period_number as integer) as period_number,
     cast(cohort_size as bigint) as cohort_size,
@@ -131,6 +131,6 @@ select
     cast(case when is_observed then running_revenue end as double) as cumulative_revenue,
     cast(case when is_observed then running_revenue / cohort_size end as double) as ltv_per_person,
     cast(case when is_observed then running_orders end as bigint) as cumulative_orders,
-    cast(currency as varchar) as currency,
+    cast(currency as {{ text_type() }}) as currency,
     cast(is_observed as boolean) as is_observed
 from running

@@ -39,7 +39,7 @@ return_event_days as (
 
 -- Each cohort's return days, then their distinct periods (days are already distinct).
 return_candidates as (
-    select brand_id, person_id, cast(null as varchar) as event_name, event_day from active_days
+    select brand_id, person_id, cast(null as {{ text_type() }}) as event_name, event_day from active_days
     union all
     select brand_id, person_id, event_name, event_day from return_event_days
 ),
@@ -141,15 +141,15 @@ counted as (
 )
 
 select
-    cast(brand_id as varchar) as brand_id,
-    cast(cohort_id as varchar) as cohort_id,
+    cast(brand_id as {{ text_type() }}) as brand_id,
+    cast(cohort_id as {{ text_type() }}) as cohort_id,
     cast(cohort_start as date) as cohort_start,
     cast(period_number as integer) as period_number,
     cast(cohort_size as bigint) as cohort_size,
     cast(kept_persons as bigint) as retained_persons,
     cast(kept_persons as double) / cohort_size as retention_rate,
-    cast(grain as varchar) as grain,
-    cast(kind as varchar) as kind,
+    cast(grain as {{ text_type() }}) as grain,
+    cast(kind as {{ text_type() }}) as kind,
     period_start,
     is_observed
 from counted

@@ -80,7 +80,7 @@ spine as (
 )
 
 select
-    cast(s.brand_id as varchar) as brand_id,
+    cast(s.brand_id as {{ text_type() }}) as brand_id,
     cast(s.day as date) as day,
     cast(coalesce(e.active_persons, 0) as bigint) as active_persons,
     cast(coalesce(n.new_persons, 0) as bigint) as new_persons,
@@ -94,7 +94,7 @@ select
     cast(coalesce(c.comments, 0) as bigint) as comments,
     cast(coalesce(a.ai_generations_completed, 0) as bigint) as ai_generations_completed,
     cast(case when coalesce(e.orders, 0) > 0 then e.revenue / e.orders end as double) as avg_order_value,
-    cast(b.currency as varchar) as currency
+    cast(b.currency as {{ text_type() }}) as currency
 from spine as s
 left join brands as b on b.brand_id = s.brand_id
 left join event_days as e on e.brand_id = s.brand_id and e.day = s.day

@@ -9,18 +9,18 @@ with rejected as (
 )
 
 select
-    cast(coalesce(brand_id, {{ try_json_text('raw', 'brand_id') }}) as varchar) as brand_id,
-    cast(source as varchar) as source,
+    cast(coalesce(brand_id, {{ try_json_text('raw', 'brand_id') }}) as {{ text_type() }}) as brand_id,
+    cast(source as {{ text_type() }}) as source,
     cast(case source
         when 'funnels' then {{ try_json_text('raw', 'funnel_id') }}
         when 'cohorts' then {{ try_json_text('raw', 'cohort_id') }}
         when 'segments' then {{ try_json_text('raw', 'segment_id') }}
-    end as varchar) as definition_id,
-    cast({{ try_json_text('raw', 'name') }} as varchar) as definition_name,
-    cast(reason as varchar) as reason,
-    cast(trim({{ dbt.split_part('reason', "':'", 1) }}) as varchar) as reason_code,
-    cast(file as varchar) as file,
+    end as {{ text_type() }}) as definition_id,
+    cast({{ try_json_text('raw', 'name') }} as {{ text_type() }}) as definition_name,
+    cast(reason as {{ text_type() }}) as reason,
+    cast(trim({{ dbt.split_part('reason', "':'", 1) }}) as {{ text_type() }}) as reason_code,
+    cast(file as {{ text_type() }}) as file,
     cast(line as bigint) as line,
     cast(rejected_at as timestamp) as rejected_at,
-    cast(raw as varchar) as raw
+    cast(raw as {{ text_type() }}) as raw
 from rejected

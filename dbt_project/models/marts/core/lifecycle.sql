@@ -65,7 +65,7 @@ counts as (
 )
 
 select
-    cast(brand_id as varchar) as brand_id,
+    cast(brand_id as {{ text_type() }}) as brand_id,
     cast(day as date) as day,
     cast(new_persons as bigint) as new_persons,
     cast(returning_persons as bigint) as returning_persons,

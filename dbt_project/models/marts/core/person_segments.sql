@@ -82,10 +82,10 @@ segments as (
 )
 
 select
-    cast(r.brand_id as varchar) as brand_id,
-    cast(r.segment_id as varchar) as segment_id,
-    cast(r.person_id as varchar) as person_id,
-    cast(s.segment_name as varchar) as segment_name
+    cast(r.brand_id as {{ text_type() }}) as brand_id,
+    cast(r.segment_id as {{ text_type() }}) as segment_id,
+    cast(r.person_id as {{ text_type() }}) as person_id,
+    cast(s.segment_name as {{ text_type() }}) as segment_name
 from level_0 as r
 inner join segments as s on s.brand_id = r.brand_id and s.segment_id = r.segment_id
 where r.node_id = 0

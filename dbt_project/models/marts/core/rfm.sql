@@ -62,8 +62,8 @@ combined as (
 )
 
 select
-    cast(brand_id as varchar) as brand_id,
-    cast(person_id as varchar) as person_id,
+    cast(brand_id as {{ text_type() }}) as brand_id,
+    cast(person_id as {{ text_type() }}) as person_id,
     cast(recency_days as integer) as recency_days,
     cast(frequency as bigint) as frequency,
     cast(monetary as double) as monetary,
@@ -79,7 +79,7 @@ select
         when fm_score >= 3 then 'at_risk'
         when r_score = 2 then 'hibernating'
         else 'lost'
-    end as varchar) as rfm_segment,
+    end as {{ text_type() }}) as rfm_segment,
     cast(fm_score as integer) as fm_score,
-    cast(currency as varchar) as currency
+    cast(currency as {{ text_type() }}) as currency
 from combined

@@ -17,9 +17,9 @@ brands as (
 )
 
 select
-    cast(s.brand_id as varchar) as brand_id,
-    cast(s.segment_id as varchar) as segment_id,
-    cast(s.segment_name as varchar) as segment_name,
+    cast(s.brand_id as {{ text_type() }}) as brand_id,
+    cast(s.segment_id as {{ text_type() }}) as segment_id,
+    cast(s.segment_name as {{ text_type() }}) as segment_name,
     cast(coalesce(m.persons, 0) as bigint) as persons,
     cast(case when b.persons > 0 then coalesce(m.persons, 0) * 1.0 / b.persons end as double)
         as share_of_persons,

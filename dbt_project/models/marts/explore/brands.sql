@@ -4,11 +4,11 @@
 {{ config(contract={'enforced': true}) }}
 
 select
-    cast(brand_id as varchar) as brand_id,
-    cast(brand_name as varchar) as brand_name,
-    cast(timezone as varchar) as timezone,
-    cast(currency as varchar) as currency,
-    cast(plan as varchar) as plan,
+    cast(brand_id as {{ text_type() }}) as brand_id,
+    cast(brand_name as {{ text_type() }}) as brand_name,
+    cast(timezone as {{ text_type() }}) as timezone,
+    cast(currency as {{ text_type() }}) as currency,
+    cast(plan as {{ text_type() }}) as plan,
     cast(ai_monthly_budget_usd as double) as ai_monthly_budget_usd,
     cast(ai_daily_generation_quota as integer) as ai_daily_generation_quota,
     cast(created_at as timestamp) as created_at,

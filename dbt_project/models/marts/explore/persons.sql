@@ -12,8 +12,8 @@ brands as (
 )
 
 select
-    cast(p.brand_id as varchar) as brand_id,
-    cast(p.person_id as varchar) as person_id,
+    cast(p.brand_id as {{ text_type() }}) as brand_id,
+    cast(p.person_id as {{ text_type() }}) as person_id,
     cast(p.first_seen_at as timestamp) as first_seen_at,
     cast(p.first_seen_day as date) as first_seen_day,
     cast(p.last_seen_at as timestamp) as last_seen_at,
@@ -22,15 +22,15 @@ select
     cast(p.anonymous_ids as bigint) as anonymous_ids,
     cast(p.signup_at as timestamp) as signup_at,
     cast(p.first_purchase_at as timestamp) as first_purchase_at,
-    cast(p.country as varchar) as country,
-    cast(p.acquisition_channel as varchar) as acquisition_channel,
-    cast(p.utm_medium as varchar) as utm_medium,
-    cast(p.utm_campaign as varchar) as utm_campaign,
-    cast(p.plan as varchar) as plan,
+    cast(p.country as {{ text_type() }}) as country,
+    cast(p.acquisition_channel as {{ text_type() }}) as acquisition_channel,
+    cast(p.utm_medium as {{ text_type() }}) as utm_medium,
+    cast(p.utm_campaign as {{ text_type() }}) as utm_campaign,
+    cast(p.plan as {{ text_type() }}) as plan,
     cast(p.events as bigint) as events,
     cast(p.sessions as bigint) as sessions,
     cast(p.orders as bigint) as orders,
     cast(p.revenue as double) as revenue,
-    cast(b.currency as varchar) as currency
+    cast(b.currency as {{ text_type() }}) as currency
 from persons as p
 left join brands as b on b.brand_id = p.brand_id

@@ -31,8 +31,8 @@ select
     dimension_value,
     count(*) as entered_persons,
     count(case when converted then 1 end) as converted_persons,
-    count(case when converted then 1 end) * 1.0 / count(*) as conversion_rate,
-    avg(steps_completed * 1.0) as avg_steps_completed,
+    count(case when converted then 1 end) * 1e0 / count(*) as conversion_rate,
+    avg(steps_completed * 1e0) as avg_steps_completed,
     avg(seconds_to_convert) as avg_seconds_to_convert
 from by_dimension
 group by brand_id, funnel_id, dimension, dimension_value

@@ -57,10 +57,10 @@ select
     s.event_name,
     cast(r.persons as bigint) as persons,
     case
-        when s.step_number = 1 then case when r.persons > 0 then 1.0 end
-        when r.previous_persons > 0 then r.persons * 1.0 / r.previous_persons
+        when s.step_number = 1 then case when r.persons > 0 then 1e0 end
+        when r.previous_persons > 0 then r.persons * 1e0 / r.previous_persons
     end as conversion_from_previous,
-    case when r.start_persons > 0 then r.persons * 1.0 / r.start_persons end as conversion_from_start,
+    case when r.start_persons > 0 then r.persons * 1e0 / r.start_persons end as conversion_from_start,
     t.avg_seconds_from_previous,
     t.median_seconds_from_previous,
     s.funnel_order,

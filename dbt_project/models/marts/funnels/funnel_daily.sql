@@ -58,7 +58,7 @@ select
     day,
     count(*) as entered_persons,
     count(case when converted then 1 end) as converted_persons,
-    count(case when converted then 1 end) * 1.0 / count(*) as conversion_rate,
+    count(case when converted then 1 end) * 1e0 / count(*) as conversion_rate,
     avg(seconds_to_convert) as avg_seconds_to_convert,
     {{ funnel_median('seconds_to_convert') }} as median_seconds_to_convert
 from entries

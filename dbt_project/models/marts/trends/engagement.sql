@@ -72,7 +72,7 @@ rolled as (
 )
 
 select
-    cast(brand_id as varchar) as brand_id,
+    cast(brand_id as {{ text_type() }}) as brand_id,
     cast(day as date) as day,
     cast(dau as bigint) as dau,
     cast(wau as bigint) as wau,

@@ -8,9 +8,9 @@ with events as (
 )
 
 select
-    cast(brand_id as varchar) as brand_id,
+    cast(brand_id as {{ text_type() }}) as brand_id,
     cast(event_day as date) as day,
-    cast(event_name as varchar) as event_name,
+    cast(event_name as {{ text_type() }}) as event_name,
     cast(count(*) as bigint) as events,
     cast(count(distinct person_id) as bigint) as persons
 from events

@@ -21,9 +21,9 @@ sequenced as (
 )
 
 select
-    cast(brand_id as varchar) as brand_id,
-    cast(from_event as varchar) as from_event,
-    cast(to_event as varchar) as to_event,
+    cast(brand_id as {{ text_type() }}) as brand_id,
+    cast(from_event as {{ text_type() }}) as from_event,
+    cast(to_event as {{ text_type() }}) as to_event,
     cast(count(*) as bigint) as transitions,
     cast(count(distinct person_id) as bigint) as persons
 from sequenced

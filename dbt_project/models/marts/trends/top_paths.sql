@@ -38,7 +38,7 @@ sessions as (
 
 prefixes as (
     select brand_id, person_id, session_events, 1 as path_length, e1 as path,
-        cast(null as varchar) as parent_path
+        cast(null as {{ text_type() }}) as parent_path
     from sessions
     union all
     select brand_id, person_id, session_events, 2, e1 || {{ sep }} || e2, e1
@@ -71,10 +71,10 @@ paths as (
 )
 
 select
-    cast(p.brand_id as varchar) as brand_id,
+    cast(p.brand_id as {{ text_type() }}) as brand_id,
     cast(p.path_length as integer) as path_length,
-    cast(p.path as varchar) as path,
-    cast(p.parent_path as varchar) as parent_path,
+    cast(p.path as {{ text_type() }}) as path,
+    cast(p.parent_path as {{ text_type() }}) as parent_path,
     cast(p.sessions as bigint) as sessions,
     cast(p.persons as bigint) as persons,
     cast(p.ended as bigint) as ended,

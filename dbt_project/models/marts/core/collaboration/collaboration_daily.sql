@@ -25,7 +25,7 @@ activity as (
 )
 
 select
-    cast(brand_id as varchar) as brand_id,
+    cast(brand_id as {{ text_type() }}) as brand_id,
     cast(day as date) as day,
     cast(sum(case when kind = 'share_created' then 1 else 0 end) as bigint) as shares,
     cast(sum(case when kind = 'share_revoked' then 1 else 0 end) as bigint) as shares_revoked,

@@ -3,10 +3,10 @@
 {{ config(contract={'enforced': true}) }}
 
 select
-    cast(brand_id as varchar) as brand_id,
+    cast(brand_id as {{ text_type() }}) as brand_id,
     cast(discussion_rank as integer) as discussion_rank,
-    cast(resource_type as varchar) as resource_type,
-    cast(resource_id as varchar) as resource_id,
+    cast(resource_type as {{ text_type() }}) as resource_type,
+    cast(resource_id as {{ text_type() }}) as resource_id,
     cast(comments as bigint) as comments,
     cast(commenters as bigint) as commenters,
     cast(last_activity_at as timestamp) as last_activity_at

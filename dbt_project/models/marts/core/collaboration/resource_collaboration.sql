@@ -67,9 +67,9 @@ joined as (
 )
 
 select
-    cast(brand_id as varchar) as brand_id,
-    cast(resource_type as varchar) as resource_type,
-    cast(resource_id as varchar) as resource_id,
+    cast(brand_id as {{ text_type() }}) as brand_id,
+    cast(resource_type as {{ text_type() }}) as resource_type,
+    cast(resource_id as {{ text_type() }}) as resource_id,
     cast(shares as bigint) as shares,
     cast(active_shares as bigint) as active_shares,
     cast(comments as bigint) as comments,
