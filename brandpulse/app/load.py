@@ -68,9 +68,8 @@ def _before_commit(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _enum_reason(table: AppTable) -> str:
-    """SQL: a reason for a value of an enum column the contract does not list (never NULL-ed)."""
-    if not table.enums:
-        return "CAST(NULL AS VARCHAR)"
+    """SQL: a reason for a value of an enum column the contract does not list (never NULL-ed);
+    for tables with `enums` only."""
     whens = []
     for column, values in table.enums.items():
         listed = ", ".join(f"'{v}'" for v in values)
@@ -108,9 +107,9 @@ def stage_lines(con: duckdb.DuckDBPyConnection, table: AppTable, batch: pa.Table
     soft-deleted, and its landing form: the fields as typed columns, or, for definitions
     (parsed by the landing's Python grammar), the landing JSON document in `raw`.
 
-    A view, not a table: the validation reads it once into `_validated`, the only copy of
-    the batch a write makes. The batch stays registered as `_app_batch` (line number in
-    `_line`); row ids, enum checks and rejected rows are computed from it directly."""
+    A view, not a table: the batch is not copied before validation (see `_validate`). The
+    batch stays registered as `_app_batch` (line number in `_line`); row ids, enum checks
+    and rejected rows are computed from it directly."""
     source = source_for(table.raw_table)
     fields = {f.name: f for f in source.fields}
     day = f'CAST("{table.partition_day}" AS DATE)' if table.partition_day else "CAST(NULL AS DATE)"
