@@ -14,7 +14,9 @@
 {% macro spark__register_lake_sources() -%}
     {%- if execute -%}
         {%- set lake = env_var('BRANDPULSE_LAKE_DIR', '../data/lake') -%}
-        {%- for node in graph.sources.values() -%}
+        {#- the ml.* tables are written by the Python assets into DuckDB, not exported to the
+            lake: on Spark they are absent, and the models reading them see no rows -#}
+        {%- for node in graph.sources.values() if node.source_name != 'ml' -%}
             {%- set location = lake ~ '/' ~ node.schema ~ '/' ~ node.identifier -%}
             {%- do run_query('create database if not exists ' ~ node.schema) -%}
             {%- do run_query('drop table if exists ' ~ node.schema ~ '.' ~ node.identifier) -%}

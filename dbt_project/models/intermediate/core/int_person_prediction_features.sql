@@ -15,19 +15,19 @@ with predictions as (
     from {{ predictions }}
     {%- else %}
     select
-        cast(null as varchar) as brand_id,
-        cast(null as varchar) as person_id,
+        cast(null as {{ text_type() }}) as brand_id,
+        cast(null as {{ text_type() }}) as person_id,
         cast(null as double) as purchase_probability
     where 1 = 0
     {%- endif %}
 )
 
 select
-    cast(brand_id as varchar) as brand_id,
-    cast(person_id as varchar) as person_id,
-    cast('purchase_propensity' as varchar) as feature,
-    cast(null as varchar) as feature_param,
+    cast(brand_id as {{ text_type() }}) as brand_id,
+    cast(person_id as {{ text_type() }}) as person_id,
+    cast('purchase_propensity' as {{ text_type() }}) as feature,
+    cast(null as {{ text_type() }}) as feature_param,
     cast(purchase_probability as double) as value_number,
-    cast(null as varchar) as value_text
+    cast(null as {{ text_type() }}) as value_text
 from predictions
 where purchase_probability is not null
