@@ -230,16 +230,14 @@
 {% macro duckdb__funnel_not_materialized() -%}not materialized{%- endmacro %}
 
 
-{#- Session settings of the attempt search (a pre_hook). DuckDB: its ASOF join is planned
-    as a nested loop when DuckDB estimates a small left side, and its estimates after a few
-    CTEs are poor (measured: 40 s instead of 0.1 s on 100k events); threshold 0 always
-    takes the sort-merge ASOF plan. Spark: a recursive CTE fails past 1,000,000 rows by
-    default (spark.sql.cteRecursionRowLimit); the search always ends (one iteration per
-    processing position, at most 20), so no row limit. -#}
+{#- Session setting for the ASOF joins of the attempt builder (a pre_hook): DuckDB
+    plans an ASOF join as a nested loop when it estimates a small left side, and its
+    estimates after a few CTEs are poor (measured: 40 s instead of 0.1 s on 100k
+    events). Threshold 0 always takes the sort-merge ASOF plan. -#}
 {% macro funnel_session_setup() -%}
     {{ return(adapter.dispatch('funnel_session_setup', 'brandpulse')()) }}
 {%- endmacro %}
-{% macro spark__funnel_session_setup() -%}set spark.sql.cteRecursionRowLimit = -1{%- endmacro %}
+{% macro spark__funnel_session_setup() -%}select 1{%- endmacro %}
 {% macro duckdb__funnel_session_setup() -%}set asof_loop_join_threshold = 0{%- endmacro %}
 
 

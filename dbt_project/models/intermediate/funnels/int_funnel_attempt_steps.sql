@@ -29,11 +29,7 @@
   Ephemeral: inlined into int_funnel_counted_steps. On Spark every CTE before the
   recursion is a stage (macros/engine/funnel_stages.sql) and this model a table.
 -#}
-{{ config(
-    materialized=funnel_stages_materialization(),
-    pre_hook=funnel_session_setup(),
-    post_hook="{{ funnel_drop_stages() }}",
-) }}
+{{ config(materialized=funnel_stages_materialization(), post_hook="{{ funnel_drop_stages() }}") }}
 {%- set pick_fields = ['rn', 'idx', 'event_id', 'occurred_at', 'grp_rn', 'time_grp'] -%}
 
 with
@@ -42,9 +38,8 @@ with
     select * from {{ ref('int_funnel_steps') }}
 {% endcall %}
 
--- each match with its step's processing position; step_key = one integer per (funnel,
--- position) for the joins (32 > the 20 steps a funnel may have); person_id only where
--- a match can open an attempt
+-- each match with its step's processing position; step_key = one integer per
+-- (funnel, position) for the joins; person_id only where a match can open an attempt
 {% call funnel_stage('matches', 'materialized') %}
     select
         m.funnel_key * 32 + s.processing_position as step_key,
