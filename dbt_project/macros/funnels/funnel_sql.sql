@@ -1,6 +1,6 @@
-{#- Helpers of the funnel models (models/*/funnels). Each engine-specific one is dispatched
-    to the two targets that build them, DuckDB and Spark (`spark__`); no other adapter
-    runs this project. Prefixed `funnel_` so they never clash with another team's macros. -#}
+{#- Helpers of the funnel models (models/*/funnels). Each is dispatched: a portable
+    (Spark-flavoured) default beside a DuckDB fast path. Prefixed `funnel_` so they
+    never clash with another team's macros. -#}
 
 {#- Whether the top-level key named by the column `key_col` of a JSON column holds the
     `where` value (`text_col`, of JSON type `type_col`: string, number or boolean): same
@@ -12,8 +12,8 @@
     {{ return(adapter.dispatch('funnel_where_value_matches', 'brandpulse')(json_col, key_col, type_col, text_col)) }}
 {%- endmacro %}
 
-{#- Spark: the rendered text only. -#}
-{% macro spark__funnel_where_value_matches(json_col, key_col, type_col, text_col) -%}
+{#- Portable fallback: the rendered text only. -#}
+{% macro default__funnel_where_value_matches(json_col, key_col, type_col, text_col) -%}
     get_json_object({{ json_col }}, concat('$.', {{ key_col }})) = {{ text_col }}
 {%- endmacro %}
 
@@ -36,7 +36,7 @@
     {{ return(adapter.dispatch('funnel_add_seconds', 'brandpulse')(ts, seconds)) }}
 {%- endmacro %}
 
-{% macro spark__funnel_add_seconds(ts, seconds) -%}
+{% macro default__funnel_add_seconds(ts, seconds) -%}
     timestamp_micros(unix_micros({{ ts }}) + {{ seconds }} * 1000000)
 {%- endmacro %}
 
@@ -49,25 +49,25 @@
 {% macro funnel_list_of(value) -%}
     {{ return(adapter.dispatch('funnel_list_of', 'brandpulse')(value)) }}
 {%- endmacro %}
-{% macro spark__funnel_list_of(value) -%}array({{ value }}){%- endmacro %}
+{% macro default__funnel_list_of(value) -%}array({{ value }}){%- endmacro %}
 {% macro duckdb__funnel_list_of(value) -%}[{{ value }}]{%- endmacro %}
 
 {% macro funnel_list_append(list_col, value) -%}
     {{ return(adapter.dispatch('funnel_list_append', 'brandpulse')(list_col, value)) }}
 {%- endmacro %}
-{% macro spark__funnel_list_append(list_col, value) -%}concat({{ list_col }}, array({{ value }})){%- endmacro %}
+{% macro default__funnel_list_append(list_col, value) -%}concat({{ list_col }}, array({{ value }})){%- endmacro %}
 {% macro duckdb__funnel_list_append(list_col, value) -%}list_append({{ list_col }}, {{ value }}){%- endmacro %}
 
 {% macro funnel_list_contains(list_col, value) -%}
     {{ return(adapter.dispatch('funnel_list_contains', 'brandpulse')(list_col, value)) }}
 {%- endmacro %}
-{% macro spark__funnel_list_contains(list_col, value) -%}array_contains({{ list_col }}, {{ value }}){%- endmacro %}
+{% macro default__funnel_list_contains(list_col, value) -%}array_contains({{ list_col }}, {{ value }}){%- endmacro %}
 {% macro duckdb__funnel_list_contains(list_col, value) -%}list_contains({{ list_col }}, {{ value }}){%- endmacro %}
 
 {% macro funnel_list_length(list_col) -%}
     {{ return(adapter.dispatch('funnel_list_length', 'brandpulse')(list_col)) }}
 {%- endmacro %}
-{% macro spark__funnel_list_length(list_col) -%}size({{ list_col }}){%- endmacro %}
+{% macro default__funnel_list_length(list_col) -%}size({{ list_col }}){%- endmacro %}
 {% macro duckdb__funnel_list_length(list_col) -%}len({{ list_col }}){%- endmacro %}
 
 
@@ -203,7 +203,7 @@
     {{ return(adapter.dispatch('funnel_median', 'brandpulse')(expr)) }}
 {%- endmacro %}
 
-{% macro spark__funnel_median(expr) -%}
+{% macro default__funnel_median(expr) -%}
     percentile({{ expr }}, 0.5)
 {%- endmacro %}
 
@@ -218,7 +218,7 @@
 {% macro funnel_materialized() -%}
     {{ return(adapter.dispatch('funnel_materialized', 'brandpulse')()) }}
 {%- endmacro %}
-{% macro spark__funnel_materialized() -%}{%- endmacro %}
+{% macro default__funnel_materialized() -%}{%- endmacro %}
 {% macro duckdb__funnel_materialized() -%}materialized{%- endmacro %}
 
 {#- The opposite hint: a CTE read twice that is cheaper to recompute than to copy
@@ -226,7 +226,7 @@
 {% macro funnel_not_materialized() -%}
     {{ return(adapter.dispatch('funnel_not_materialized', 'brandpulse')()) }}
 {%- endmacro %}
-{% macro spark__funnel_not_materialized() -%}{%- endmacro %}
+{% macro default__funnel_not_materialized() -%}{%- endmacro %}
 {% macro duckdb__funnel_not_materialized() -%}not materialized{%- endmacro %}
 
 
@@ -237,7 +237,7 @@
 {% macro funnel_session_setup() -%}
     {{ return(adapter.dispatch('funnel_session_setup', 'brandpulse')()) }}
 {%- endmacro %}
-{% macro spark__funnel_session_setup() -%}select 1{%- endmacro %}
+{% macro default__funnel_session_setup() -%}select 1{%- endmacro %}
 {% macro duckdb__funnel_session_setup() -%}set asof_loop_join_threshold = 0{%- endmacro %}
 
 
@@ -251,7 +251,7 @@
     {{ return(adapter.dispatch('funnel_best_attempt', 'brandpulse')(attempt_steps)) }}
 {%- endmacro %}
 
-{% macro spark__funnel_best_attempt(attempt_steps) -%}
+{% macro default__funnel_best_attempt(attempt_steps) -%}
     select
         funnel_key,
         person_key,
