@@ -71,130 +71,56 @@
 {% macro duckdb__funnel_list_length(list_col) -%}len({{ list_col }}){%- endmacro %}
 
 
-{#- For every row of `probe` (step_key, person_key, lower_rn), the first row of `matches`
-    with the same step_key and person_key at or after position lower_rn, as a struct `nxt`
-    of `fields`; probe rows without one are dropped. DuckDB: one ASOF join on integer keys
-    (a merge per partition, no range explosion). Spark: a range join ranked with
-    row_number (quadratic in the matches per person). -#}
-{% macro funnel_first_match_at_or_after(probe, matches, fields) -%}
-    {{ return(adapter.dispatch('funnel_first_match_at_or_after', 'brandpulse')(probe, matches, fields)) }}
+{#- For every row of `probe` (columns funnel_key, person_key, attempt_rn, next_step,
+    lower_rn), the first match of step `next_step` of the person at or after person
+    event position `lower_rn`: adds m_rn, m_idx, m_event_id, m_occurred_at, m_grp_rn, m_time_grp
+    (all NULL when there is none). `matches` is int_funnel_step_matches restricted to
+    the steps of one processing position: one step per funnel, so the step is implied
+    by funnel_key and is not an ASOF key (fewer keys, faster partitioning).
+    DuckDB: one ASOF join on integer keys (a merge per partition, no range explosion).
+    Default: a range join ranked with row_number (portable, quadratic in matches per
+    person). -#}
+{% macro funnel_first_match_at_or_after(probe, matches) -%}
+    {{ return(adapter.dispatch('funnel_first_match_at_or_after', 'brandpulse')(probe, matches)) }}
 {%- endmacro %}
 
-{% macro spark__funnel_first_match_at_or_after(probe, matches, fields) -%}
-    select step_key, person_key, lower_rn, nxt
-    from (
+{% macro default__funnel_first_match_at_or_after(probe, matches) -%}
+    select * from (
         select
-            p.step_key,
-            p.person_key,
-            p.lower_rn,
-            {{ funnel_struct(fields, 'm.') }} as nxt,
-            row_number() over (partition by p.step_key, p.person_key, p.lower_rn order by m.rn) as m_pick
+            p.*,
+            m.rn as m_rn,
+            m.idx as m_idx,
+            m.event_id as m_event_id,
+            m.occurred_at as m_occurred_at,
+            m.grp_rn as m_grp_rn,
+            m.time_grp as m_time_grp,
+            row_number() over (
+                partition by p.funnel_key, p.person_key, p.attempt_rn
+                order by m.rn
+            ) as m_pick
         from {{ probe }} as p
-        inner join {{ matches }} as m
-            on m.step_key = p.step_key
+        left join {{ matches }} as m
+            on m.funnel_key = p.funnel_key
             and m.person_key = p.person_key
             and m.rn >= p.lower_rn
     ) as ranked
     where m_pick = 1
 {%- endmacro %}
 
-{% macro duckdb__funnel_first_match_at_or_after(probe, matches, fields) -%}
-    select p.step_key, p.person_key, p.lower_rn, {{ funnel_struct(fields, 'm.') }} as nxt
+{% macro duckdb__funnel_first_match_at_or_after(probe, matches) -%}
+    select
+        p.*,
+        m.rn as m_rn,
+        m.idx as m_idx,
+        m.event_id as m_event_id,
+        m.occurred_at as m_occurred_at,
+        m.grp_rn as m_grp_rn,
+        m.time_grp as m_time_grp
     from {{ probe }} as p
-    asof inner join {{ matches }} as m
-        on m.step_key = p.step_key
+    asof left join {{ matches }} as m
+        on m.funnel_key = p.funnel_key
         and m.person_key = p.person_key
         and m.rn >= p.lower_rn
-{%- endmacro %}
-
-
-{#- A struct of the columns `fields` (names), each read as `prefix ~ name`. -#}
-{% macro funnel_struct(fields, prefix='') -%}
-    {{ return(adapter.dispatch('funnel_struct', 'brandpulse')(fields, prefix)) }}
-{%- endmacro %}
-{% macro spark__funnel_struct(fields, prefix) -%}
-    named_struct({% for f in fields %}'{{ f }}', {{ prefix ~ f }}{% if not loop.last %}, {% endif %}{% endfor %})
-{%- endmacro %}
-{% macro duckdb__funnel_struct(fields, prefix) -%}
-    struct_pack({% for f in fields %}{{ f }} := {{ prefix ~ f }}{% if not loop.last %}, {% endif %}{% endfor %})
-{%- endmacro %}
-
-{#- An aggregate: the structs of a group as a list sorted by their first field. -#}
-{% macro funnel_sorted_list(struct_expr) -%}
-    {{ return(adapter.dispatch('funnel_sorted_list', 'brandpulse')(struct_expr)) }}
-{%- endmacro %}
-{% macro spark__funnel_sorted_list(struct_expr) -%}sort_array(collect_list({{ struct_expr }})){%- endmacro %}
-{% macro duckdb__funnel_sorted_list(struct_expr) -%}list_sort(list({{ struct_expr }})){%- endmacro %}
-
-{#- The first struct of `list_col` from 1-based position `first` on, among the next `count`,
-    whose rn is not in `used_col`; NULL when there is none. -#}
-{% macro funnel_first_unused(list_col, first, count, used_col) -%}
-    {{ return(adapter.dispatch('funnel_first_unused', 'brandpulse')(list_col, first, count, used_col)) }}
-{%- endmacro %}
-{% macro spark__funnel_first_unused(list_col, first, count, used_col) -%}
-    try_element_at(filter(slice({{ list_col }}, {{ first }}, {{ count }}), x -> not array_contains({{ used_col }}, x.rn)), 1)
-{%- endmacro %}
-{% macro duckdb__funnel_first_unused(list_col, first, count, used_col) -%}
-    list_filter(list_slice({{ list_col }}, {{ first }}, {{ first }} + {{ count }} - 1),
-        x -> not list_contains({{ used_col }}, x.rn))[1]
-{%- endmacro %}
-
-
-{#- The recursive term of the attempt search (int_funnel_attempt_steps): from the rows of
-    `state` (the attempts after the previous position), the step at the next
-    processing_position, filled by the first unused match at or after the attempt's
-    lower bound (next_matches, else shared_matches) inside its window (strict: at the
-    previous step's time or the person's next event time). Filled attempts go on with the
-    pick; unordered ones also go on without it; ordered ones without it end. Columns as
-    the anchor of the search: the state, then filled, step_number and the pick's
-    event_id and occurred_at, and previous_at (ordered/strict: the previous step time). -#}
-{% macro funnel_search_iteration(state) -%}
-    select
-        funnel_key, person_key, attempt_rn, position, window_end_at, is_ordered, is_strict,
-        case when filled and is_ordered then pick.grp_rn else lower_rn end as lower_rn,
-        case when filled then pick.time_grp else last_time_grp end as last_time_grp,
-        case
-            when filled and used_rns is not null then {{ funnel_list_append('used_rns', 'pick.rn') }}
-            else used_rns
-        end as used_rns,
-        steps_filled + case when filled then 1 else 0 end as steps_filled,
-        case when filled then greatest(reached_at, pick.occurred_at) else reached_at end as reached_at,
-        filled,
-        step_number,
-        pick.event_id as event_id,
-        pick.occurred_at as occurred_at,
-        case when is_ordered then reached_at end as previous_at
-    from (
-        select
-            *,
-            coalesce(
-                pick.occurred_at <= window_end_at and (not is_strict or pick.time_grp <= last_time_grp + 1),
-                false
-            ) as filled
-        from (
-            select
-                st.funnel_key, st.person_key, st.attempt_rn, st.position + 1 as position, st.window_end_at,
-                st.is_ordered, st.is_strict, st.lower_rn, st.last_time_grp, st.used_rns, st.steps_filled,
-                st.reached_at, s.step_number,
-                case
-                    when st.used_rns is null or not {{ funnel_list_contains('st.used_rns', 'n.nxt.rn') }}
-                        then n.nxt
-                    else {{ funnel_first_unused('l.candidates', 'n.nxt.idx + 1', funnel_list_length('st.used_rns'), 'st.used_rns') }}
-                end as pick
-            from {{ state }} as st
-            inner join steps as s
-                on s.funnel_key = st.funnel_key
-                and s.processing_position = st.position + 1
-            left join next_matches as n
-                on n.step_key = st.funnel_key * 32 + st.position + 1
-                and n.person_key = st.person_key
-                and n.lower_rn = st.lower_rn
-            left join shared_matches as l
-                on l.step_key = st.funnel_key * 32 + st.position + 1
-                and l.person_key = st.person_key
-        ) as looked_up
-    ) as decided
-    where filled or not is_ordered
 {%- endmacro %}
 
 
@@ -289,6 +215,37 @@
         group by funnel_key, person_key
     ) as picked
 {%- endmacro %}
+
+
+{#- How many fill rounds the attempt search needs: the largest processing_position of
+    `steps_relation` (int_funnel_steps) at compile time, which in a dbt run is after
+    int_funnel_steps was rebuilt. `fallback` when it cannot be read (parsing, a first
+    compile before the table exists, unit tests, whose refs are fixtures). A round
+    costs planning and execution time even when it fills nothing, so the search
+    stops at the data's real step count; the model guards the count at run time
+    (funnel_raise_error) in case the definitions grew after it was compiled. -#}
+{% macro funnel_round_count(steps_relation, fallback=19) -%}
+    {#- unit tests: the ref is a fixture CTE (no schema), not a relation to query -#}
+    {%- if not execute or steps_relation is string or steps_relation.schema is none
+        or steps_relation.identifier is none -%}
+        {{ return(fallback) }}
+    {%- endif -%}
+    {%- set existing = load_relation(steps_relation) -%}
+    {%- if existing is none -%}
+        {{ return(fallback) }}
+    {%- endif -%}
+    {%- set result = run_query('select coalesce(max(processing_position), 0) from ' ~ existing) -%}
+    {{ return([result.columns[0].values()[0] | int, 1] | max) }}
+{%- endmacro %}
+
+
+{#- An expression that fails the query with `message` (a string literal) when
+    evaluated. -#}
+{% macro funnel_raise_error(message) -%}
+    {{ return(adapter.dispatch('funnel_raise_error', 'brandpulse')(message)) }}
+{%- endmacro %}
+{% macro default__funnel_raise_error(message) -%}raise_error({{ message }}){%- endmacro %}
+{% macro duckdb__funnel_raise_error(message) -%}error({{ message }}){%- endmacro %}
 
 
 {#- A value as text for a definition fingerprint: length:value, NULL as '-', so distinct
