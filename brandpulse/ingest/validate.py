@@ -36,17 +36,39 @@ def _timestamp_text(text: str) -> str:
 
 
 def _typed(f: Field, text: str) -> str:
+    """A field's typed value from its text (for a timestamp: from `_cast_once`'s column; for
+    an object or array: its parsed JSON when the line held one, else the text cast)."""
     if f.kind == "string":
         return text
     if f.kind == "timestamp":
-        return f"CAST(TRY_CAST({_timestamp_text(text)} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        return f"CAST(x_{f.name} AS TIMESTAMP)"
     if f.kind == "number":
         return f"TRY_CAST({text} AS DOUBLE)"
     if f.kind == "integer":
         return f"TRY_CAST({text} AS BIGINT)"
     if f.kind == "boolean":
         return f"TRY_CAST({text} AS BOOLEAN)"
-    return f"{text}::JSON"  # objects and arrays: json_extract_string gives their JSON text
+    # objects and arrays: the JSON value itself, or a Parquet column's JSON text
+    return f"coalesce(o_{f.name}, {text}::JSON)"
+
+
+def _cast_once(f: Field, text: str, value: str) -> list[str]:
+    """Columns computed once for both a field's rules and its typed value: a timestamp's
+    cast (`x_`), an object's or array's JSON value as `from_json` gave it (`o_`: not parsed
+    again from its text)."""
+    if f.kind == "timestamp":
+        return [f"TRY_CAST({_timestamp_text(text)} AS TIMESTAMPTZ) AS x_{f.name}"]
+    if f.kind in ("object", "array"):
+        return [f"CASE WHEN t_{f.name} IN ('OBJECT', 'ARRAY') THEN {value} END AS o_{f.name}"]
+    return []
+
+
+def _cast_columns(f: Field) -> list[str]:
+    if f.kind == "timestamp":
+        return [f"x_{f.name}"]
+    if f.kind in ("object", "array"):
+        return [f"o_{f.name}"]
+    return []
 
 
 def _value_rules(f: Field, present: str, text: str) -> list[tuple[str, str]]:
@@ -98,7 +120,7 @@ def _field_rules(f: Field, json_type: str, text: str) -> list[tuple[str, str]]:
         rules.append(
             (
                 f"({present} AND (NOT regexp_full_match({text}, '{_TS_PATTERN}') "
-                f"OR TRY_CAST({_timestamp_text(text)} AS TIMESTAMPTZ) IS NULL))",
+                f"OR x_{f.name} IS NULL))",
                 f"bad_timestamp: {f.name} must be an ISO-8601 timestamp with a UTC offset or Z",
             )
         )
@@ -164,6 +186,8 @@ def validation_sql(source: Source) -> str:
         f"{_value_type(f, values[f.name])} AS t_{f.name}, {_value_text(values[f.name])} AS s_{f.name}"
         for f in source.fields
     )
+    once = [c for f in source.fields for c in _cast_once(f, f"s_{f.name}", f"v.{f.name}")]
+    once_cols = [c for f in source.fields for c in _cast_columns(f)]
     types = {f.name: _json_type(f, f"t_{f.name}", f"s_{f.name}") for f in source.fields}
     texts = {f.name: f"s_{f.name}" for f in source.fields}
     rules: list[tuple[str, str]] = []
@@ -172,9 +196,8 @@ def validation_sql(source: Source) -> str:
     typed_cols = ",\n        ".join(
         f"{_typed(f, texts[f.name])} AS {f.name}" for f in source.fields
     )
-    nulled = ", ".join(
-        f"CASE WHEN field_reason IS NULL THEN {t} END AS {t}" for t in texts.values()
-    )
+    carried = [*texts.values(), *once_cols]
+    nulled = ", ".join(f"CASE WHEN field_reason IS NULL THEN {t} END AS {t}" for t in carried)
     field_case = "\n            ".join(f"WHEN {cond} THEN '{reason}'" for cond, reason in rules)
     return f"""
 WITH parsed AS (
@@ -187,19 +210,22 @@ WITH parsed AS (
     WHERE prefix(raw, '{{') OR reader_reason IS NOT NULL OR trim(raw) <> ''
 ),
 extracted AS (
-    SELECT file, line, raw, _partition_date, reader_reason, doc_type,
-        {value_cols}
+    SELECT *, {", ".join(once) if once else "NULL AS _no_casts"}
     FROM (
-        SELECT *, {json_cols}
+        SELECT file, line, raw, _partition_date, reader_reason, doc_type, v,
+            {value_cols}
         FROM (
-            SELECT *,
-                CASE WHEN doc_type = 'OBJECT' THEN from_json(raw, '{{{struct}}}') END AS v
-            FROM parsed
+            SELECT *, {json_cols}
+            FROM (
+                SELECT *,
+                    CASE WHEN doc_type = 'OBJECT' THEN from_json(raw, '{{{struct}}}') END AS v
+                FROM parsed
+            )
         )
     )
 ),
 checked AS (
-    SELECT file, line, raw, _partition_date, {", ".join(texts.values())},
+    SELECT file, line, raw, _partition_date, {", ".join(carried)},
         CASE
             WHEN reader_reason IS NOT NULL THEN reader_reason
             WHEN doc_type IS NULL THEN 'invalid_json: line is not valid JSON'
