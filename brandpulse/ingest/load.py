@@ -11,6 +11,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -392,11 +393,17 @@ def _load(
     files: list[tuple[Path, date | None]],
     landing_dir: Path,
     days: list[date],
+    read: Future[tuple[pa.Table, list[UnreadableFile]]] | None = None,
 ) -> LoadReport:
+    """Load one batch of files; `read` is their lines when already being read (see
+    `load_partitions`), else they are read here."""
     started = time.perf_counter()
     ensure_raw_schema(con)
     ensure_ai_schema(con)
-    lines, unreadable = read_lines(files, landing_dir, get_settings().max_line_bytes)
+    if read is None:
+        lines, unreadable = read_lines(files, landing_dir, get_settings().max_line_bytes)
+    else:
+        lines, unreadable = read.result()
     _validate(con, source, lines)
     del lines
     definition_tables = _apply_definitions(con, source) if source.definition else {}
@@ -451,16 +458,27 @@ def load_partitions(
 
     Days are loaded in batches of bounded size; each batch replaces its days in one
     transaction. A day without files is replaced by nothing (its rows are removed).
+    The next batch's files are read in a thread while DuckDB works on the current one
+    (reading is Python, DuckDB releases the GIL): at most two batches are in memory.
     """
     source = SOURCES[source_name]
     if not source.partitioned:
         raise ValueError(f"{source_name} is a snapshot source: use load_snapshot")
     total = LoadReport(source_name, [])
-    for batch_days, files in _batches(landing_dir, source_name, days):
-        report = _load(con, source, files, landing_dir, batch_days)
-        total.merge(report)
-        if progress:
-            progress(report)
+    batches = list(_batches(landing_dir, source_name, days))
+    max_line_bytes = get_settings().max_line_bytes
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read") as reader:
+
+        def read(files: list[tuple[Path, date]]) -> Future[tuple[pa.Table, list[UnreadableFile]]]:
+            return reader.submit(read_lines, files, landing_dir, max_line_bytes)
+
+        upcoming = read(batches[0][1]) if batches else None
+        for i, (batch_days, files) in enumerate(batches):
+            current, upcoming = upcoming, read(batches[i + 1][1]) if i + 1 < len(batches) else None
+            report = _load(con, source, files, landing_dir, batch_days, current)
+            total.merge(report)
+            if progress:
+                progress(report)
     return total
 
 
