@@ -196,8 +196,9 @@ def _in_scope(source: Source, alias: str, file_column: str = "_source_file") -> 
 
 
 def _dedupe(con: duckdb.DuckDBPyConnection, source: Source, days: list[date]) -> None:
-    """Find the duplicates among the good rows (temp table `_duplicates`: file, line) and
-    define `_fresh`, the good rows to insert, as a view: the rows are not copied once more.
+    """Find the duplicates among the good rows (temp table `_duplicates`: their rowid in
+    `_validated` and file) and define `_fresh`, the good rows to insert, as a view: the
+    rows are not copied once more, and leaving the duplicates out compares one integer.
 
     A key seen earlier in this load (by arrival day, file, line) or held by an earlier
     partition outside this load is a duplicate. A copy held by a later partition is
@@ -208,9 +209,9 @@ def _dedupe(con: duckdb.DuckDBPyConnection, source: Source, days: list[date]) ->
     """
     keys = ", ".join(source.dedup_key)
     params = None
-    held_earlier = "SELECT NULL AS file, NULL AS line WHERE false"
+    held_earlier = "SELECT NULL AS row_id, NULL AS file WHERE false"
     if source.partitioned and days and _holds_outside(con, source, days, "<", max(days)):
-        held_earlier = f"""SELECT g.file, g.line FROM good g WHERE EXISTS (
+        held_earlier = f"""SELECT g.row_id, g.file FROM good g WHERE EXISTS (
                 SELECT 1 FROM raw.{source.name} e
                 WHERE e._partition_date < $last_day AND e._partition_date < g._partition_date
                   AND NOT {_in_scope(source, "e")} AND {_key_match(source, "e", "g")})"""
@@ -218,12 +219,13 @@ def _dedupe(con: duckdb.DuckDBPyConnection, source: Source, days: list[date]) ->
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _duplicates AS
             WITH good AS (
-                SELECT file, line, _partition_date, {keys} FROM _validated WHERE reason IS NULL
+                SELECT rowid AS row_id, file, line, _partition_date, {keys}
+                FROM _validated WHERE reason IS NULL
             ),
             repeated AS (SELECT {keys} FROM good GROUP BY ALL HAVING count(*) > 1)
             {held_earlier}
             UNION
-            SELECT file, line FROM (
+            SELECT row_id, file FROM (
                 SELECT g.* FROM good g SEMI JOIN repeated d ON {_key_match(source, "d", "g")}
                 QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _partition_date, file, line) > 1
             )""",
@@ -233,7 +235,7 @@ def _dedupe(con: duckdb.DuckDBPyConnection, source: Source, days: list[date]) ->
         """CREATE OR REPLACE TEMP VIEW _fresh AS
            SELECT * EXCLUDE (raw, field_reason, reason) FROM _validated v
            WHERE reason IS NULL
-             AND NOT EXISTS (SELECT 1 FROM _duplicates d WHERE d.file = v.file AND d.line = v.line)"""
+             AND NOT EXISTS (SELECT 1 FROM _duplicates d WHERE d.row_id = v.rowid)"""
     )
 
 
