@@ -11,6 +11,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -98,9 +99,16 @@ def _key_match(source: Source, left: str, right: str) -> str:
 
 
 def _validate(con: duckdb.DuckDBPyConnection, source: Source, lines: pa.Table) -> None:
-    """Fill temp table `_validated` with typed rows and their reason (NULL = good)."""
+    """Fill temp table `_validated` with typed rows and their reason (NULL = good).
+
+    A good row's line text is not kept (only rejected rows and definitions, parsed again in
+    Python, need it): copying every line once more cost as much as the typed columns.
+    """
+    validation = validation_sql(source)
+    if not source.definition:
+        validation = f"SELECT * REPLACE (CASE WHEN reason IS NOT NULL THEN raw END AS raw) FROM ({validation})"
     con.register("lines", lines)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _validated AS {validation_sql(source)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _validated AS {validation}")
     con.unregister("lines")
 
 
@@ -188,34 +196,62 @@ def _in_scope(source: Source, alias: str, file_column: str = "_source_file") -> 
 
 
 def _dedupe(con: duckdb.DuckDBPyConnection, source: Source, days: list[date]) -> None:
-    """Fill `_fresh` with the good rows to insert; duplicates are the good rows left out.
+    """Find the duplicates among the good rows (temp table `_duplicates`: their rowid in
+    `_validated` and file) and define `_fresh`, the good rows to insert, as a view: the
+    rows are not copied once more, and leaving the duplicates out compares one integer.
 
     A key seen earlier in this load (by arrival day, file, line) or held by an earlier
     partition outside this load is a duplicate. A copy held by a later partition is
     replaced (see `_write`): the earliest arrival wins, whatever order days load in.
+    Only keys seen more than once in this load are ordered (a window over every row cost
+    more than the rest of it); the warehouse is searched only when it holds a row of an
+    earlier partition outside this load.
     """
     keys = ", ".join(source.dedup_key)
-    earlier = ""
-    if source.partitioned:
-        earlier = f"""AND NOT EXISTS (SELECT 1 FROM raw.{source.name} e
-            WHERE e._partition_date < r._partition_date AND NOT {_in_scope(source, "e")}
-              AND {_key_match(source, "e", "r")})"""
-    # without the raw line text (only rejected rows need it); only keys seen more than once
-    # in this load are ordered (a window over every row cost more than the rest of it)
+    params = None
+    held_earlier = "SELECT NULL AS row_id, NULL AS file WHERE false"
+    if source.partitioned and days and _holds_outside(con, source, days, "<", max(days)):
+        held_earlier = f"""SELECT g.row_id, g.file FROM good g WHERE EXISTS (
+                SELECT 1 FROM raw.{source.name} e
+                WHERE e._partition_date < $last_day AND e._partition_date < g._partition_date
+                  AND NOT {_in_scope(source, "e")} AND {_key_match(source, "e", "g")})"""
+        params = {"days": days, "last_day": max(days)}
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _fresh AS
+        f"""CREATE OR REPLACE TEMP TABLE _duplicates AS
             WITH good AS (
-                SELECT * EXCLUDE (raw, field_reason, reason) FROM _validated r
-                WHERE reason IS NULL {earlier}
+                SELECT rowid AS row_id, file, line, _partition_date, {keys}
+                FROM _validated WHERE reason IS NULL
             ),
             repeated AS (SELECT {keys} FROM good GROUP BY ALL HAVING count(*) > 1)
-            SELECT * FROM good g WHERE NOT EXISTS (SELECT 1 FROM repeated d WHERE {_key_match(source, "d", "g")})
-            UNION ALL
-            SELECT * FROM (
+            {held_earlier}
+            UNION
+            SELECT row_id, file FROM (
                 SELECT g.* FROM good g SEMI JOIN repeated d ON {_key_match(source, "d", "g")}
-                QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _partition_date, file, line) = 1
+                QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _partition_date, file, line) > 1
             )""",
-        {"days": days} if source.partitioned else None,
+        params,
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP VIEW _fresh AS
+           SELECT * EXCLUDE (raw, field_reason, reason) FROM _validated v
+           WHERE reason IS NULL
+             AND NOT EXISTS (SELECT 1 FROM _duplicates d WHERE d.row_id = v.rowid)"""
+    )
+
+
+def _holds_outside(
+    con: duckdb.DuckDBPyConnection, source: Source, days: list[date], op: str, bound: date
+) -> bool:
+    """Whether raw.<source> holds a row outside this load's scope whose partition is `op`
+    (`<` or `>`) `bound`: a cheap look (the date filter skips row groups by their min/max)
+    that spares a join against the whole table when the answer is no, as when days load
+    in order."""
+    return bool(
+        con.execute(
+            f"""SELECT EXISTS (SELECT 1 FROM raw.{source.name} t
+                WHERE t._partition_date {op} $bound AND NOT {_in_scope(source, "t")})""",
+            {"days": days, "bound": bound},
+        ).fetchone()[0]
     )
 
 
@@ -233,13 +269,19 @@ def _write(
     replaced = 0
     with transaction(con):
         if source.partitioned:
-            con.execute(f"DELETE FROM raw.{name} t WHERE {_in_scope(source, 't')}", {"days": days})
-            replaced = con.execute(
-                f"""DELETE FROM raw.{name} t WHERE NOT {_in_scope(source, "t")}
-                    AND EXISTS (SELECT 1 FROM _fresh r WHERE t._partition_date > r._partition_date
-                                AND {_key_match(source, "t", "r")})""",
-                {"days": days},
-            ).fetchone()[0]
+            con.execute(
+                f"""DELETE FROM raw.{name} t WHERE t._partition_date BETWEEN $first AND $last
+                    AND {_in_scope(source, "t")}""",
+                {"days": days, "first": min(days, default=None), "last": max(days, default=None)},
+            )
+            if days and _holds_outside(con, source, days, ">", min(days)):
+                replaced = con.execute(
+                    f"""DELETE FROM raw.{name} t WHERE t._partition_date > $first
+                        AND NOT {_in_scope(source, "t")}
+                        AND EXISTS (SELECT 1 FROM _fresh r WHERE t._partition_date > r._partition_date
+                                    AND {_key_match(source, "t", "r")})""",
+                    {"days": days, "first": min(days)},
+                ).fetchone()[0]
         else:
             con.execute(f"DELETE FROM raw.{name} t WHERE {_in_scope(source, 't')}")
         if source.definition:
@@ -271,18 +313,20 @@ def _write(
         con.execute(
             f"DELETE FROM raw.load_audit t WHERE source = $source AND {scope}", scope_params
         )
-        # per-file counts on each side, then joined by file (not row by row)
+        # per-file counts on each side, then joined by file (not row by row); the rows
+        # loaded are the good ones that are not duplicates
         con.execute(
             """INSERT INTO raw.load_audit
-               SELECT $source, v._partition_date, v.file, v.rows_read, coalesce(f.rows_loaded, 0),
-                      v.rows_good - coalesce(f.rows_loaded, 0), v.rows_read - v.rows_good, now()
+               SELECT $source, v._partition_date, v.file, v.rows_read,
+                      v.rows_good - coalesce(d.rows_duplicate, 0), coalesce(d.rows_duplicate, 0),
+                      v.rows_read - v.rows_good, now()
                FROM (
                    SELECT _partition_date, file, count(*) AS rows_read,
                           count(*) FILTER (WHERE reason IS NULL) AS rows_good
                    FROM _validated GROUP BY ALL
                ) AS v
-               LEFT JOIN (SELECT file, count(*) AS rows_loaded FROM _fresh GROUP BY file) AS f
-                   ON f.file = v.file""",
+               LEFT JOIN (SELECT file, count(*) AS rows_duplicate FROM _duplicates GROUP BY file) AS d
+                   ON d.file = v.file""",
             {"source": name},
         )
         if unreadable:
@@ -296,15 +340,26 @@ def _write(
                 [(name, u.partition, u.file) for u in unreadable],
             )
         # a file without rows (empty, or blank lines only) gets its audit row too: 0 = 0 + 0 + 0
-        if files_read:
-            con.executemany(
-                """INSERT INTO raw.load_audit SELECT $source, $day, $file, 0, 0, 0, 0, now()
-                   WHERE NOT EXISTS (SELECT 1 FROM raw.load_audit
-                                     WHERE source = $source AND file = $file)""",
-                [{"source": name, "day": day, "file": file} for file, day in files_read],
+        if files_read:  # one statement for all files (one each cost ~1 ms a file)
+            con.register("_files_read", _files_table(files_read))
+            con.execute(
+                """INSERT INTO raw.load_audit SELECT $source, f.day, f.file, 0, 0, 0, 0, now()
+                   FROM _files_read f WHERE NOT EXISTS (SELECT 1 FROM raw.load_audit a
+                                                        WHERE a.source = $source AND a.file = f.file)""",
+                {"source": name},
             )
+            con.unregister("_files_read")
         _before_commit(con)
     return replaced
+
+
+def _files_table(files_read: list[tuple[str, date | None]]) -> pa.Table:
+    return pa.table(
+        {
+            "file": pa.array([file for file, _ in files_read], pa.string()),
+            "day": pa.array([day for _, day in files_read], pa.date32()),
+        }
+    )
 
 
 def _report(
@@ -340,11 +395,17 @@ def _load(
     files: list[tuple[Path, date | None]],
     landing_dir: Path,
     days: list[date],
+    read: Future[tuple[pa.Table, list[UnreadableFile]]] | None = None,
 ) -> LoadReport:
+    """Load one batch of files; `read` is their lines when already being read (see
+    `load_partitions`), else they are read here."""
     started = time.perf_counter()
     ensure_raw_schema(con)
     ensure_ai_schema(con)
-    lines, unreadable = read_lines(files, landing_dir, get_settings().max_line_bytes)
+    if read is None:
+        lines, unreadable = read_lines(files, landing_dir, get_settings().max_line_bytes)
+    else:
+        lines, unreadable = read.result()
     _validate(con, source, lines)
     del lines
     definition_tables = _apply_definitions(con, source) if source.definition else {}
@@ -362,7 +423,8 @@ def _load(
             definition_tables[source.name] = main.filter(pa.array(mask))
     files_read = [(landing_name(path, landing_dir), day) for path, day in files]
     replaced = _write(con, source, days, unreadable, definition_tables, files_read)
-    for temp in ("_validated", "_fresh"):
+    con.execute("DROP VIEW IF EXISTS _fresh")
+    for temp in ("_validated", "_duplicates"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
     return _report(con, source, days, replaced, started)
 
@@ -398,16 +460,27 @@ def load_partitions(
 
     Days are loaded in batches of bounded size; each batch replaces its days in one
     transaction. A day without files is replaced by nothing (its rows are removed).
+    The next batch's files are read in a thread while DuckDB works on the current one
+    (reading is Python, DuckDB releases the GIL): at most two batches are in memory.
     """
     source = SOURCES[source_name]
     if not source.partitioned:
         raise ValueError(f"{source_name} is a snapshot source: use load_snapshot")
     total = LoadReport(source_name, [])
-    for batch_days, files in _batches(landing_dir, source_name, days):
-        report = _load(con, source, files, landing_dir, batch_days)
-        total.merge(report)
-        if progress:
-            progress(report)
+    batches = list(_batches(landing_dir, source_name, days))
+    max_line_bytes = get_settings().max_line_bytes
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read") as reader:
+
+        def read(files: list[tuple[Path, date]]) -> Future[tuple[pa.Table, list[UnreadableFile]]]:
+            return reader.submit(read_lines, files, landing_dir, max_line_bytes)
+
+        upcoming = read(batches[0][1]) if batches else None
+        for i, (batch_days, files) in enumerate(batches):
+            current, upcoming = upcoming, read(batches[i + 1][1]) if i + 1 < len(batches) else None
+            report = _load(con, source, files, landing_dir, batch_days, current)
+            total.merge(report)
+            if progress:
+                progress(report)
     return total
 
 

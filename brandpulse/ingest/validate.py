@@ -36,17 +36,39 @@ def _timestamp_text(text: str) -> str:
 
 
 def _typed(f: Field, text: str) -> str:
+    """A field's typed value from its text (for a timestamp: from `_cast_once`'s column; for
+    an object or array: its parsed JSON when the line held one, else the text cast)."""
     if f.kind == "string":
         return text
     if f.kind == "timestamp":
-        return f"CAST(TRY_CAST({_timestamp_text(text)} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        return f"CAST(x_{f.name} AS TIMESTAMP)"
     if f.kind == "number":
         return f"TRY_CAST({text} AS DOUBLE)"
     if f.kind == "integer":
         return f"TRY_CAST({text} AS BIGINT)"
     if f.kind == "boolean":
         return f"TRY_CAST({text} AS BOOLEAN)"
-    return f"{text}::JSON"  # objects and arrays: json_extract_string gives their JSON text
+    # objects and arrays: the JSON value itself, or a Parquet column's JSON text
+    return f"coalesce(o_{f.name}, {text}::JSON)"
+
+
+def _cast_once(f: Field, text: str, value: str) -> list[str]:
+    """Columns computed once for both a field's rules and its typed value: a timestamp's
+    cast (`x_`), an object's or array's JSON value as `from_json` gave it (`o_`: not parsed
+    again from its text)."""
+    if f.kind == "timestamp":
+        return [f"TRY_CAST({_timestamp_text(text)} AS TIMESTAMPTZ) AS x_{f.name}"]
+    if f.kind in ("object", "array"):
+        return [f"CASE WHEN t_{f.name} IN ('OBJECT', 'ARRAY') THEN {value} END AS o_{f.name}"]
+    return []
+
+
+def _cast_columns(f: Field) -> list[str]:
+    if f.kind == "timestamp":
+        return [f"x_{f.name}"]
+    if f.kind in ("object", "array"):
+        return [f"o_{f.name}"]
+    return []
 
 
 def _value_rules(f: Field, present: str, text: str) -> list[tuple[str, str]]:
@@ -98,7 +120,7 @@ def _field_rules(f: Field, json_type: str, text: str) -> list[tuple[str, str]]:
         rules.append(
             (
                 f"({present} AND (NOT regexp_full_match({text}, '{_TS_PATTERN}') "
-                f"OR TRY_CAST({_timestamp_text(text)} AS TIMESTAMPTZ) IS NULL))",
+                f"OR x_{f.name} IS NULL))",
                 f"bad_timestamp: {f.name} must be an ISO-8601 timestamp with a UTC offset or Z",
             )
         )
@@ -121,43 +143,89 @@ def _json_type(f: Field, json_type: str, text: str) -> str:
     )
 
 
+def _value_type(f: Field, value: str) -> str:
+    """The JSON type name `json_type` gives a field's value, read from the value's JSON text.
+
+    `value` is the field's JSON text as `from_json` returns it (NULL when the field is
+    absent or JSON null: the rules treat both alike). Valid JSON text tells its type by its
+    first character; only an integer field parses its number to tell BIGINT from DOUBLE.
+    """
+    number = f"json_type({value})" if f.kind == "integer" else "'DOUBLE'"
+    return f"""(CASE WHEN {value} IS NULL THEN NULL
+            WHEN prefix({value}, '"') THEN 'VARCHAR'
+            WHEN prefix({value}, '{{') THEN 'OBJECT'
+            WHEN prefix({value}, '[') THEN 'ARRAY'
+            WHEN {value} IN ('true', 'false') THEN 'BOOLEAN'
+            ELSE {number} END)"""
+
+
+def _value_text(value: str) -> str:
+    """What `json_extract_string` gives for a field: a string's content, any other value's
+    JSON text. A string without a backslash has no escape to undo: its content is the text
+    between the quotes; only a string with one is parsed."""
+    return (
+        f"""(CASE WHEN prefix({value}, '"') THEN (CASE WHEN contains({value}, '\\') """
+        f"""THEN json_extract_string({value}, '$') ELSE {value}[2:-2] END) ELSE {value} END)"""
+    )
+
+
 def validation_sql(source: Source) -> str:
     """SQL over table `lines` (reader.LINES_SCHEMA) giving typed columns and `reason`.
 
     `reason` is NULL for a good row; a line the reader rejected keeps the reader's reason; `_partition_date` (the arrival day) is carried along.
-    Each line is parsed a fixed number of times whatever the field count: the JSON types
-    and the text of every field come out of one list-path call each.
-    Brand existence is checked against `raw.brands` unless the source is brands itself.
+    A line is parsed twice whatever the field count: `json_valid`, then one `from_json`
+    into a struct of every field's JSON text, whose first character gives its JSON type
+    (a line starting with `{` that is valid JSON is an object; any other line asks
+    `json_type`). Brand existence is checked against `raw.brands` unless the source is
+    brands itself.
     """
-    paths = ", ".join(f"'$.\"{f.name}\"'" for f in source.fields)
-    types = {
-        f.name: _json_type(f, f"t[{i + 1}]", f"s[{i + 1}]") for i, f in enumerate(source.fields)
-    }
-    texts = {f.name: f"s[{i + 1}]" for i, f in enumerate(source.fields)}
+    struct = ", ".join(f'"{f.name}": "JSON"' for f in source.fields)
+    values = {f.name: f"j_{f.name}" for f in source.fields}
+    json_cols = ", ".join(f"CAST(v.{f.name} AS VARCHAR) AS j_{f.name}" for f in source.fields)
+    value_cols = ",\n        ".join(
+        f"{_value_type(f, values[f.name])} AS t_{f.name}, {_value_text(values[f.name])} AS s_{f.name}"
+        for f in source.fields
+    )
+    once = [c for f in source.fields for c in _cast_once(f, f"s_{f.name}", f"v.{f.name}")]
+    once_cols = [c for f in source.fields for c in _cast_columns(f)]
+    types = {f.name: _json_type(f, f"t_{f.name}", f"s_{f.name}") for f in source.fields}
+    texts = {f.name: f"s_{f.name}" for f in source.fields}
     rules: list[tuple[str, str]] = []
     for f in source.fields:
         rules += _field_rules(f, types[f.name], texts[f.name])
     typed_cols = ",\n        ".join(
         f"{_typed(f, texts[f.name])} AS {f.name}" for f in source.fields
     )
+    carried = [*texts.values(), *once_cols]
+    nulled = ", ".join(f"CASE WHEN field_reason IS NULL THEN {t} END AS {t}" for t in carried)
     field_case = "\n            ".join(f"WHEN {cond} THEN '{reason}'" for cond, reason in rules)
     return f"""
 WITH parsed AS (
     SELECT file, line, raw, _partition_date, reader_reason,
-        CASE WHEN reader_reason IS NULL AND json_valid(raw) THEN json_type(raw) END AS doc_type
+        CASE WHEN reader_reason IS NULL AND json_valid(raw)
+             THEN (CASE WHEN prefix(raw, '{{') THEN 'OBJECT' ELSE json_type(raw) END) END AS doc_type
     FROM lines
     -- blank lines are not rows; a line starting with '{{' never is one, and DuckDB's
     -- trim() reads the whole line (1.3 s of a million events for nothing)
     WHERE prefix(raw, '{{') OR reader_reason IS NOT NULL OR trim(raw) <> ''
 ),
 extracted AS (
-    SELECT *,
-        CASE WHEN doc_type = 'OBJECT' THEN json_type(raw, [{paths}]) END AS t,
-        CASE WHEN doc_type = 'OBJECT' THEN json_extract_string(raw, [{paths}]) END AS s
-    FROM parsed
+    SELECT *, {", ".join(once) if once else "NULL AS _no_casts"}
+    FROM (
+        SELECT file, line, raw, _partition_date, reader_reason, doc_type, v,
+            {value_cols}
+        FROM (
+            SELECT *, {json_cols}
+            FROM (
+                SELECT *,
+                    CASE WHEN doc_type = 'OBJECT' THEN from_json(raw, '{{{struct}}}') END AS v
+                FROM parsed
+            )
+        )
+    )
 ),
 checked AS (
-    SELECT file, line, raw, _partition_date, s,
+    SELECT file, line, raw, _partition_date, {", ".join(carried)},
         CASE
             WHEN reader_reason IS NOT NULL THEN reader_reason
             WHEN doc_type IS NULL THEN 'invalid_json: line is not valid JSON'
@@ -169,7 +237,7 @@ checked AS (
 typed AS (
     SELECT file, line, raw, _partition_date, field_reason,
         {typed_cols}
-    FROM (SELECT * REPLACE (CASE WHEN field_reason IS NULL THEN s END AS s) FROM checked)
+    FROM (SELECT * REPLACE ({nulled}) FROM checked)
 )
 SELECT *,
     CASE
