@@ -7,24 +7,13 @@
   hands on as having lost rows. Append-only, so int_changed_keys catches up on several
   runs at once; nothing is written when int_events_resolved is built from scratch.
 
-  Besides the raw changes (int_event_raw_changes), every event is rebuilt of:
-    * the stored person of a re-ingested or gone event; both the stored and the current
-      person of an anonymous_id whose stored person differs from the current identity
-      map (checked for the anonymous_ids of changed events that link it to a user_id,
-      the only events that move it); every person of a brand whose timezone changed;
-    * a person that only gained events: its derived events from the start of its last
-      derived session beginning before its earliest new event (earlier derived
-      sessions keep their start, so their id), see int_event_appended_persons;
-    * every given session_id that gains, loses or moves events (its first event, so its
-      owner in int_sessions / int_persons, may change).
-  So a session's events are always rebuilt together.
-
-  `max_date` (the partition end) admits new events with occurred_at before it; events
-  already loaded always stay. `lookback_days` (default 0) additionally rebuilds the
-  persons with events in the N days before min_date (or the newest stored event): an
-  optional safety net, not needed for correctness.
+  Rebuilt: every event of the persons of int_event_rebuilt_persons; the derived events
+  of int_event_appended_persons from their `rebuild_from` on; every event of a given
+  session_id that gains, loses or moves events (its first event, so its owner in
+  int_sessions / int_persons, may change). So a session's events are always rebuilt
+  together.
 -#}
--- depends_on: {{ ref('int_event_appended_persons') }}, {{ ref('int_identity_map') }}, {{ ref('stg_raw__brands') }}
+-- depends_on: {{ ref('int_event_appended_persons') }}, {{ ref('int_event_rebuilt_persons') }}
 {{
     config(
         materialized='incremental',
@@ -36,7 +25,6 @@
 }}
 
 {%- set stored = core_previous_events() %}
-{%- set lookback_days = var('lookback_days', 0) | int %}
 
 with raw_changes as (
     select * from {{ ref('int_event_raw_changes') }}
@@ -57,95 +45,42 @@ appended as (
     select * from {{ ref('int_event_appended_persons') }}
 ),
 
-identity_map as (
-    select brand_id, anonymous_id, person_id from {{ ref('int_identity_map') }}
-),
-
-brands as (
-    select brand_id, timezone from {{ ref('stg_raw__brands') }}
+rebuilt_persons as (
+    select brand_id, person_id from {{ ref('int_event_rebuilt_persons') }}
 ),
 
 events as (
-    select brand_id, event_id, person_id, anonymous_id, user_id, session_id, is_derived_session,
-        occurred_at, event_day, timezone
+    select brand_id, event_id, person_id, session_id, is_derived_session, occurred_at, event_day
     from {{ stored }}
 ),
 
--- anonymous_ids whose person may have moved: linked to a user_id by a changed event
-relinked_anonymous_ids as (
-    select brand_id, anonymous_id from raw_changes
-    where anonymous_id is not null and user_id is not null
-    union
-    select brand_id, stored_anonymous_id from raw_changes
-    where stored_anonymous_id is not null and stored_user_id is not null
-),
-
-remapped as (
-    select s.brand_id, s.person_id as stored_person_id, coalesce(m.person_id, s.anonymous_id) as person_id
-    from (
-        select distinct t.brand_id, t.anonymous_id, t.person_id
-        from events as t
-        inner join relinked_anonymous_ids as a
-            on a.brand_id = t.brand_id and a.anonymous_id = t.anonymous_id
-        where t.user_id is null
-    ) as s
-    left join identity_map as m
-        on m.brand_id = s.brand_id and m.anonymous_id = s.anonymous_id
-    where s.person_id <> coalesce(m.person_id, s.anonymous_id)
-),
-
-retimed_brands as (
-    select distinct t.brand_id
-    from (select distinct brand_id, timezone from events) as t
-    left join brands as b on b.brand_id = t.brand_id
-    where t.timezone <> coalesce(b.timezone, 'UTC')
-),
-
--- persons whose every event is rebuilt
-full_persons as (
-    select brand_id, stored_person_id as person_id from raw_changes where in_stored
-    union
-    select brand_id, stored_person_id from remapped
-    union
-    select brand_id, person_id from remapped
-    union
-    select t.brand_id, t.person_id
+-- the stored events of the persons rebuilt in full or from a derived session on (one scan)
+person_rows as (
+    select
+        t.brand_id, t.event_id, t.person_id, t.session_id, t.event_day, t.is_derived_session,
+        t.occurred_at, p.is_full, p.rebuild_from
     from events as t
-    inner join retimed_brands as b on b.brand_id = t.brand_id
-    {%- if lookback_days > 0 %}
-    union
-    select t.brand_id, t.person_id
-    from events as t
-    where t.occurred_at >= (
-        {%- if core_window_bound('min_date') %}
-        {{ core_utc_timestamp_var(core_window_bound('min_date')) }}
-        {%- else %}
-        select max(occurred_at) from events
-        {%- endif %}
-    ) - interval '{{ lookback_days }} days'
-    {%- endif %}
+    inner join (
+        select brand_id, person_id, true as is_full, cast(null as timestamp) as rebuild_from
+        from rebuilt_persons
+        union all
+        select brand_id, person_id, false as is_full, rebuild_from
+        from appended
+    ) as p
+        on p.brand_id = t.brand_id and p.person_id = t.person_id
 ),
 
 -- given session_ids that gain, lose or move events: all their events are rebuilt
 shared_sessions as (
     select brand_id, session_id from raw_changes where is_admitted and session_id is not null
     union
-    select t.brand_id, t.session_id
-    from events as t
-    inner join full_persons as p on p.brand_id = t.brand_id and p.person_id = t.person_id
-    where not t.is_derived_session
+    select brand_id, session_id from person_rows where is_full and not is_derived_session
 ),
 
 rebuilt as (
-    select t.brand_id, t.event_id, t.person_id, t.session_id, t.event_day
-    from events as t
-    inner join full_persons as p on p.brand_id = t.brand_id and p.person_id = t.person_id
-    union
-    select t.brand_id, t.event_id, t.person_id, t.session_id, t.event_day
-    from events as t
-    inner join appended as a on a.brand_id = t.brand_id and a.person_id = t.person_id
-    where t.is_derived_session
-        and (a.rebuild_from is null or t.occurred_at >= a.rebuild_from)
+    select brand_id, event_id, person_id, session_id, event_day
+    from person_rows
+    where is_full or (is_derived_session and (rebuild_from is null or occurred_at >= rebuild_from))
     union
     select t.brand_id, t.event_id, t.person_id, t.session_id, t.event_day
     from events as t

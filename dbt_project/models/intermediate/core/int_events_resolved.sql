@@ -91,52 +91,9 @@ to_process as (
         and m.anonymous_id = e.anonymous_id
 ),
 
--- Derived sessions: among a person's events without a session_id, a gap of more
--- than 30 minutes starts a new session (exactly 30 minutes apart: same session). The
--- gap is the exact elapsed time: datediff('second') counts second boundaries crossed,
--- so 30:00.8 apart would count as 1800 s and stay in the session.
-gaps as (
-    select
-        *,
-        case
-            when session_id is not null then null
-            when lag(occurred_at) over (
-                partition by brand_id, person_id order by occurred_at, event_id
-            ) is null then 1
-            when occurred_at > {{ dbt.dateadd(
-                'minute', session_gap_minutes,
-                "lag(occurred_at) over (partition by brand_id, person_id order by occurred_at, event_id)") }} then 1
-            else 0
-        end as is_session_start
-    from to_process
-    where session_id is null
-
-    union all
-
-    select *, null as is_session_start
-    from to_process
-    where session_id is not null
-),
-
-numbered as (
-    select
-        *,
-        sum(is_session_start) over (
-            partition by brand_id, person_id, session_id is null
-            order by occurred_at, event_id
-            rows between unbounded preceding and current row
-        ) as session_number
-    from gaps
-),
-
-derived as (
-    select
-        *,
-        min(occurred_at) over (
-            partition by brand_id, person_id, session_id is null, session_number
-        ) as derived_session_start
-    from numbered
-)
+-- derived sessions: a gap of more than {{ session_gap_minutes }} minutes between a person's events
+-- without session_id starts a new one (macros/core/derived_sessions.sql)
+{{ core_derived_sessions('to_process', session_gap_minutes) }}
 
 select
     d.brand_id,
