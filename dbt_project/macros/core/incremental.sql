@@ -1,10 +1,12 @@
-{#- Helpers of the incremental event models (the design: README, "Incremental models").
+{#- Helpers of the incremental event models (README: "What a daily run recomputes").
 
     One run of the chain, in dbt's order:
-      int_event_raw_changes, int_event_changes: what this run changes, worked out against
-        the stored int_events_resolved (core_previous_events), stamped `_processed_at`;
-      int_events_resolved: deletes the changed events and inserts their new rows;
-      int_changed_keys: the persons, sessions and days whose rows that changed;
+      int_event_raw_changes, int_event_rebuilt_persons, int_event_appended_persons,
+      int_event_changes: the events this run admits, rebuilds or removes, worked out
+        against the stored int_events_resolved (core_previous_events), stamped
+        `_processed_at` (the run's start);
+      int_events_resolved: deletes those events and inserts their new rows;
+      int_changed_keys: the persons, sessions and days whose rows changed;
       int_sessions, int_persons, ...: recompute their changed keys (changed_keys(key)).
     Every incremental model of the chain uses one strategy, changed_keys
     (macros/core/changed_keys_strategy.sql): delete the rows of the changed keys, insert
@@ -66,7 +68,7 @@
     from {{ model if model is not none else this }}
 {%- endmacro %}
 
-{#- Pre-/post-hook pair around int_event_changes's run: DuckDB's join order optimizer
+{#- Pre-/post-hook pair around the change detection models: DuckDB's join order optimizer
     cannot estimate the small change sets and builds its hash tables on the million stored
     rows instead, which doubles the run. The query is written with the large input on the
     left (probe) and the small one on the right (build) of every join, so on DuckDB the
