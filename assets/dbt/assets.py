@@ -4,12 +4,14 @@ Models are keyed `[schema, model]` (e.g. marts/funnel_persons) and dbt sources m
 the ingest and AI asset keys through their `meta.dagster.asset_key`, so lineage is one
 graph. The dbt assets share the ingest assets' daily partitions, backfill policy and
 single-writer pool. Only the models tagged `partitioned` (the event-window model
-int_events_resolved) and their ancestors are partitioned: a partition range reaches them
-as the BRANDPULSE_WINDOW_MIN_DATE/_MAX_DATE environment variables (not `--vars`, whose every
-new value re-parses the whole project). The person-level incremental models (int_sessions,
-int_persons, ...) keep their own watermark in their tables, take no vars and are built
-with the rest, so the two dbt steps never wait on each other. A third step builds the
-models that read what the analytics assets write (the `ml` source), after those assets.
+int_events_resolved and its change detection) and their ancestors are partitioned: a
+partition range reaches them as the BRANDPULSE_WINDOW_MIN_DATE/_MAX_DATE environment
+variables (not `--vars`, whose every new value re-parses the whole project). The
+person-level incremental models (int_sessions, int_persons, ...) recompute the keys of the
+change set int_changed_keys they have not consumed (a stamp kept in their tables), take no
+vars and are built with the rest, so the two dbt steps never wait on each other. A third
+step builds the models that read what the analytics assets write (the `ml` source), after
+those assets.
 """
 
 import os
@@ -185,8 +187,8 @@ def test_scope_args(context: AssetExecutionContext) -> list[str]:
 
 INCREMENTAL_SELECTION = "+tag:partitioned"
 """Event-window models (tag `partitioned`) and their ancestors: the only dbt assets that
-take a partition window. Other incremental models follow int_events_resolved through the
-`_processed_at` watermark (macros/core/incremental.sql) and need no partition."""
+take a partition window. The other incremental models follow int_events_resolved through
+its change set, int_changed_keys (macros/core/incremental.sql), and need no partition."""
 
 
 @dbt_assets(

@@ -137,10 +137,6 @@ def incremental_warehouse(data_dir: Path) -> Iterator[Warehouse]:
             for table, definition_rows in streams.funnels_in_batch(batch).items():
                 con.execute(f"DELETE FROM {table}")
                 insert_rows(con, table, definition_rows)
-            if batch == 2:
-                # int_events_resolved's key log is gone (a warehouse from before it): the
-                # person-level models fall back to checking every key once
-                con.execute("DROP TABLE IF EXISTS intermediate.int_events_resolved__key_log")
             if batch == 3:
                 # the partitioned models alone see the removals first (a Dagster run whose
                 # second step failed): the others then catch up on two runs at once

@@ -474,8 +474,8 @@ def test_unique_combination_test_finds_every_repeated_key(
 
 COMPARED = {
     "intermediate.int_events_resolved": (
-        "select * exclude (_loaded_at, _processed_at, _admitted_before, _replaced_person_id, "
-        "_replaced_session_id) from intermediate.int_events_resolved"
+        "select * exclude (_loaded_at, _processed_at, _admitted_before) "
+        "from intermediate.int_events_resolved"
     ),
     "intermediate.int_sessions": "select * exclude (_events_watermark) from intermediate.int_sessions",
     "intermediate.int_persons": "select * exclude (_events_watermark) from intermediate.int_persons",

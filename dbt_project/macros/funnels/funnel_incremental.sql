@@ -3,15 +3,15 @@
     A person's funnel results depend only on their own events and the funnel's
     definition (times are stored in UTC: the brand timezone and person attributes are
     applied by the aggregate marts, which stay full tables). So a run recomputes
-      - every funnel for the persons with events stamped (`_processed_at`) after the
-        watermark the table has consumed (the pattern of macros/core/incremental.sql), and
+      - every funnel for the changed persons (int_changed_keys, changed_keys('person_id')
+        of macros/core/incremental.sql), and
       - every person for the funnels whose `definition_fingerprint` (int_funnel_steps)
         the table does not hold (a new or changed definition),
-    appends those rows, and its post-hooks delete the stale rows of touched or vanished
-    persons (core_delete_stale_rows) and the rows of definitions that changed or no
-    longer exist (funnel_delete_redefined_rows). A funnel nobody has entered has no rows to
-    hold its fingerprint: every run re-checks it, for its persons with a step-1-named
-    event only (correct, and cheap: they do not enter it).
+    and the changed_keys strategy deletes the rows of the changed persons and of the
+    definitions that changed or no longer exist, and inserts the recomputed rows. A
+    funnel nobody has entered has no rows to hold its fingerprint: every run re-checks
+    it, for its persons with a step-1-named event only (correct, and cheap: they do not
+    enter it).
 
     The restriction has to be applied where the events are read, in the ephemeral
     int_funnel_step_matches. An ephemeral model is compiled on its own (its `this` and
@@ -19,11 +19,11 @@
     run of int_funnel_counted_steps that it is inlined into is incremental; the model asks
     the same macro, so both always agree. -#}
 
-{#- The relation of int_funnel_counted_steps when its run is incremental over a table that
-    already carries _events_watermark and definition_fingerprint; none otherwise (first or
-    full-refresh build, or a table built before it was incremental: then every row is
-    computed and the post-hooks delete the old ones, so it migrates without --full-refresh). -#}
+{#- The relation of int_funnel_counted_steps when its run is incremental; none otherwise
+    (first or full-refresh build). Called while parsing too: the ref below makes the
+    calling model depend on the change set that funnel_changed_scope() reads. -#}
 {% macro funnel_incremental_relation() -%}
+    {%- do ref('int_changed_keys') -%}
     {#- engines that build the incremental models as full tables (Spark) read every event -#}
     {%- if not execute or not engine_builds_incrementally() -%}
         {{ return(none) }}
@@ -42,19 +42,15 @@
     {%- if relation is none or relation.type != 'table' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-    {%- if '_events_watermark' in columns and 'definition_fingerprint' in columns -%}
-        {{ return(relation) }}
-    {%- endif -%}
-    {{ return(none) }}
+    {{ return(relation) }}
 {%- endmacro %}
 
-{#- CTEs `touched` (brand_id, person_id: events stamped after the watermark consumed by
-    `relation`) and `redefined` (brand_id, funnel_id of int_funnel_steps whose current
-    fingerprint `relation` does not hold), each followed by a comma. -#}
+{#- CTEs `touched` (brand_id, person_id: the changed persons `relation` has not consumed)
+    and `redefined` (brand_id, funnel_id of int_funnel_steps whose current fingerprint
+    `relation` does not hold), each followed by a comma. -#}
 {% macro funnel_changed_scope(relation) -%}
 touched as (
-    {{ core_touched_keys('person_id', relation) }}
+    {{ changed_keys('person_id', relation) }}
 ),
 
 redefined as (
@@ -69,22 +65,4 @@ redefined as (
                 and c.definition_fingerprint = d.definition_fingerprint
         )
 ),
-{%- endmacro %}
-
-{#- Post-hook of int_funnel_counted_steps: delete the rows of a funnel definition that no
-    longer exists as stored (changed, invalidated or removed); the run appended the
-    persons of the current definition. -#}
-{% macro funnel_delete_redefined_rows() -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }} as t
-    where not exists (
-        select 1 from {{ ref('int_funnel_steps') }} as d
-        where d.step_number = 1
-            and d.brand_id = t.brand_id
-            and d.funnel_id = t.funnel_id
-            and d.definition_fingerprint = t.definition_fingerprint
-    )
-    {%- else -%}
-    select 1
-    {%- endif -%}
 {%- endmacro %}

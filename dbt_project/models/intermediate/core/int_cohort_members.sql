@@ -5,26 +5,22 @@
   start_event NULL means any event.
 
   Incremental: membership depends only on the person's own events and the cohort
-  definition. A run recomputes (and appends) the touched persons (events stamped after
-  the consumed watermark) for every cohort, and every person for a cohort whose
-  definition is new or changed (kind, grain, periods and start_event are kept on the
-  rows to compare). The post-hook deletes replaced rows, persons that no longer exist
-  and rows of a definition that no longer exists as stored. See
-  macros/core/incremental.sql.
+  definition. A run recomputes the changed persons (int_changed_keys) for every cohort,
+  and every person for a cohort whose definition is new or changed (kind, grain, periods
+  and start_event are kept on the rows to compare). The changed_keys strategy deletes the
+  changed persons' rows and the rows of a definition that no longer exists as stored,
+  and inserts the recomputed ones.
 -#}
+{%- set definition_columns = ['brand_id', 'cohort_id', 'kind', 'grain', 'periods', 'start_event'] %}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='changed_keys',
+        changed_key='person_id',
+        definitions={'model': 'stg_raw__cohorts', 'columns': definition_columns},
         on_schema_change='append_new_columns',
-        post_hook=[
-            "{{ core_delete_stale_rows('person_id') }}",
-            "{{ core_delete_redefined_cohort_members() }}",
-        ],
     )
 }}
-
-{%- set incremental = core_has_watermark() %}
 
 with watermark as (
     {{ core_events_watermark() }}
@@ -35,9 +31,9 @@ definitions as (
     from {{ ref('stg_raw__cohorts') }}
 ),
 
-{% if incremental %}
-touched as (
-    {{ core_touched_keys('person_id') }}
+{% if is_incremental() %}
+changed as (
+    {{ changed_keys('person_id') }}
 ),
 
 redefined as (
@@ -45,8 +41,8 @@ redefined as (
     from definitions as d
     where not exists (
         select 1
-        from (select distinct brand_id, cohort_id, kind, grain, periods, start_event from {{ this }}) as s
-        where {{ core_same_cohort_definition('s', 'd') }}
+        from (select distinct {{ definition_columns | join(', ') }} from {{ this }}) as s
+        where {{ core_same_definition('s', 'd', definition_columns) }}
     )
 ),
 {% endif %}
@@ -57,12 +53,12 @@ events as (
         e.person_id,
         e.event_name,
         e.event_day
-        {%- if incremental %},
-        t.person_id is not null as is_touched
+        {%- if is_incremental() %},
+        t.person_id is not null as is_changed
         {%- endif %}
     from {{ ref('int_events_resolved') }} as e
-    {%- if incremental %}
-    left join touched as t on t.brand_id = e.brand_id and t.person_id = e.person_id
+    {%- if is_incremental() %}
+    left join changed as t on t.brand_id = e.brand_id and t.person_id = e.person_id
     where t.person_id is not null
         or e.brand_id in (select brand_id from redefined)
     {%- endif %}
@@ -83,8 +79,8 @@ start_periods as (
     inner join events as e
         on e.brand_id = d.brand_id
         and (d.start_event is null or e.event_name = d.start_event)
-    {%- if incremental %}
-    where e.is_touched
+    {%- if is_incremental() %}
+    where e.is_changed
         or exists (
             select 1 from redefined as r
             where r.brand_id = d.brand_id and r.cohort_id = d.cohort_id

@@ -5,40 +5,34 @@
   cohort_ltv, daily_brand_metrics, the brand dimension, the event-count features) read
   this rollup, several times smaller than the events, instead of the events.
 
-  Incremental over touched persons, like int_persons: a run recomputes every day of the
-  persons with an event stamped after the watermark this table has consumed, and the
-  post-hook deletes their older rows and those of persons that no longer exist. Not by
-  (person, day): a rebuilt event can leave its day without staying with its person or
-  session (a brand's new timezone, a re-ingested event with a corrected time), and the
-  key log only lists persons and sessions that lost events. See
-  macros/core/incremental.sql.
+  Incremental over changed persons (int_changed_keys), like int_persons: a run
+  recomputes every day of the changed persons and the changed_keys strategy replaces
+  their rows.
 -#}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='changed_keys',
+        changed_key='person_id',
         on_schema_change='append_new_columns',
-        post_hook="{{ core_delete_stale_rows('person_id') }}",
     )
 }}
-
-{%- set incremental = core_has_watermark() %}
 
 with watermark as (
     {{ core_events_watermark() }}
 ),
 
-{% if incremental %}
-touched as (
-    {{ core_touched_keys('person_id') }}
+{% if is_incremental() %}
+changed as (
+    {{ changed_keys('person_id') }}
 ),
 {% endif %}
 
 events as (
     select e.brand_id, e.person_id, e.event_day, e.occurred_at, e.revenue
     from {{ ref('int_events_resolved') }} as e
-    {%- if incremental %}
-    inner join touched as t on t.brand_id = e.brand_id and t.person_id = e.person_id
+    {%- if is_incremental() %}
+    inner join changed as t on t.brand_id = e.brand_id and t.person_id = e.person_id
     {%- endif %}
 )
 

@@ -4,48 +4,45 @@
   has one, else 'direct'; medium and campaign from that same event), and the plan
   of the person's latest event whose properties carry one.
 
-  Incremental over touched persons: a run recomputes, from all their events and
-  sessions, the persons with an event stamped after the watermark this table has
-  consumed and appends them; the post-hook deletes the replaced rows and persons that
-  no longer exist (an anonymous person merged into a user). A person's row depends
-  only on their own events and the sessions they own (int_events_resolved rebuilds
-  every person sharing a given session with a changed event, so a change of a
-  session's owner touches both persons). See macros/core/incremental.sql.
+  Incremental over changed persons (int_changed_keys): a run recomputes them from all
+  their events and sessions, and the changed_keys strategy replaces their rows (a person
+  that no longer exists, e.g. an anonymous person merged into a user, just loses them).
+  A person's row depends only on their own events and the sessions they own
+  (int_events_resolved rebuilds every event of a given session with a changed event, so
+  a change of a session's owner lists both persons).
 -#}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='changed_keys',
+        changed_key='person_id',
         on_schema_change='append_new_columns',
-        post_hook="{{ core_delete_stale_rows('person_id') }}",
     )
 }}
-
-{%- set incremental = core_has_watermark() %}
 
 with watermark as (
     {{ core_events_watermark() }}
 ),
 
-{% if incremental %}
-touched as (
-    {{ core_touched_keys('person_id') }}
+{% if is_incremental() %}
+changed as (
+    {{ changed_keys('person_id') }}
 ),
 {% endif %}
 
 events as (
     select e.*, {{ json_text('e.properties', 'plan') }} as plan
     from {{ ref('int_events_resolved') }} as e
-    {%- if incremental %}
-    inner join touched as t on t.brand_id = e.brand_id and t.person_id = e.person_id
+    {%- if is_incremental() %}
+    inner join changed as t on t.brand_id = e.brand_id and t.person_id = e.person_id
     {%- endif %}
 ),
 
 sessions as (
     select s.brand_id, s.person_id, count(*) as sessions
     from {{ ref('int_sessions') }} as s
-    {%- if incremental %}
-    inner join touched as t on t.brand_id = s.brand_id and t.person_id = s.person_id
+    {%- if is_incremental() %}
+    inner join changed as t on t.brand_id = s.brand_id and t.person_id = s.person_id
     {%- endif %}
     group by s.brand_id, s.person_id
 ),

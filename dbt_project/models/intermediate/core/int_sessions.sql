@@ -1,35 +1,35 @@
 {#-
   One row per session (given session_id, or derived in int_events_resolved).
-  Incremental over touched sessions: a run recomputes the sessions with an event
-  stamped (`_processed_at`) after the watermark this table has consumed, and appends
-  them; the post-hook deletes the replaced rows and the sessions that no longer exist
-  (a derived session renamed after an identity merge or a late event). A session's
-  events are always (re)built together by int_events_resolved (every event of a given
-  session_id that gains, loses or moves events; a person's derived sessions from one
-  session start on), so the events stamped after the watermark hold every event of
-  the touched sessions: only they are read. See macros/core/incremental.sql.
+  Incremental over changed sessions (int_changed_keys): a run recomputes the sessions
+  listed since the change set it consumed, and the changed_keys strategy replaces their
+  rows (a session left without events, e.g. a derived session renamed after an identity
+  merge or a late event, just loses them). int_events_resolved rebuilds a session's events
+  together, so its current events are all there is to read.
 -#}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='changed_keys',
+        changed_key='session_id',
         on_schema_change='append_new_columns',
-        post_hook="{{ core_delete_stale_rows('session_id') }}",
     )
 }}
-
-{%- set incremental = core_has_watermark() %}
 
 with watermark as (
     {{ core_events_watermark() }}
 ),
 
--- every event of a touched session is stamped after the watermark (see above)
+{% if is_incremental() %}
+changed as (
+    {{ changed_keys('session_id') }}
+),
+{% endif %}
+
 source_events as (
     select e.*
     from {{ ref('int_events_resolved') }} as e
-    {%- if incremental %}
-    where e._processed_at > ({{ core_consumed_watermark() }})
+    {%- if is_incremental() %}
+    inner join changed as k on k.brand_id = e.brand_id and k.session_id = e.session_id
     {%- endif %}
 ),
 

@@ -15,22 +15,20 @@
 -- only the counted attempts are written (marts funnel_persons and funnel_person_steps
 -- read this table). Their text ids are looked up here: brand_id and funnel_id from
 -- int_funnel_steps, person_id carried by the attempt search on the step-1 row.
--- Incremental over touched persons and redefined funnels: a run recomputes every funnel of
--- the persons with events stamped after the watermark this table has consumed, and every
--- person of a funnel whose definition_fingerprint (int_funnel_steps) it does not hold;
--- int_funnel_step_matches reads only their events. The rows are appended; the post-hooks
--- delete the replaced rows, vanished persons and the rows of changed or removed
--- definitions. See macros/funnels/funnel_incremental.sql.
+-- Incremental over changed persons and redefined funnels: a run recomputes every funnel of
+-- the changed persons (int_changed_keys), and every person of a funnel whose
+-- definition_fingerprint (int_funnel_steps) it does not hold; int_funnel_step_matches reads
+-- only their events. The changed_keys strategy deletes the changed persons' rows and the
+-- rows of changed or removed definitions, and inserts the recomputed ones. See
+-- macros/funnels/funnel_incremental.sql.
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='changed_keys',
+        changed_key='person_id',
+        definitions={'model': 'int_funnel_steps', 'columns': ['brand_id', 'funnel_id', 'definition_fingerprint']},
         on_schema_change='append_new_columns',
         pre_hook=funnel_session_setup(),
-        post_hook=[
-            "{{ core_delete_stale_rows('person_id') }}",
-            "{{ funnel_delete_redefined_rows() }}",
-        ],
     )
 }}
 
