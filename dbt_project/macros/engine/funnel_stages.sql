@@ -8,7 +8,7 @@
 
     So each CTE of the chain is written as a call block:
         {% call funnel_stage('first_1', 'materialized') %} select ... {% endcall %}
-    DuckDB (and any other engine): the CTE itself, `first_1 as materialized (...)`,
+    DuckDB: the CTE itself, `first_1 as materialized (...)`,
     followed by a comma (the model's SQL is what it was). Spark: the block is executed
     when the model is compiled (right before it is built, after its parents): a
     `materialized` stage becomes a Parquet table `<model>__<name>` beside the model with
@@ -18,12 +18,6 @@
     project's code, never from data. -#}
 {% macro funnel_stage(name, kind='') -%}
     {{ return(adapter.dispatch('funnel_stage', 'brandpulse')(name, kind, caller())) }}
-{%- endmacro %}
-
-{% macro default__funnel_stage(name, kind, body) -%}
-{{ name }} as (
-{{ body }}
-),
 {%- endmacro %}
 
 {% macro duckdb__funnel_stage(name, kind, body) -%}
