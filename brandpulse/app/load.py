@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from brandpulse.app.tables import AppTable, source_for
@@ -127,7 +128,9 @@ def stage_lines(con: duckdb.DuckDBPyConnection, table: AppTable, batch: pa.Table
         landing = ", ".join(
             f"CAST({expr} AS {_SQL_TYPES[fields[name].kind]}) AS {name}" for name, expr in table.doc
         )
-    numbered = batch.append_column("_line", pa.array(range(1, batch.num_rows + 1), pa.int64()))
+    # numpy, not a Python range: 250k Python ints cost ~20 ms of the writer's time (and GIL)
+    lines = pa.array(np.arange(1, batch.num_rows + 1, dtype=np.int64))
+    numbered = batch.append_column("_line", lines)
     con.register("_app_batch", numbered)
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW _app_lines AS
