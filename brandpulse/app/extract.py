@@ -40,9 +40,17 @@ class AppSchemaError(RuntimeError):
     """The app database does not have a table or column the contract describes."""
 
 
+DUCKDB_ROW_GROUP_ROWS = 122_880
+"""DuckDB's row group size (its default `row_group_size`)."""
+
+
 @dataclass(frozen=True)
 class ExtractOptions:
-    batch_rows: int = 250_000
+    batch_rows: int = 2 * DUCKDB_ROW_GROUP_ROWS
+    """Rows per query and per warehouse transaction. A whole number of DuckDB row groups:
+    each commit writes its rows as new row groups, so a batch that ends mid-group leaves a
+    partial one that a later checkpoint merges and compresses again (250,000-row batches:
+    ~1.3 s more at the checkpoint after a 1M-row extraction, and a 36 MB file, not 25 MB)."""
     statement_timeout_ms: int = 60_000
     overlap: timedelta = timedelta(minutes=10)
     full: bool = False
@@ -208,7 +216,7 @@ def _extract_whole(snapshot, con, table, types, options, run) -> None:
         load_batch(con, table, whole, run, cursor=None, replace_all=True)
 
 
-FIRST_BATCH_ROWS = 25_000
+FIRST_BATCH_ROWS = DUCKDB_ROW_GROUP_ROWS // 5
 
 
 def _read_ahead(

@@ -128,7 +128,7 @@ def stage_lines(con: duckdb.DuckDBPyConnection, table: AppTable, batch: pa.Table
         landing = ", ".join(
             f"CAST({expr} AS {_SQL_TYPES[fields[name].kind]}) AS {name}" for name, expr in table.doc
         )
-    # numpy, not a Python range: 250k Python ints cost ~20 ms of the writer's time (and GIL)
+    # numpy, not a Python range: 245,760 Python ints cost ~20 ms of the writer's time (and GIL)
     lines = pa.array(np.arange(1, batch.num_rows + 1, dtype=np.int64))
     numbered = batch.append_column("_line", lines)
     con.register("_app_batch", numbered)
