@@ -100,8 +100,8 @@ def test_a_run_into_empty_raw_skips_the_key_join_and_still_duplicates_nothing(
     joins: list[bool] = []
     fresh_rows = load_module._fresh_rows
 
-    def spy(table, run):
-        sql = fresh_rows(table, run)
+    def spy(table, run, days):
+        sql = fresh_rows(table, run, days)
         if table.raw_table == "events":
             joins.append("JOIN" in sql)
         return sql
@@ -123,7 +123,8 @@ def test_a_run_into_empty_raw_skips_the_key_join_and_still_duplicates_nothing(
     assert (again.rows_read, again.rows_loaded, again.rows_duplicate) == (7, 0, 7)
     assert query(wh, "SELECT count(*) FROM raw.events") == [(7,)]
 
-    # a landing file's copy of e3, loaded before the first extraction: e3 is a duplicate
+    # a landing file's copy of e3 on another arrival day (5 days later), loaded before the
+    # first extraction: e3 is a duplicate (landing rows are probed on every day)
     other = tmp_path / "other.duckdb"
     con = db.connect(other)
     try:
@@ -133,7 +134,7 @@ def test_a_run_into_empty_raw_skips_the_key_join_and_still_duplicates_nothing(
                    _partition_date, _source_file, _line, _loaded_at)
                VALUES ('b1', 'e3', 'page_view', ?, 'a1', ?, 'events/2026-08-01/part-0.jsonl', 1,
                        ?)""",
-            [T0, T0.date(), T0],
+            [T0, T0.date() + timedelta(days=5), T0],
         )
     finally:
         con.close()
@@ -340,3 +341,25 @@ def test_unreachable_database_is_one_line_naming_the_host_not_the_password() -> 
     message = str(failure.value)
     assert f"127.0.0.1:{port}/app" in message and "3 attempts" in message
     assert "s3cret" not in message and "\n" not in message
+
+
+def test_only_a_table_keyed_by_its_creation_time_narrows_the_probe_to_its_days() -> None:
+    """raw's copies of a re-read event sit on the event's own arrival day (createdAt never
+    changes: events are append-only), so the probe is narrowed to the batch's days; a table
+    whose cursor is updatedAt can hold a copy on any earlier day, so it probes everything."""
+    from datetime import date
+
+    import pyarrow as pa
+
+    from brandpulse.app.load import _batch_days
+    from brandpulse.app.tables import APP_TABLES_BY_NAME
+
+    stamps = [T0 + timedelta(days=2), T0, T0 + timedelta(days=1, hours=13)]
+    batch = pa.table({"createdAt": pa.array(stamps, pa.timestamp("ms"))})
+    events = APP_TABLES_BY_NAME["AnalyticsEvent"]
+    assert _batch_days(events, batch) == (date(2026, 8, 1), date(2026, 8, 3))
+    assert _batch_days(events, batch.slice(0, 0)) is None
+    with_null = pa.table({"createdAt": pa.array([T0, None], pa.timestamp("ms"))})
+    assert _batch_days(events, with_null) is None
+    for name in ("AIGeneration", "Comment", "SharedResource"):
+        assert _batch_days(APP_TABLES_BY_NAME[name], batch) is None
