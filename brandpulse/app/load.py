@@ -147,17 +147,26 @@ def _app_row_json(table: AppTable) -> str:
     return f"CAST(to_json(struct_pack({fields})) AS VARCHAR)"
 
 
-def _validate(con: duckdb.DuckDBPyConnection, table: AppTable) -> str:
+VALIDATED_VIEW_FROM_ROWS = 50_000
+"""Batches from this size on are validated through a view (never copied); smaller ones
+(an incremental run's usual single batch) into a temp table, read by the insert and, when
+a row was not written (the overlap's duplicates), by the rejection count: one validation
+instead of two (~10 ms of a 10k-row incremental run)."""
+
+
+def _validate(con: duckdb.DuckDBPyConnection, table: AppTable, rows: int) -> str:
     """`_validated`: the landing validation over the rows that carry a state to load (the
     JSON-document SQL for definitions, its typed-column form for everything else).
 
-    A view where the SQL decides every reason (the large append tables: the batch is not
-    copied once more, the reasons and the insert each read it once); a table where reasons
-    are added afterwards (enum values, definitions parsed in Python). Returns which.
+    A view for a large batch where the SQL decides every reason (the batch is not copied
+    once more; the reasons are counted only when a row was not written); a table for a
+    small batch (`VALIDATED_VIEW_FROM_ROWS`) or where reasons are added afterwards (enum
+    values, definitions parsed in Python). Returns which.
     """
     source = source_for(table.raw_table)
     live = "true" if table.keep_deleted else "NOT is_deleted"
-    kind = "TABLE" if source.definition or table.enums else "VIEW"
+    small = rows < VALIDATED_VIEW_FROM_ROWS
+    kind = "TABLE" if source.definition or table.enums or small else "VIEW"
     if source.definition:
         con.execute(
             "CREATE OR REPLACE TEMP VIEW lines AS SELECT file, line, raw, "
@@ -390,7 +399,7 @@ def load_batch(
     replaced by this batch.
     """
     stage_lines(con, table, batch)
-    validated_kind = _validate(con, table)
+    validated_kind = _validate(con, table, batch.num_rows)
     source = source_for(table.raw_table)
     definitions = _apply_definitions(con, source) if source.definition else {}
     deleted = (
