@@ -9,6 +9,7 @@ consistent: the next run resumes from the last committed batch.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -399,7 +400,35 @@ def load_batch(
     replaced by this batch.
     """
     stage_lines(con, table, batch)
-    validated_kind = _validate(con, table, batch.num_rows)
+    try:
+        _write_batch(con, table, batch, run, cursor, replace_all)
+    finally:
+        _drop_batch_objects(con)
+
+
+def _drop_batch_objects(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop a batch's temp objects, also after a failed batch: the connection may write
+    again, `_validated` is a view or a table depending on the batch, and DuckDB does not
+    replace one kind by the other. Errors are ignored (the wrong kind, a connection gone)."""
+    statements = [f"DROP {kind} IF EXISTS _validated" for kind in ("TABLE", "VIEW")]
+    statements += [f"DROP VIEW IF EXISTS {view}" for view in ("typed_lines", "lines", "_app_lines")]
+    for statement in statements:
+        with suppress(duckdb.Error):
+            con.execute(statement)
+    with suppress(duckdb.Error, KeyError):
+        con.unregister("_app_batch")
+
+
+def _write_batch(
+    con: duckdb.DuckDBPyConnection,
+    table: AppTable,
+    batch: pa.Table,
+    run: TableRun,
+    cursor: tuple[datetime, str] | None,
+    replace_all: bool,
+) -> None:
+    """The body of `load_batch` over the staged batch (`_app_batch`, `_app_lines`)."""
+    _validate(con, table, batch.num_rows)
     source = source_for(table.raw_table)
     definitions = _apply_definitions(con, source) if source.definition else {}
     deleted = (
@@ -441,10 +470,6 @@ def load_batch(
         _write_audit(con, run)
         _write_cursor(con, table, cursor)
         _before_commit(con)
-    con.execute(f"DROP {validated_kind} _validated")
-    for view in ("typed_lines", "lines", "_app_lines"):
-        con.execute(f"DROP VIEW IF EXISTS {view}")
-    con.unregister("_app_batch")
 
 
 MEMBERSHIP_DOC = (

@@ -145,9 +145,12 @@ def test_a_run_into_empty_raw_skips_the_key_join_and_still_duplicates_nothing(
     assert query(other, "SELECT count(*), count(DISTINCT event_id) FROM raw.events") == [(7, 7)]
 
 
-def test_the_writer_gets_its_threads_back_after_an_extraction(app_url: str, tmp_path) -> None:
+def test_the_writer_gets_its_threads_back_after_an_extraction(
+    app_url: str, tmp_path, monkeypatch
+) -> None:
     """The extraction runs the writer with one DuckDB thread fewer (the reader keeps a
-    core busy); the database's setting is restored afterwards, also when a batch fails."""
+    core busy); the database's setting is restored afterwards, also when a batch fails,
+    and the failed batch's temp objects do not stop the connection's next batch."""
     from brandpulse.app import load as load_module
     from brandpulse.app.extract import ExtractOptions, extract_table
     from brandpulse.app.tables import APP_TABLES_BY_NAME
@@ -175,6 +178,14 @@ def test_the_writer_gets_its_threads_back_after_an_extraction(app_url: str, tmp_
             load_module._before_commit = original
         assert [int(s) for s in seen] == [2]
         assert con.execute("SELECT current_setting('threads')").fetchone()[0] == 3
+        # the same connection writes again: the failed 1-row batch was validated into a
+        # temp table, this 3-row one goes through a view (limit lowered to 2 rows)
+        monkeypatch.setattr(load_module, "VALIDATED_VIEW_FROM_ROWS", 2)
+        with psycopg.connect(app_url, autocommit=True) as app:
+            event(app, "e2", T0 + timedelta(minutes=1))
+            event(app, "e3", T0 + timedelta(minutes=2))
+        again = extract_table(pg, con, APP_TABLES_BY_NAME["AnalyticsEvent"], ExtractOptions(), "t3")
+        assert (again.rows_read, again.rows_loaded) == (3, 3)
     finally:
         con.close()
         pg.close()
