@@ -95,7 +95,8 @@ class Settings:
     app_database_url: str | None = None
     """The app's PostgreSQL (libpq URL); None = the app database is not read."""
     app_statement_timeout_ms: int = 60_000
-    app_batch_rows: int = 250_000
+    app_batch_rows: int = 245_760
+    """Two DuckDB row groups (see brandpulse.app.extract.ExtractOptions.batch_rows)."""
     app_overlap_seconds: int = 600
     """How far before its cursor each extraction re-reads, for rows committed late."""
     app_connect_attempts: int = 4
@@ -181,7 +182,7 @@ def get_settings() -> Settings:
         app_statement_timeout_ms=int(
             os.environ.get("BRANDPULSE_APP_STATEMENT_TIMEOUT_MS", "60000")
         ),
-        app_batch_rows=int(os.environ.get("BRANDPULSE_APP_BATCH_ROWS", "250000")),
+        app_batch_rows=int(os.environ.get("BRANDPULSE_APP_BATCH_ROWS", "245760")),
         app_overlap_seconds=int(os.environ.get("BRANDPULSE_APP_OVERLAP_SECONDS", "600")),
         app_connect_attempts=int(os.environ.get("BRANDPULSE_APP_CONNECT_ATTEMPTS", "4")),
         engine=_engine(),

@@ -209,26 +209,26 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _ensure(con: duckdb.DuckDBPyConnection, schema: str, tables: Mapping[str, Table]) -> None:
+    """Create the missing tables of `schema` and add missing columns to the others.
+
+    One catalog query for the whole schema (a warehouse holds hundreds of dbt relations,
+    and each catalog scan costs ~20 ms), then statements only for what is missing: every
+    app extraction and landing load calls this, and a `CREATE TABLE IF NOT EXISTS` per
+    declared table cost ~8 ms a call when nothing was missing."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    for declared in tables.values():
-        con.execute(declared.create_sql())
-    _add_missing_columns(con, schema, tables)
-
-
-def _add_missing_columns(
-    con: duckdb.DuckDBPyConnection, schema: str, tables: Mapping[str, Table]
-) -> None:
-    """A table of an older warehouse gets the columns declared since (nullable: its rows
-    predate them). One catalog query for the whole schema: a warehouse holds hundreds of
-    dbt relations, and each catalog scan costs ~20 ms."""
     existing: dict[str, set[str]] = {}
     for table_name, column_name in con.execute(
         "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = ?", [schema]
     ).fetchall():
         existing.setdefault(table_name, set()).add(column_name)
     for declared in tables.values():
+        if declared.name not in existing:
+            con.execute(declared.create_sql())
+            continue
+        # a table of an older warehouse gets the columns declared since (nullable: its
+        # rows predate them)
         for column in declared.columns:
-            if column.name not in existing.get(declared.name, set()):
+            if column.name not in existing[declared.name]:
                 con.execute(
                     f"ALTER TABLE {declared.qualified} ADD COLUMN {column.name} {column.sql_type}"
                 )

@@ -8,8 +8,10 @@ from datetime import timedelta
 import psycopg
 import pytest
 
+from brandpulse import db
 from brandpulse.app.connection import AppDatabaseUnavailable, connect
 from brandpulse.app.extract import AppSchemaError
+from brandpulse.raw_schema import ensure_raw_schema
 from tests.app.appdb import T0, brand, event, extract, insert, query
 
 STEPS = [{"event_name": "signup"}, {"event_name": "purchase"}]
@@ -82,6 +84,111 @@ def test_first_batch_is_small_then_full_batches_lose_nothing(
     assert (run.rows_read, run.rows_loaded, run.batches) == (7, 7, 3)  # 2 + 3 + 2
     assert run.balanced and run.rows_rejected == 0
     assert query(wh, "SELECT count(*), count(DISTINCT event_id) FROM raw.events") == [(7, 7)]
+
+
+def test_a_run_into_empty_raw_skips_the_key_join_and_still_duplicates_nothing(
+    app_url: str, tmp_path, monkeypatch
+) -> None:
+    """A run that starts on an empty raw.events skips the de-duplication join (its only
+    rows are its own earlier batches, read from one snapshot in keyset order, keyed by the
+    app's primary key); any row held before the run, from the app or a landing file,
+    turns the join back on. Each case's counts worked out by hand."""
+    import brandpulse.app.extract as extract_module
+    from brandpulse.app import load as load_module
+
+    monkeypatch.setattr(extract_module, "FIRST_BATCH_ROWS", 2)
+    joins: list[bool] = []
+    fresh_rows = load_module._fresh_rows
+
+    def spy(table, run, days):
+        sql = fresh_rows(table, run, days)
+        if table.raw_table == "events":
+            joins.append("JOIN" in sql)
+        return sql
+
+    monkeypatch.setattr(load_module, "_fresh_rows", spy)
+    wh = tmp_path / "w.duckdb"
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        brand(pg)
+        for i in range(7):
+            event(pg, f"e{i}", T0 + timedelta(minutes=i))
+    first = extract(app_url, wh, batch_rows=3)["AnalyticsEvent"]
+    assert joins == [False, False, False]  # batches of 2 + 3 + 2, none joined
+    assert (first.rows_read, first.rows_loaded, first.rows_duplicate) == (7, 7, 0)
+    assert query(wh, "SELECT count(*), count(DISTINCT event_id) FROM raw.events") == [(7, 7)]
+
+    joins.clear()  # a full re-sync over the same rows: raw is not empty, all 7 are duplicates
+    again = extract(app_url, wh, batch_rows=3, full=True)["AnalyticsEvent"]
+    assert joins == [True, True, True]
+    assert (again.rows_read, again.rows_loaded, again.rows_duplicate) == (7, 0, 7)
+    assert query(wh, "SELECT count(*) FROM raw.events") == [(7,)]
+
+    # a landing file's copy of e3 on another arrival day (5 days later), loaded before the
+    # first extraction: e3 is a duplicate (landing rows are probed on every day)
+    other = tmp_path / "other.duckdb"
+    con = db.connect(other)
+    try:
+        ensure_raw_schema(con)
+        con.execute(
+            """INSERT INTO raw.events (brand_id, event_id, event_name, occurred_at, anonymous_id,
+                   _partition_date, _source_file, _line, _loaded_at)
+               VALUES ('b1', 'e3', 'page_view', ?, 'a1', ?, 'events/2026-08-01/part-0.jsonl', 1,
+                       ?)""",
+            [T0, T0.date() + timedelta(days=5), T0],
+        )
+    finally:
+        con.close()
+    joins.clear()
+    landing_first = extract(app_url, other, batch_rows=3)["AnalyticsEvent"]
+    assert joins == [True, True, True]
+    assert (landing_first.rows_loaded, landing_first.rows_duplicate) == (6, 1)
+    assert query(other, "SELECT count(*), count(DISTINCT event_id) FROM raw.events") == [(7, 7)]
+
+
+def test_the_writer_gets_its_threads_back_after_an_extraction(
+    app_url: str, tmp_path, monkeypatch
+) -> None:
+    """The extraction runs the writer with one DuckDB thread fewer (the reader keeps a
+    core busy); the database's setting is restored afterwards, also when a batch fails,
+    and the failed batch's temp objects do not stop the connection's next batch."""
+    from brandpulse.app import load as load_module
+    from brandpulse.app.extract import ExtractOptions, extract_table
+    from brandpulse.app.tables import APP_TABLES_BY_NAME
+
+    with psycopg.connect(app_url, autocommit=True) as pg:
+        brand(pg)
+        event(pg, "e1", T0)
+    pg = connect(app_url, attempts=1)
+    con = db.connect(tmp_path / "w.duckdb")
+    try:
+        con.execute("SET threads = 3")
+        seen: list[str] = []
+
+        def fail(c) -> None:
+            seen.append(c.execute("SELECT current_setting('threads')").fetchone()[0])
+            raise RuntimeError("injected")
+
+        extract_table(pg, con, APP_TABLES_BY_NAME["Brand"], ExtractOptions(), "t1")
+        original = load_module._before_commit
+        load_module._before_commit = fail
+        try:
+            with pytest.raises(RuntimeError, match="injected"):
+                extract_table(pg, con, APP_TABLES_BY_NAME["AnalyticsEvent"], ExtractOptions(), "t2")
+        finally:
+            load_module._before_commit = original
+        assert [int(s) for s in seen] == [2]
+        assert con.execute("SELECT current_setting('threads')").fetchone()[0] == 3
+        # the same connection writes again: the failed 1-row batch was validated into a
+        # temp table, this 3-row one goes through a view (limit lowered to 2 rows)
+        monkeypatch.setattr(load_module, "VALIDATED_VIEW_FROM_ROWS", 2)
+        with psycopg.connect(app_url, autocommit=True) as app:
+            event(app, "e2", T0 + timedelta(minutes=1))
+            event(app, "e3", T0 + timedelta(minutes=2))
+        again = extract_table(pg, con, APP_TABLES_BY_NAME["AnalyticsEvent"], ExtractOptions(), "t3")
+        assert (again.rows_read, again.rows_loaded) == (3, 3)
+    finally:
+        con.close()
+        pg.close()
 
 
 def test_load_times_mark_exactly_the_days_that_gained_events(app_url: str, tmp_path) -> None:
@@ -245,3 +352,25 @@ def test_unreachable_database_is_one_line_naming_the_host_not_the_password() -> 
     message = str(failure.value)
     assert f"127.0.0.1:{port}/app" in message and "3 attempts" in message
     assert "s3cret" not in message and "\n" not in message
+
+
+def test_only_a_table_keyed_by_its_creation_time_narrows_the_probe_to_its_days() -> None:
+    """raw's copies of a re-read event sit on the event's own arrival day (createdAt never
+    changes: events are append-only), so the probe is narrowed to the batch's days; a table
+    whose cursor is updatedAt can hold a copy on any earlier day, so it probes everything."""
+    from datetime import date
+
+    import pyarrow as pa
+
+    from brandpulse.app.load import _batch_days
+    from brandpulse.app.tables import APP_TABLES_BY_NAME
+
+    stamps = [T0 + timedelta(days=2), T0, T0 + timedelta(days=1, hours=13)]
+    batch = pa.table({"createdAt": pa.array(stamps, pa.timestamp("ms"))})
+    events = APP_TABLES_BY_NAME["AnalyticsEvent"]
+    assert _batch_days(events, batch) == (date(2026, 8, 1), date(2026, 8, 3))
+    assert _batch_days(events, batch.slice(0, 0)) is None
+    with_null = pa.table({"createdAt": pa.array([T0, None], pa.timestamp("ms"))})
+    assert _batch_days(events, with_null) is None
+    for name in ("AIGeneration", "Comment", "SharedResource"):
+        assert _batch_days(APP_TABLES_BY_NAME[name], batch) is None

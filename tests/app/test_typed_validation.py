@@ -28,6 +28,11 @@ CASES = {
     "future": {"occurred_at": "2026-08-05T00:00:00.000Z"},
     "long_name": {"event_name": "x" * 201},
     "empty_name": {"event_name": " "},
+    "unicode_blank_name": {"event_name": "\u00a0\u3000"},
+    "padded_name": {"event_name": " view "},
+    "tab_name": {"event_name": "\t"},
+    "string_properties": {"properties": "{not an object}"},
+    "null_properties": {"properties": None},
     "unknown_brand": {"brand_id": "b9"},
     "array_properties": {"properties": [1, 2]},
 }
@@ -76,4 +81,4 @@ def test_typed_and_json_validation_agree_on_every_rule() -> None:
         ).fetchall()
     )
     assert by_typed == by_json
-    assert by_json["good"] is None and sum(r is not None for r in by_json.values()) == 9
+    assert by_json["good"] is None and sum(r is not None for r in by_json.values()) == 11
