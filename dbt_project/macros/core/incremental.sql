@@ -17,16 +17,23 @@
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}
 
-{#- The stored int_events_resolved, the previous state the change detection compares raw
+{#- The stored table of incremental model `name`, the previous state a model compares
     with; none when this run builds it from scratch (it does not exist yet, a
     --full-refresh run, or an engine that rebuilds incremental models in full). Looked up
-    by name in the calling model's schema (both live in `intermediate`): a ref() would make
-    int_events_resolved depend on itself. -#}
-{% macro core_previous_events() -%}
+    by name in the calling model's schema (`intermediate`, where the incremental models
+    live): a ref() would make the model depend on itself or on its own reader. -#}
+{% macro core_previous_state(name) -%}
     {%- if not execute or flags.FULL_REFRESH or not engine_builds_incrementally() -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return(adapter.get_relation(database=this.database, schema=this.schema, identifier='int_events_resolved')) }}
+    {%- set relation = adapter.get_relation(database=this.database, schema=this.schema, identifier=name) -%}
+    {{ return(relation if relation is not none and relation.type == 'table' else none) }}
+{%- endmacro %}
+
+{#- The stored int_events_resolved, the previous state the event change detection
+    compares raw with (core_previous_state). -#}
+{% macro core_previous_events() -%}
+    {{ return(core_previous_state('int_events_resolved')) }}
 {%- endmacro %}
 
 {#- One row, column `events_watermark`: the newest stamp of int_changed_keys. A model built

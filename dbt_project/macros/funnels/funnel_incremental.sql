@@ -14,35 +14,18 @@
     enter it).
 
     The restriction has to be applied where the events are read, in the ephemeral
-    int_funnel_step_matches. An ephemeral model is compiled on its own (its `this` and
-    is_incremental() are its own), so it asks funnel_incremental_relation() whether the
-    run of int_funnel_counted_steps that it is inlined into is incremental; the model asks
-    the same macro, so both always agree. -#}
+    int_funnel_step_matches: it asks funnel_incremental_relation() for the stored
+    int_funnel_counted_steps (by name, core_previous_state: the same answer the model's
+    own is_incremental() gives, since both say "not this run" for a missing table, a
+    --full-refresh run and Spark). -#}
 
-{#- The relation of int_funnel_counted_steps when its run is incremental; none otherwise
-    (first or full-refresh build). Called while parsing too: the ref below makes the
-    calling model depend on the change set that funnel_changed_scope() reads. -#}
+{#- The stored int_funnel_counted_steps when this run updates it incrementally; none when
+    it is built from scratch. The ref makes the calling model depend on the change set
+    that funnel_changed_scope() reads (refs are recorded while parsing, when the
+    scope itself is not rendered). -#}
 {% macro funnel_incremental_relation() -%}
     {%- do ref('int_changed_keys') -%}
-    {#- engines that build the incremental models as full tables (Spark) read every event -#}
-    {%- if not execute or not engine_builds_incrementally() -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set nodes = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
-        | selectattr('name', 'equalto', 'int_funnel_counted_steps') | list -%}
-    {%- if nodes | length != 1 or nodes[0].config.materialized != 'incremental' -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set node = nodes[0] -%}
-    {%- set full_refresh = node.config.full_refresh if node.config.full_refresh is not none else flags.FULL_REFRESH -%}
-    {%- if full_refresh -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
-    {%- if relation is none or relation.type != 'table' -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {{ return(relation) }}
+    {{ return(core_previous_state('int_funnel_counted_steps')) }}
 {%- endmacro %}
 
 {#- CTEs `touched` (brand_id, person_id: the changed persons `relation` has not consumed)
