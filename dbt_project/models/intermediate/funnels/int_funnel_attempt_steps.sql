@@ -36,19 +36,22 @@
   attempt has used events) are looked up by their per-step rank `idx`. An ordered
   attempt whose lower bound lies past the person's last match of the step cannot fill
   it and ends; it skips the ASOF join (reach_N: the last match position per person).
-  The rounds run as a loop at run time (macros/engine/funnel_stages.sql): when dbt
-  compiles this model, right before the build that reads it, every stage below is run
-  as a statement into a temporary table or view, and before each round the loop asks
-  the last state whether an attempt is still going with a step to fill at the next
-  processing position; the first round with none ends it. So the number of rounds is
-  the data's, and an attempt that ended is never probed again (each round's ASOF join
-  gets only the attempts still going). The query below then reads the stages.
-  In dbt unit tests (fixture inputs) and `dbt compile`/`docs`/`show` the same stages
-  are CTEs of one query, the rounds unrolled up to the contract's 20 steps.
-  DuckDB: ephemeral, inlined into int_funnel_counted_steps, which compiles it (running
-  the loop), reads it once and writes only the counted attempts (writing every attempt
-  cost more than computing it); int_funnel_step_matches is a view the first stage reads
-  once. Spark: a table, its materialized stages Parquet tables, dropped afterwards.
+  The SQL is macros/funnels/funnel_attempt_search.sql: a chain of stages (the inputs,
+  then one group per processing position: targets, reach, probe, first (the ASOF join),
+  skipped, filled, state). It runs in a pre-hook of the model that first builds from
+  it, as statements into temporary tables and views (macros/engine/funnel_stages.sql),
+  the fill rounds a loop: before round j it asks the state round j-1 left whether an
+  attempt is still going with a step at processing position j, and the first round
+  with none ends it. So the number of rounds is the data's (nothing is read from the
+  warehouse while compiling), and each round's ASOF join gets only the attempts still
+  going. This model's query then reads the result, the stage search_attempt_steps.
+  DuckDB: ephemeral, inlined into int_funnel_counted_steps, whose pre-hook runs the
+  search and which writes only the counted attempts (writing every attempt cost more
+  than computing it); int_funnel_step_matches is a view, read once into the first stage.
+  Spark: a table, its own pre-hook runs the search (materialized stages as Parquet
+  tables, dropped by the post-hook).
+  In dbt unit tests (fixture inputs, no hooks) and `dbt compile`/`docs`/`show` the same
+  stages are CTEs of one query, the rounds unrolled up to the contract's 20 steps.
 -#}
 {{
     config(
