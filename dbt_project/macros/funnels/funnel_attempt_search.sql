@@ -40,16 +40,19 @@ with
 {% endcall %}
 
 -- the matches, computed once here (int_funnel_step_matches is a view on DuckDB), read by
--- every round (only the columns the search uses)
+-- every round (only the columns the search uses), with the round that fills their step
 {% call funnel_stage('search_matches', 'materialized', run_now) %}
-    select funnel_key, step_number, person_key, rn, grp_rn, time_grp, idx, event_id, occurred_at,
+    select m.funnel_key, m.step_number, s.processing_position, m.person_key, m.rn, m.grp_rn, m.time_grp, m.idx,
+        m.event_id, m.occurred_at,
         -- the text id, for the matches that can open an attempt only (the attempt's
         -- person, on its head row): step 1, or any step of an unordered funnel
         case
-            when step_number = 1 or funnel_key in (select funnel_key from search_unordered_funnels)
-                then person_id
+            when m.step_number = 1 or s.funnel_order = 'unordered' then m.person_id
         end as person_id
-    from {{ matches_relation }}
+    from {{ matches_relation }} as m
+    inner join search_steps as s
+        on s.funnel_key = m.funnel_key
+        and s.step_number = m.step_number
 {% endcall %}
 
 -- read twice (search_state_0, the output); recomputing it from the matches is
@@ -111,7 +114,7 @@ with
     where shares_events
 {% endcall %}
 
-{% call funnel_stage('search_state_0', 'materialized', run_now) %}
+{% call funnel_stage('search_state_0', '', run_now) %}
     select
         a.funnel_key,
         a.person_key,
@@ -144,12 +147,9 @@ with
 {%- set search.rounds = j %}
 -- round {{ j }}: the matches of the steps processed now, and the attempts still going
 {% call funnel_stage('search_targets_' ~ j, '', run_now) %}
-    select m.*
-    from search_matches as m
-    inner join search_steps as s
-        on s.funnel_key = m.funnel_key
-        and s.step_number = m.step_number
-        and s.processing_position = {{ j }}
+    select *
+    from search_matches
+    where processing_position = {{ j }}
 {% endcall %}
 
 -- the last match position of each person's step: an attempt whose lower bound lies
@@ -250,7 +250,7 @@ with
         and (not f.is_strict or k.pick_time_grp <= f.last_time_grp + 1)
 {% endcall %}
 
-{% call funnel_stage('search_state_' ~ j, 'materialized', run_now) %}
+{% call funnel_stage('search_state_' ~ j, '', run_now) %}
     select
         funnel_key,
         person_key,
@@ -327,10 +327,22 @@ select * from search_attempt_steps
 
 {#- Pre-hook of int_funnel_counted_steps: runs the search when int_funnel_attempt_steps
     is ephemeral (DuckDB), i.e. inlined into this model's query as a read of the stages
-    (on Spark the search's own table runs it, before this model). -#}
+    (on Spark the search's own table runs it, before this model).
+    The view int_funnel_step_matches holds the incremental scope this run compiled
+    (funnel_incremental_relation: every person, or the changed ones), so it must be
+    rebuilt in the same run: a run that selects this model without it fails here,
+    before anything is written, rather than insert every person into an incremental
+    table or only the changed ones into a full refresh. -#}
 {% macro funnel_attempt_search_if_inlined() -%}
     {%- if funnel_search_materialization() == 'ephemeral' -%}
-        {{ return(funnel_attempt_search(ref('int_funnel_steps'), ref('int_funnel_step_matches'), true)) }}
+        {%- set matches = ref('int_funnel_step_matches') -%}
+        {%- set matches_node = 'model.brandpulse.int_funnel_step_matches' -%}
+        {%- if execute and matches_node not in selected_resources -%}
+            {{ exceptions.raise_compiler_error(
+                'int_funnel_counted_steps reads the view int_funnel_step_matches, which holds the scope of the run that '
+                ~ 'built it: select both in one run (e.g. --select int_funnel_step_matches+)') }}
+        {%- endif -%}
+        {{ return(funnel_attempt_search(ref('int_funnel_steps'), matches, true)) }}
     {%- endif -%}
     {{ return('select 1') }}
 {%- endmacro %}
