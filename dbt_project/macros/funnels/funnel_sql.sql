@@ -156,7 +156,7 @@
 {% macro duckdb__funnel_not_materialized() -%}not materialized{%- endmacro %}
 
 
-{#- Session setting for the ASOF joins of the attempt search (run before its stages): DuckDB
+{#- Session setting for the ASOF joins of the attempt builder (a pre_hook): DuckDB
     plans an ASOF join as a nested loop when it estimates a small left side, and its
     estimates after a few CTEs are poor (measured: 40 s instead of 0.1 s on 100k
     events). Threshold 0 always takes the sort-merge ASOF plan. -#}
@@ -215,6 +215,37 @@
         group by funnel_key, person_key
     ) as picked
 {%- endmacro %}
+
+
+{#- How many fill rounds the attempt search needs: the largest processing_position of
+    `steps_relation` (int_funnel_steps) at compile time, which in a dbt run is after
+    int_funnel_steps was rebuilt. `fallback` when it cannot be read (parsing, a first
+    compile before the table exists, unit tests, whose refs are fixtures). A round
+    costs planning and execution time even when it fills nothing, so the search
+    stops at the data's real step count; the model guards the count at run time
+    (funnel_raise_error) in case the definitions grew after it was compiled. -#}
+{% macro funnel_round_count(steps_relation, fallback=19) -%}
+    {#- unit tests: the ref is a fixture CTE (no schema), not a relation to query -#}
+    {%- if not execute or steps_relation is string or steps_relation.schema is none
+        or steps_relation.identifier is none -%}
+        {{ return(fallback) }}
+    {%- endif -%}
+    {%- set existing = load_relation(steps_relation) -%}
+    {%- if existing is none -%}
+        {{ return(fallback) }}
+    {%- endif -%}
+    {%- set result = run_query('select coalesce(max(processing_position), 0) from ' ~ existing) -%}
+    {{ return([result.columns[0].values()[0] | int, 1] | max) }}
+{%- endmacro %}
+
+
+{#- An expression that fails the query with `message` (a string literal) when
+    evaluated. -#}
+{% macro funnel_raise_error(message) -%}
+    {{ return(adapter.dispatch('funnel_raise_error', 'brandpulse')(message)) }}
+{%- endmacro %}
+{% macro default__funnel_raise_error(message) -%}raise_error({{ message }}){%- endmacro %}
+{% macro duckdb__funnel_raise_error(message) -%}error({{ message }}){%- endmacro %}
 
 
 {#- A value as text for a definition fingerprint: length:value, NULL as '-', so distinct

@@ -10,11 +10,9 @@
 -- from_step is not hit. Unordered funnels (CONTRACTS section 4): exclusions never remove
 -- the person; an exclusion event in (opening time, window end] interrupts that window,
 -- and the counted attempt is the best window no exclusion interrupted.
--- int_funnel_attempt_steps is ephemeral on DuckDB: the whole attempt search runs in this
--- model's pre-hook (macros/funnels/funnel_attempt_search.sql: its stages as temporary
--- tables, the fill rounds a loop that ends when no attempt is left going; dropped by the
--- post-hook), once, on integer keys (funnel_key, person_key, attempt_rn), and only the
--- counted attempts are written (marts funnel_persons and funnel_person_steps
+-- int_funnel_attempt_steps (and int_funnel_step_matches) are ephemeral: the whole attempt
+-- search runs here, once, on integer keys (funnel_key, person_key, attempt_rn), and
+-- only the counted attempts are written (marts funnel_persons and funnel_person_steps
 -- read this table). Their text ids are looked up here: brand_id and funnel_id from
 -- int_funnel_steps, person_id carried by the attempt search on the step-1 row.
 -- Incremental over changed persons and redefined funnels: a run recomputes every funnel of
@@ -30,12 +28,9 @@
         changed_key='person_id',
         definitions={'model': 'int_funnel_steps', 'columns': ['brand_id', 'funnel_id', 'definition_fingerprint']},
         on_schema_change='append_new_columns',
-        pre_hook="{{ funnel_attempt_search_if_inlined() }}",
-        post_hook="{{ funnel_drop_stages() }}",
+        pre_hook=funnel_session_setup(),
     )
 }}
-
--- the pre-hook reads the search's input: depends_on: {{ ref('int_funnel_step_matches') }}
 
 with watermark as (
     {{ core_events_watermark() }}

@@ -1,8 +1,7 @@
 -- One row per (funnel step, event) where the event matches the step: same event name
--- (or an any-event step) and every `where` filter equal (same JSON type and value). The
--- input of the attempt search (int_funnel_attempt_steps), which reads it once into its
--- first stage: a view on DuckDB (never written to disk), a table on Spark
--- (funnel_matches_materialization, macros/engine/funnel_stages.sql).
+-- (or an any-event step) and every `where` filter equal (same JSON type and value). Ephemeral: inlined into
+-- int_funnel_counted_steps (through int_funnel_attempt_steps), which reads it once into
+-- a materialized CTE; it is never written to disk and costs no dbt node of its own.
 -- Every match carries the event's position in the person's event order (occurred_at,
 -- event_id): `rn` (1, 2, ...), `grp_rn` (the rn of the first event with the same
 -- occurred_at: "at or after time t" is rn >= grp_rn) and `time_grp` (1, 2, ... per
@@ -23,7 +22,9 @@
 -- only the events of touched persons (every funnel) and of persons who can start a
 -- redefined funnel (that funnel only) are read, numbered and matched; `rn` counts the
 -- same events as in a full build, since a person is kept with all their events.
-{{ config(materialized=funnel_matches_materialization()) }}
+-- Spark: a table (funnel_stages_materialization, macros/engine/funnel_stages.sql), since the
+-- attempt search's stages are run as statements of their own and read it by name.
+{{ config(materialized=funnel_stages_materialization()) }}
 {%- set incremental_of = funnel_incremental_relation() %}
 
 with
