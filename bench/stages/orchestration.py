@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 from bench.measure import measure
 from bench.stages import BenchContext, StageSkipped, remove_database
@@ -116,6 +117,7 @@ def _direct(first: str, last: str) -> dict:
         load_everything(con, settings.landing_dir)
     finally:
         con.close()
+    ingested = time.perf_counter() - t0
     window = dbt_window_env(first, (date.fromisoformat(last) + timedelta(days=1)).isoformat())
     proc = subprocess.run(
         [dbt_executable(), "build", *DBT_PRODUCTION_BUILD_FLAGS, *PROJECT_ARGS],
@@ -128,8 +130,19 @@ def _direct(first: str, last: str) -> dict:
     return {
         "ok": proc.returncode == 0,
         "import_seconds": imported,
+        "ingest_seconds": ingested - imported,
+        "dbt_seconds": time.perf_counter() - ingested,
         "dbt_tail": "" if proc.returncode == 0 else proc.stdout[-2000:],
     }
+
+
+def dbt_execution_seconds(target: Path) -> float:
+    """Seconds dbt spent executing nodes (run_results.json `elapsed_time`, after its parse and
+    start-up), summed over the dbt calls whose artifacts are in `target` or its step folders
+    (dagster-dbt gives every step its own). Compared between the two sides, it tells the load
+    on the box (the same nodes on the same data) from what orchestration adds around them."""
+    found = [target / "run_results.json", *target.glob("*/run_results.json")]
+    return round(sum(json.loads(p.read_text())["elapsed_time"] for p in found if p.is_file()), 3)
 
 
 def _child(mode: str, first: str, last: str) -> None:
@@ -189,6 +202,10 @@ def run(ctx: BenchContext) -> dict:
             "dagster_failed_steps": dagster.get("failed_steps", []),
             "dagster_assets_selected": dagster.get("assets"),
             "dagster_step_seconds": dagster.get("step_seconds", {}),
+            "direct_ingest_seconds": round(direct.get("ingest_seconds", 0.0), 3),
+            "direct_dbt_seconds": round(direct.get("dbt_seconds", 0.0), 3),
+            "direct_dbt_execution_seconds": dbt_execution_seconds(ctx.work / "dbt-target-direct"),
+            "dagster_dbt_execution_seconds": dbt_execution_seconds(ctx.work / "dbt-target-dagster"),
         },
         "notes": notes
         + [
