@@ -125,7 +125,8 @@ def _key_numbers(name: str, m: dict) -> str:
             f"direct {_secs(m.get('direct_seconds'))} (ingest {_secs(m.get('direct_ingest_seconds'))}, "
             f"dbt {_secs(m.get('direct_dbt_seconds'))} of which executing "
             f"{_secs(m.get('direct_dbt_execution_seconds'))}, "
-            f"peak {gib(m.get('direct_peak_rss_bytes'))})"
+            f"peak {gib(m.get('direct_peak_rss_bytes'))}); CPU (user+sys) dagster "
+            f"{_secs(m.get('dagster_cpu_seconds'))} vs direct {_secs(m.get('direct_cpu_seconds'))}"
         )
     if name == "analytics":
         parts = [
