@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from importlib.metadata import version as installed_version
 from typing import Any
 
 from dagster_dbt import DbtCliResource, DbtProject
-from packaging import version
+from dagster_dbt.compat import DBT_PYTHON_VERSION
 
 from brandpulse.config import DBT_PROJECT_DIR
 from brandpulse.dbt_cli import dbt_executable, manifest_is_stale
@@ -57,8 +56,10 @@ class WarehouseDbtCliResource(DbtCliResource):
     """
 
     @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(installed_version("dbt-core"))
+    def _cli_version(self) -> Any:
+        if DBT_PYTHON_VERSION is None:  # no dbt-core in this environment: ask the executable
+            return super()._cli_version
+        return DBT_PYTHON_VERSION
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> Any:
         return None

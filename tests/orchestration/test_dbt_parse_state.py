@@ -141,3 +141,23 @@ def test_a_steps_parse_state_becomes_the_one_the_next_steps_start_from(
     monkeypatch.setenv("DBT_TARGET_PATH", str(elsewhere))
     assert dbt_cli.keep_parse_state(step, project)
     assert (elsewhere / dbt_cli.PARTIAL_PARSE_FILE).read_bytes() == b"state parsed by the step"
+
+
+def test_the_dbt_resource_starts_no_version_subprocess_and_no_adapter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """dagster-dbt would run `dbt --version` and build a dbt adapter (loading dbt's macros)
+    in the Dagster process before every step; brandpulse uses neither."""
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    from dagster_dbt.compat import DBT_PYTHON_VERSION
+
+    from brandpulse.resources.dbt import dbt_resource
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"unexpected subprocess: {args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
+    resource = dbt_resource()
+    assert resource._cli_version == DBT_PYTHON_VERSION
+    assert resource._cli_version.major == 1  # dbt Core: dagster-dbt streams its CLI events
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
