@@ -116,11 +116,17 @@ def _key_numbers(name: str, m: dict) -> str:
         )
     if name == "orchestration":
         steps = m.get("dagster_step_seconds") or {}
-        dbt_step = next((v for k, v in steps.items() if "dbt" in k), None)
+        dbt_steps = sum(v for k, v in steps.items() if "dbt" in k) if steps else None
         return (
             f"dagster {_secs(m.get('dagster_seconds'))} (imports {_secs(m.get('dagster_import_seconds'))}, "
-            f"dbt step {_secs(dbt_step)}, peak {gib(m.get('dagster_peak_rss_bytes'))}) vs "
-            f"direct {_secs(m.get('direct_seconds'))} (peak {gib(m.get('direct_peak_rss_bytes'))})"
+            f"dbt steps {_secs(dbt_steps)} of which dbt executing "
+            f"{_secs(m.get('dagster_dbt_execution_seconds'))}, "
+            f"peak {gib(m.get('dagster_peak_rss_bytes'))}) vs "
+            f"direct {_secs(m.get('direct_seconds'))} (ingest {_secs(m.get('direct_ingest_seconds'))}, "
+            f"dbt {_secs(m.get('direct_dbt_seconds'))} of which executing "
+            f"{_secs(m.get('direct_dbt_execution_seconds'))}, "
+            f"peak {gib(m.get('direct_peak_rss_bytes'))}); CPU (user+sys) dagster "
+            f"{_secs(m.get('dagster_cpu_seconds'))} vs direct {_secs(m.get('direct_cpu_seconds'))}"
         )
     if name == "analytics":
         parts = [

@@ -10,6 +10,7 @@ so that file has to be written with the same warehouse path the Dagster runs use
 
 from __future__ import annotations
 
+import filecmp
 import os
 import re
 import shutil
@@ -65,6 +66,39 @@ def prune_run_targets(project_dir: Path = DBT_PROJECT_DIR, keep: int = KEEP_RUN_
     for old in runs[keep:]:
         shutil.rmtree(old, ignore_errors=True)
     return len(runs[keep:])
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def project_target_dir(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """The target folder dagster-dbt copies dbt's parse state from into every step's own
+    folder: DBT_TARGET_PATH (relative to the project) or `target`, as dbt resolves it."""
+    target = Path(os.environ.get("DBT_TARGET_PATH") or "target")
+    return target if target.is_absolute() else project_dir / target
+
+
+def keep_parse_state(run_target: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    """Make the parse state a dbt step wrote in its own folder the one the next steps start
+    from. Returns whether it was copied.
+
+    dagster-dbt starts each step from the project target's partial_parse.msgpack but leaves
+    the step's new one in the step's folder. When that state did not fit the step (another
+    warehouse path than `make setup` parsed with, changed window variables), every later step
+    would re-parse the whole project (~4-8 s) again; with this, only the first one does. The
+    file is replaced atomically, so a step starting meanwhile reads the old or the new one.
+    """
+    source = run_target / PARTIAL_PARSE_FILE
+    if not source.is_file():
+        return False
+    destination = project_target_dir(project_dir) / PARTIAL_PARSE_FILE
+    if destination.is_file() and filecmp.cmp(source, destination, shallow=False):
+        return False
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(f".{PARTIAL_PARSE_FILE}.{os.getpid()}.tmp")
+    shutil.copyfile(source, partial)
+    os.replace(partial, destination)
+    return True
 
 
 def parse_project() -> None:

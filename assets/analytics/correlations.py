@@ -31,7 +31,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from assets.analytics.io import METRICS
 from brandpulse.metrics import EVENT_SERIES_PREFIX
@@ -151,6 +150,8 @@ def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     p = np.asarray(p_values, dtype=float)
     if p.size == 0:
         return p.copy()
+    from scipy import stats  # here, not at import: scipy.stats costs ~1 s per definitions load
+
     return stats.false_discovery_control(p, method="bh")
 
 
@@ -175,6 +176,8 @@ def _p_from_r(r: np.ndarray, n: float | np.ndarray) -> np.ndarray:
     df = np.maximum(np.asarray(n, dtype=float) - 2.0, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = r * np.sqrt(df / np.maximum(1.0 - r**2, 0.0))
+    from scipy import stats
+
     return 2.0 * stats.t.sf(np.abs(t), df)
 
 
@@ -200,6 +203,8 @@ def brand_correlations(
     `min_n` days, are skipped: no NaN rows. With `autocorrelation`, p-values use the
     effective sample size (`effective_n`); without, the n of independent days.
     """
+    from scipy import stats
+
     x = np.asarray(matrix, dtype=float)
     t_len, m = x.shape
     names = np.asarray(metrics, dtype=object)

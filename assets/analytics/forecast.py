@@ -17,10 +17,10 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from functools import partial
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from assets.analytics.calendars import holiday_country
 from assets.analytics.parallel import map_in_processes
@@ -119,7 +119,8 @@ def seasonal_naive(
         steps = np.ones(horizon)
         resid = values - values.mean()
     sigma = float(np.std(resid, ddof=1)) if len(resid) >= 2 else 0.0
-    half = stats.norm.ppf(0.5 + interval_width / 2) * sigma * np.sqrt(steps)
+    # the standard library's normal quantile: scipy.stats costs ~1 s on every definitions import
+    half = NormalDist().inv_cdf(0.5 + interval_width / 2) * sigma * np.sqrt(steps)
     return yhat, yhat - half, yhat + half
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 FUNNEL_CORRELATION_COLUMNS = [
     "brand_id",
@@ -125,6 +124,8 @@ def correlation_stats(
     df = df[(df["success_count"] + df["failure_count"]) >= min_persons].copy()
     if df.empty:
         return pd.DataFrame(columns=cols)
+    from scipy import stats  # here, not at import: scipy.stats costs ~1 s per definitions load
+
     s, f = df["success_count"].to_numpy(), df["failure_count"].to_numpy()
     S, F = df["success_total"].to_numpy(), df["failure_total"].to_numpy()
     df["odds_ratio"] = odds_ratio(s, S, f, F)

@@ -37,7 +37,7 @@ from brandpulse.config import (
     dbt_window_env,
     get_settings,
 )
-from brandpulse.dbt_cli import prune_run_targets
+from brandpulse.dbt_cli import keep_parse_state, prune_run_targets
 from brandpulse.resources import (
     WAREHOUSE_POOL,
     WarehouseResource,
@@ -87,7 +87,8 @@ def stream_dbt(
     events the dbt process would run on and keep the warehouse's write lock, so the step's
     retry could not open it. dbt gets SIGINT (it cancels its queries and closes the
     connection), then is killed if it does not exit in time. With `warehouse`, table
-    models get their row counts once dbt has exited (assets/dbt/row_counts.py).
+    models get their row counts once dbt has exited (assets/dbt/row_counts.py). The step's
+    parse state is kept for the next steps (`keep_parse_state`).
     """
     invocation = dbt.cli(args, context=context)
     events = invocation.stream()
@@ -107,6 +108,7 @@ def stream_dbt(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        keep_parse_state(invocation.target_path)
         prune_run_targets()
 
 

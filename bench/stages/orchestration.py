@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import shutil
 import subprocess
 import sys
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 from bench.measure import measure
 from bench.stages import BenchContext, StageSkipped, remove_database
 from brandpulse.config import DBT_PRODUCTION_BUILD_FLAGS, REPO_ROOT, dbt_window_env
+from brandpulse.dbt_cli import RUN_TARGET
 
 MARKER = "BENCH_RESULT "
 
@@ -109,13 +113,14 @@ def _direct(first: str, last: str) -> dict:
     from brandpulse.config import get_settings
     from brandpulse.dbt_cli import PROJECT_ARGS, dbt_executable
 
-    imported = time.perf_counter() - t0
+    t1 = time.perf_counter()
     settings = get_settings()
     con = db.connect(settings.warehouse_path)
     try:
         load_everything(con, settings.landing_dir)
     finally:
         con.close()
+    t2 = time.perf_counter()
     window = dbt_window_env(first, (date.fromisoformat(last) + timedelta(days=1)).isoformat())
     proc = subprocess.run(
         [dbt_executable(), "build", *DBT_PRODUCTION_BUILD_FLAGS, *PROJECT_ARGS],
@@ -127,9 +132,20 @@ def _direct(first: str, last: str) -> dict:
     )
     return {
         "ok": proc.returncode == 0,
-        "import_seconds": imported,
+        "import_seconds": t1 - t0,
+        "ingest_seconds": t2 - t1,
+        "dbt_seconds": time.perf_counter() - t2,
         "dbt_tail": "" if proc.returncode == 0 else proc.stdout[-2000:],
     }
+
+
+def dbt_execution_seconds(target: Path) -> float:
+    """Seconds dbt spent executing nodes (run_results.json `elapsed_time`, after its parse and
+    start-up), summed over the dbt calls whose artifacts are in `target` or its step folders
+    (dagster-dbt gives every step its own). Compared between the two sides, it tells the load
+    on the box (the same nodes on the same data) from what orchestration adds around them."""
+    found = [target / "run_results.json", *target.glob("*/run_results.json")]
+    return round(sum(json.loads(p.read_text())["elapsed_time"] for p in found if p.is_file()), 3)
 
 
 def _child(mode: str, first: str, last: str) -> None:
@@ -143,8 +159,11 @@ def _run_side(ctx: BenchContext, mode: str, first: str, last: str) -> tuple[dict
     env = ctx.env(warehouse)
     env["DAGSTER_HOME"] = str(ctx.work / "dagster_home")
     (ctx.work / "dagster_home").mkdir(exist_ok=True)
-    env["DBT_TARGET_PATH"] = str(ctx.work / f"dbt-target-{mode}")
+    target = ctx.work / f"dbt-target-{mode}"
+    _remove_step_targets(target)
+    env["DBT_TARGET_PATH"] = str(target)
     env["DBT_LOG_PATH"] = str(ctx.work / f"dbt-logs-{mode}")
+    cpu_before = _children_cpu_seconds()
     with measure() as m:
         proc = subprocess.run(
             [sys.executable, "-m", "bench.stages.orchestration", mode, first, last],
@@ -154,6 +173,7 @@ def _run_side(ctx: BenchContext, mode: str, first: str, last: str) -> tuple[dict
             text=True,
             check=False,
         )
+    cpu = _children_cpu_seconds() - cpu_before
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(MARKER)]
     result = (
         json.loads(lines[-1][len(MARKER) :])
@@ -161,7 +181,25 @@ def _run_side(ctx: BenchContext, mode: str, first: str, last: str) -> tuple[dict
         else {"ok": False, "error": proc.stderr[-2000:]}
     )
     remove_database(warehouse)
-    return result, m.as_dict()
+    return result, {**m.as_dict(), "cpu_seconds": round(cpu, 3)}
+
+
+def _remove_step_targets(target: Path) -> None:
+    """Drop the per-step dbt folders of earlier runs (dagster-dbt makes one per step and run),
+    so `dbt_execution_seconds` counts this run's; dbt's parse state in `target` itself is
+    kept on both sides, as a deployment keeps the project's."""
+    if target.is_dir():
+        for folder in target.iterdir():
+            if folder.is_dir() and RUN_TARGET.match(folder.name):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _children_cpu_seconds() -> float:
+    """User + system CPU seconds of the waited-for child processes and their descendants
+    (the side's Python process, dbt, DuckDB's threads): what a side costs the machine,
+    which, unlike its wall time, barely moves with the other load on a shared box."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run(ctx: BenchContext) -> dict:
@@ -189,6 +227,12 @@ def run(ctx: BenchContext) -> dict:
             "dagster_failed_steps": dagster.get("failed_steps", []),
             "dagster_assets_selected": dagster.get("assets"),
             "dagster_step_seconds": dagster.get("step_seconds", {}),
+            "direct_cpu_seconds": direct_m["cpu_seconds"],
+            "dagster_cpu_seconds": dagster_m["cpu_seconds"],
+            "direct_ingest_seconds": round(direct.get("ingest_seconds", 0.0), 3),
+            "direct_dbt_seconds": round(direct.get("dbt_seconds", 0.0), 3),
+            "direct_dbt_execution_seconds": dbt_execution_seconds(ctx.work / "dbt-target-direct"),
+            "dagster_dbt_execution_seconds": dbt_execution_seconds(ctx.work / "dbt-target-dagster"),
         },
         "notes": notes
         + [

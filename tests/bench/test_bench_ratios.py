@@ -260,3 +260,19 @@ def test_spark_ratio_is_its_total_over_duckdbs_build_and_has_no_target() -> None
     assert r["spark_vs_duckdb"] == 7.5
     assert "spark_vs_duckdb" not in {t.name for t in check_targets(r, stages, 1_000_000)}
     assert compute_ratios({})["spark_vs_duckdb"] is None
+
+
+def test_dbt_execution_seconds_sums_the_dbt_calls_of_a_side(tmp_path):
+    """The direct side's one call (run_results.json in the target) and dagster-dbt's step
+    folders are summed; folders without run results (a dbt call that died) add nothing."""
+    import json
+
+    from bench.stages.orchestration import dbt_execution_seconds
+
+    (tmp_path / "run_results.json").write_text(json.dumps({"elapsed_time": 1.5}))
+    for step, seconds in (("dbt_incremental_models-abc1234-def5678", 2.25), ("other", None)):
+        (tmp_path / step).mkdir()
+        if seconds is not None:
+            (tmp_path / step / "run_results.json").write_text(json.dumps({"elapsed_time": seconds}))
+    assert dbt_execution_seconds(tmp_path) == 3.75
+    assert dbt_execution_seconds(tmp_path / "missing") == 0.0

@@ -58,13 +58,14 @@ def test_manifest_is_stale_when_missing_or_older_than_a_project_file(tmp_path: P
     assert dbt_cli.manifest_is_stale(project, manifest)
 
 
-def test_a_failed_event_stream_stops_the_dbt_process() -> None:
+def test_a_failed_event_stream_stops_the_dbt_process(tmp_path: Path) -> None:
     """An error while reading dbt's events must not leave dbt running (holding the
     warehouse's write lock the step's retry needs)."""
     from assets.dbt.assets import stream_dbt
 
     class Invocation:
         termination_timeout_seconds = 10.0
+        target_path = tmp_path / "step-target"
 
         def __init__(self) -> None:
             self.process = subprocess.Popen(["sleep", "60"])
@@ -111,3 +112,52 @@ def test_a_missing_or_stale_manifest_is_an_error_naming_the_parse_command(tmp_pa
     with pytest.raises(StaleManifest, match="older than") as stale:
         check_manifest(project)
     assert PARSE_COMMAND in str(stale.value)
+
+
+def test_a_steps_parse_state_becomes_the_one_the_next_steps_start_from(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The state dbt wrote in a step's own folder replaces the project target's (which
+    dagster-dbt copies into the next step's folder), once, and only when it differs."""
+    project = tmp_path / "dbt_project"
+    step = project / "target" / "dbt_step-abcdef0-1234567"
+    step.mkdir(parents=True)
+    monkeypatch.delenv("DBT_TARGET_PATH", raising=False)
+    shared = project / "target" / dbt_cli.PARTIAL_PARSE_FILE
+
+    assert not dbt_cli.keep_parse_state(step, project)  # the step wrote none: nothing kept
+    assert not shared.exists()
+
+    (step / dbt_cli.PARTIAL_PARSE_FILE).write_bytes(b"state parsed by the step")
+    assert dbt_cli.keep_parse_state(step, project)
+    assert shared.read_bytes() == b"state parsed by the step"
+    assert not dbt_cli.keep_parse_state(step, project)  # the same state: not copied again
+    assert sorted(p.name for p in shared.parent.iterdir()) == [
+        "dbt_step-abcdef0-1234567",
+        dbt_cli.PARTIAL_PARSE_FILE,
+    ]  # no temporary file left
+
+    elsewhere = tmp_path / "bench-target"  # DBT_TARGET_PATH set (absolute), as the bench does
+    monkeypatch.setenv("DBT_TARGET_PATH", str(elsewhere))
+    assert dbt_cli.keep_parse_state(step, project)
+    assert (elsewhere / dbt_cli.PARTIAL_PARSE_FILE).read_bytes() == b"state parsed by the step"
+
+
+def test_the_dbt_resource_starts_no_version_subprocess_and_no_adapter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """dagster-dbt would run `dbt --version` and build a dbt adapter (loading dbt's macros)
+    in the Dagster process before every step; brandpulse uses neither."""
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    from dagster_dbt.compat import DBT_PYTHON_VERSION
+
+    from brandpulse.resources.dbt import dbt_resource
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"unexpected subprocess: {args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
+    resource = dbt_resource()
+    assert resource._cli_version == DBT_PYTHON_VERSION
+    assert resource._cli_version.major == 1  # dbt Core: dagster-dbt streams its CLI events
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
