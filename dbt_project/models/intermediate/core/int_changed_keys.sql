@@ -8,9 +8,10 @@
   int_events_resolved at once.
 
   The models built on the events (int_sessions, int_persons, int_person_days,
-  int_cohort_members, int_funnel_counted_steps) recompute only the keys listed after the
-  stamp they consumed (changed_keys() in macros/core/incremental.sql), and their
-  changed_keys strategy deletes those keys' rows first.
+  int_cohort_members, int_person_paths, int_person_transitions, int_funnel_counted_steps)
+  recompute only the keys listed after the stamp they consumed (changed_keys() in
+  macros/core/incremental.sql), and their changed_keys strategy deletes those keys' rows
+  first.
 
   When int_events_resolved was built from scratch since (every row stamped after this
   model's last run, e.g. a --full-refresh), keys may have vanished without being listed:
