@@ -485,6 +485,15 @@ COMPARED = {
     "intermediate.int_person_days": (
         "select * exclude (_events_watermark) from intermediate.int_person_days"
     ),
+    "intermediate.int_person_paths": (
+        "select * exclude (_events_watermark) from intermediate.int_person_paths"
+    ),
+    "intermediate.int_person_transitions": (
+        "select * exclude (_events_watermark) from intermediate.int_person_transitions"
+    ),
+    "marts.sessions": "select * from marts.sessions",
+    "marts.top_paths": "select * from marts.top_paths",
+    "marts.event_transitions": "select * from marts.event_transitions",
     "intermediate.int_person_features": "select * from intermediate.int_person_features",
     "intermediate.int_person_features_long": "select * from intermediate.int_person_features_long",
     "intermediate.int_brands": "select * from intermediate.int_brands",

@@ -8,15 +8,22 @@
   int_events_resolved at once.
 
   The models built on the events (int_sessions, int_persons, int_person_days,
-  int_cohort_members, int_funnel_counted_steps) recompute only the keys listed after the
-  stamp they consumed (changed_keys() in macros/core/incremental.sql), and their
-  changed_keys strategy deletes those keys' rows first.
+  int_cohort_members, int_person_paths, int_person_transitions, int_funnel_counted_steps)
+  recompute only the keys listed after the stamp they consumed (changed_keys() in
+  macros/core/incremental.sql), and their changed_keys strategy deletes those keys' rows
+  first.
 
   When int_events_resolved was built from scratch since (every row stamped after this
   model's last run, e.g. a --full-refresh), keys may have vanished without being listed:
   then every current key is listed (every row is stamped after the last run) and one
   more row, `is_every_key`, tells the models to delete all their rows first. This
   model's own first build writes the same.
+
+  Both checks are lookups, not scans of the events: a run of int_events_resolved stamps
+  exactly the events int_event_changes lists for it, or, built from scratch, every row
+  with one stamp, its oldest. So the stamps newer than the consumed one are those of
+  int_event_changes plus that oldest stamp, and the rows carrying them are found by an
+  equality join (DuckDB skips the row groups outside the stamps' range).
 -#}
 {{
     config(
@@ -27,15 +34,40 @@
 
 with consumed as (
     {%- if is_incremental() %}
-    select max(_processed_at) as stamp from {{ this }}
+    select coalesce(max(_processed_at), cast('1970-01-01' as timestamp)) as stamp from {{ this }}
     {%- else %}
     select cast('1970-01-01' as timestamp) as stamp
     {%- endif %}
 ),
 
-rebuilt_rows as (
-    select e.brand_id, e.person_id, e.session_id, e.event_day, e._processed_at
+-- the oldest stamp of int_events_resolved: newer than the consumed one when it was built
+-- from scratch since (NULL when it is empty)
+oldest_row as (
+    select min(e._processed_at) as stamp
     from {{ ref('int_events_resolved') }} as e
+),
+
+is_rebuilt_from_scratch as (
+    select o.stamp is null or o.stamp > w.stamp as flag
+    from oldest_row as o
+    cross join consumed as w
+),
+
+-- the runs of int_events_resolved since the consumed stamp
+new_stamps as (
+    select distinct c._processed_at as stamp
+    from {{ ref('int_event_changes') }} as c
+    where c._processed_at > (select w.stamp from consumed as w)
+    union
+    select o.stamp
+    from oldest_row as o
+    where o.stamp > (select w.stamp from consumed as w)
+),
+
+rebuilt_rows as (
+    select e.brand_id, e.person_id, e.session_id, e.event_day
+    from {{ ref('int_events_resolved') }} as e
+    inner join new_stamps as s on s.stamp = e._processed_at
 ),
 
 -- the stored keys of the events rebuilt or removed
@@ -49,7 +81,6 @@ replaced_rows as (
 changed_rows as (
     select brand_id, person_id, session_id, event_day
     from rebuilt_rows
-    where _processed_at > (select w.stamp from consumed as w)
     union all
     select brand_id, person_id, session_id, event_day
     from replaced_rows
@@ -83,8 +114,5 @@ select
     null, null, null, null,
     true as is_every_key,
     {{ core_processed_at() }} as _processed_at
-from consumed
-where not exists (
-    select 1 from rebuilt_rows as e
-    where e._processed_at <= consumed.stamp
-)
+from is_rebuilt_from_scratch
+where flag

@@ -1,7 +1,9 @@
 -- One row per session (given session_id, or derived after 30 idle minutes): start,
 -- end, duration, events, bounce, entry and exit page, UTM and referrer channel,
 -- country, device and revenue in the brand's currency.
-{{ config(contract={'enforced': true}) }}
+-- A view over int_sessions, which the change set keeps per session: a daily run rebuilds
+-- no copy of every session (the published snapshot materialises it, like marts.events).
+{{ config(materialized='view', contract={'enforced': true}) }}
 
 with sessions as (
     select * from {{ ref('int_sessions') }}

@@ -4,69 +4,25 @@
 -- had no further event (dropped off here), `continued` went on; `share_of_parent` is
 -- sessions / sessions of the path one event shorter. `path_rank` ranks paths of the
 -- same length within the brand by sessions (1 = most common; ties by path).
+-- Added up from the per-person paths (int_person_paths, kept incrementally).
 {{ config(contract={'enforced': true}) }}
 
-{%- set sep = "' > '" %}
-
-with events as (
-    select brand_id, session_id, person_id, event_id, event_name, occurred_at
-    from {{ ref('int_events_resolved') }}
+with person_paths as (
+    select brand_id, person_id, path_length, path, parent_path, sessions, ended
+    from {{ ref('int_person_paths') }}
 ),
 
-numbered as (
-    select
-        *,
-        row_number() over (partition by brand_id, session_id order by occurred_at, event_id) as rn,
-        count(*) over (partition by brand_id, session_id) as session_events
-    from events
-),
-
-sessions as (
-    select
-        brand_id,
-        session_id,
-        {{ core_value_by('min', 'person_id', ['rn']) }} as person_id,
-        max(session_events) as session_events,
-        max(case when rn = 1 then event_name end) as e1,
-        max(case when rn = 2 then event_name end) as e2,
-        max(case when rn = 3 then event_name end) as e3,
-        max(case when rn = 4 then event_name end) as e4
-    from numbered
-    where rn <= 4
-    group by brand_id, session_id
-),
-
-prefixes as (
-    select brand_id, person_id, session_events, 1 as path_length, e1 as path,
-        cast(null as {{ text_type() }}) as parent_path
-    from sessions
-    union all
-    select brand_id, person_id, session_events, 2, e1 || {{ sep }} || e2, e1
-    from sessions
-    where e2 is not null
-    union all
-    select brand_id, person_id, session_events, 3,
-        e1 || {{ sep }} || e2 || {{ sep }} || e3, e1 || {{ sep }} || e2
-    from sessions
-    where e3 is not null
-    union all
-    select brand_id, person_id, session_events, 4,
-        e1 || {{ sep }} || e2 || {{ sep }} || e3 || {{ sep }} || e4,
-        e1 || {{ sep }} || e2 || {{ sep }} || e3
-    from sessions
-    where e4 is not null
-),
-
+-- one row per person and path: the path's distinct persons are its rows
 paths as (
     select
         brand_id,
         path_length,
         path,
         max(parent_path) as parent_path,
-        count(*) as sessions,
-        count(distinct person_id) as persons,
-        sum(case when session_events = path_length then 1 else 0 end) as ended
-    from prefixes
+        sum(sessions) as sessions,
+        count(person_id) as persons,
+        sum(ended) as ended
+    from person_paths
     group by brand_id, path_length, path
 )
 
