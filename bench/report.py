@@ -91,7 +91,8 @@ def _key_numbers(name: str, m: dict) -> str:
         return (
             f"ours {_num(m.get('ours_events_per_second'))} ev/s ({_secs(m.get('ours_seconds'))}, "
             f"{_num(m.get('ours_rows_read'))} rows); plain {_num(m.get('plain_events_per_second'))} ev/s "
-            f"({_secs(m.get('plain_seconds'))})"
+            f"({_secs(m.get('plain_seconds'))}); CPU (user+sys) ours {_secs(m.get('ours_cpu_seconds'))} "
+            f"vs plain {_secs(m.get('plain_cpu_seconds'))} ({m.get('cpu_ratio')}x)"
         )
     if name == "dbt_build":
         return (

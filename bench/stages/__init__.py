@@ -26,7 +26,9 @@ class BenchContext:
     landing: Path
     manifest: dict
     work: Path
-    """Scratch folder of this run: warehouses, dbt target and logs (replaced every run)."""
+    """Scratch folder of this size: warehouses, dbt target and logs. Kept between runs, so
+    dbt's partial-parse state carries over (as on a production box); every stage replaces
+    the warehouses and step folders it writes."""
     quick: bool = False
     workers: int = 2
     dbt_timeout: float | None = None
