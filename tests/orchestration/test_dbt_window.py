@@ -77,14 +77,20 @@ def raw_events_before(warehouse: Path, day: str | None) -> set[str]:
     return {r[0] for r in rows}
 
 
-def run_warehouse_step(**run: object):
+def run_warehouse_step(*, with_ingest: bool = False, **run: object):
+    """warehouse_job's dbt warehouse step (and the ingest assets) for a partition or range;
+    the run's result and the keys of the steps it started, in order."""
     from assets.dbt.assets import warehouse_dbt_assets
+    from assets.ingest.assets import ingest_assets
     from pipelines.definitions import defs
 
+    keys = list(warehouse_dbt_assets.keys)
+    if with_ingest:
+        keys += [k for a in ingest_assets for k in a.keys]
     with DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("warehouse_job").execute_in_process(
             instance=instance,
-            asset_selection=list(warehouse_dbt_assets.keys),
+            asset_selection=keys,
             raise_on_error=False,
             **run,
         )
@@ -107,15 +113,22 @@ def test_a_one_day_run_admits_only_the_events_before_the_next_day(site: Path) ->
 
 
 def test_a_range_run_runs_dbt_once_over_the_range(site: Path) -> None:
+    """The ingest assets load each day of the range; dbt runs once, after them."""
     result, steps = run_warehouse_step(
+        with_ingest=True,
         tags={
             "dagster/asset_partition_range_start": DAYS[0],
             "dagster/asset_partition_range_end": DAYS[2],
             TEST_PASS_TAG: "day",
-        }
+        },
     )
-    assert steps == ["dbt_warehouse_models"]
-    materialized = result.get_asset_materialization_events()
+    dbt_steps = [s for s in steps if s.startswith("dbt_")]
+    assert dbt_steps == ["dbt_warehouse_models"]
+    assert steps.index("raw__events") < steps.index("dbt_warehouse_models")
+    ingested = result.get_asset_materialization_events()
+    events_days = sorted(e.partition for e in ingested if e.asset_key.path == ["raw", "events"])
+    assert events_days == DAYS[:3]
+    materialized = [e for e in ingested if e.asset_key.path[0] != "raw"]
     resolved = [
         e for e in materialized if e.asset_key.path == ["intermediate", "int_events_resolved"]
     ]
