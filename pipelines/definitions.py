@@ -11,7 +11,7 @@ from assets.ai import ai_assets, ai_checks, ai_sensors
 from assets.ai.jobs import ai_requeue_job
 from assets.analytics import analytics_assets, analytics_checks
 from assets.app import app_assets
-from assets.dbt import incremental_dbt_assets, prediction_dbt_assets, warehouse_dbt_assets
+from assets.dbt import prediction_dbt_assets, warehouse_dbt_assets
 from assets.ingest.assets import ingest_assets, rejected_rows_spec
 from assets.publish.assets import (
     published_column_descriptions,
@@ -43,7 +43,6 @@ generation_attempts_spec = AssetSpec(
 _built = [
     *app_assets,
     *ingest_assets,
-    incremental_dbt_assets,
     warehouse_dbt_assets,
     prediction_dbt_assets,
     *ai_assets,

@@ -2,16 +2,18 @@
 
 Models are keyed `[schema, model]` (e.g. marts/funnel_persons) and dbt sources map onto
 the ingest and AI asset keys through their `meta.dagster.asset_key`, so lineage is one
-graph. The dbt assets share the ingest assets' daily partitions, backfill policy and
-single-writer pool. Only the models tagged `partitioned` (the event-window model
-int_events_resolved and its change detection) and their ancestors are partitioned: a
-partition range reaches them as the BRANDPULSE_WINDOW_MIN_DATE/_MAX_DATE environment
-variables (not `--vars`, whose every new value re-parses the whole project). The
-person-level incremental models (int_sessions, int_persons, ...) recompute the keys of the
-change set int_changed_keys they have not consumed (a stamp kept in their tables), take no
-vars and are built with the rest, so the two dbt steps never wait on each other. A third
-step builds the models that read what the analytics assets write (the `ml` source), after
-those assets.
+graph. Two dbt steps, both unpartitioned and in the single-writer pool: the warehouse
+models (everything but the segment models) in one dbt invocation, then the models that
+read what the analytics assets write (the `ml` source), after those assets.
+
+The dbt models are not per-day tables: identity merges and late events change any day,
+and the change set (int_changed_keys) decides what an incremental model rebuilds. So the
+per-day status belongs to the ingest assets, which stay daily-partitioned with a
+single-run backfill policy, and the dbt step runs once per run (or backfill) after the
+ingested days. The event-window models (tag `partitioned`: int_events_resolved and its
+change detection) take the run's partition or partition range as their window
+(BRANDPULSE_WINDOW_MIN_DATE/_MAX_DATE environment variables, not `--vars`, whose every
+new value re-parses the whole project); a run without a partition admits every event.
 """
 
 import os
@@ -22,6 +24,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -33,17 +40,13 @@ from assets.dbt.row_counts import with_row_counts
 from brandpulse.config import (
     DBT_FULL_TEST_PASS_ONLY,
     DBT_PRODUCTION_BUILD_FLAGS,
+    DBT_WINDOW_ENV,
     TEST_PASS_TAG,
     dbt_window_env,
     get_settings,
 )
 from brandpulse.dbt_cli import keep_parse_state, prune_run_targets
-from brandpulse.resources import (
-    WAREHOUSE_POOL,
-    WarehouseResource,
-    daily_partitions,
-    single_run_backfill,
-)
+from brandpulse.resources import WAREHOUSE_POOL, WarehouseResource, daily_partitions
 from brandpulse.resources.dbt import check_manifest, dbt_project
 
 # `make setup` parses the project; a missing or stale manifest is an error naming it
@@ -135,6 +138,8 @@ def dbt_env(warehouse: WarehouseResource, extra: Mapping[str, str] | None = None
 
     dagster-dbt hands the process environment to the dbt subprocess; the variables are
     set only around the call and restored after, so nothing leaks into later processes.
+    A window variable not in `extra` is unset around the call: a run without a partition
+    admits every event, whatever the calling process's environment holds.
     """
     settings = get_settings()
     wanted = {
@@ -146,8 +151,11 @@ def dbt_env(warehouse: WarehouseResource, extra: Mapping[str, str] | None = None
         "BRANDPULSE_LAKE_DIR": str(settings.lake_dir),
         "BRANDPULSE_SPARK_WAREHOUSE": str(settings.spark_dir),
     }
-    saved = {k: os.environ.get(k) for k in wanted}
+    unset = [name for name in DBT_WINDOW_ENV.values() if name not in wanted]
+    saved = {k: os.environ.get(k) for k in [*wanted, *unset]}
     os.environ.update(wanted)
+    for name in unset:
+        os.environ.pop(name, None)
     try:
         yield
     finally:
@@ -173,10 +181,42 @@ def prepare_engine(context: AssetExecutionContext, warehouse: WarehouseResource)
     context.log.info(f"Exported the raw layer to {settings.lake_dir} for Spark: {rows}")
 
 
+def run_window(tags: Mapping[str, str]) -> tuple[str, str] | None:
+    """The arrival days [min_date, max_date) (ISO) of a run's partition or partition range,
+    read from its tags; none for a run without a partition.
+
+    The dbt assets are unpartitioned, so the run's tags (not the step's partition context)
+    carry the days: `dagster/partition` for one day (the schedule, the landing sensor),
+    `dagster/asset_partition_range_start/_end` for a range (`make run`, a job backfill, an
+    asset backfill's range run). An asset backfill materializes the unpartitioned dbt
+    assets in a run of their own without partition tags, after the ingested days.
+    """
+    start, end = tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)
+    if not (start or end):
+        start = end = tags.get(PARTITION_NAME_TAG)
+    if not (start and end):
+        return None
+    try:
+        first = daily_partitions.time_window_for_partition_key(start).start
+        after_last = daily_partitions.time_window_for_partition_key(end).end
+    except ValueError as exc:
+        raise ValueError(
+            f"The run's partition tags {start!r}..{end!r} are not days of the daily partitions"
+        ) from exc
+    return first.strftime("%Y-%m-%d"), after_last.strftime("%Y-%m-%d")
+
+
 def window_env(context: AssetExecutionContext) -> dict[str, str]:
-    """The partition window (UTC arrival days) handed to the incremental models."""
-    window = context.partition_time_window
-    return dbt_window_env(window.start.strftime("%Y-%m-%d"), window.end.strftime("%Y-%m-%d"))
+    """The window variables handed to the event-window models: the run's partition days,
+    none (every event admitted) for a run without a partition."""
+    window = run_window(context.run.tags)
+    if window is None:
+        context.log.info("No partition in this run: dbt admits every ingested event")
+        return {}
+    context.log.info(
+        f"dbt window from the run's partitions: arrival days [{window[0]}, {window[1]})"
+    )
+    return dbt_window_env(*window)
 
 
 def test_scope_args(context: AssetExecutionContext) -> list[str]:
@@ -187,51 +227,18 @@ def test_scope_args(context: AssetExecutionContext) -> list[str]:
     return ["--exclude", " ".join(DBT_FULL_TEST_PASS_ONLY)]
 
 
-INCREMENTAL_SELECTION = "+tag:partitioned"
-"""Event-window models (tag `partitioned`) and their ancestors: the only dbt assets that
-take a partition window. The other incremental models follow int_events_resolved through
-its change set, int_changed_keys (macros/core/incremental.sql), and need no partition."""
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=INCREMENTAL_SELECTION,
-    name="dbt_incremental_models",
-    dagster_dbt_translator=translator,
-    partitions_def=daily_partitions,
-    backfill_policy=single_run_backfill,
-    pool=WAREHOUSE_POOL,
-)
-def incremental_dbt_assets(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-) -> Iterator[Any]:
-    """Event-level incremental models (and the staging they read) for the partition window."""
-    # cautious: a test that also reads a downstream model (built by the other dbt step)
-    # runs there, not here where that model may not exist yet.
-    args = [
-        "build",
-        *DBT_PRODUCTION_BUILD_FLAGS,
-        "--indirect-selection",
-        "cautious",
-        *test_scope_args(context),
-    ]
-    prepare_engine(context, warehouse)
-    with dbt_env(warehouse, window_env(context)):
-        yield from stream_dbt(dbt, args, context, warehouse)
-
-
 PREDICTION_SELECTION = "source:ml+"
 """Models that read a table the analytics assets write (the `ml` source: person_predictions)
 and everything built on them (person_segments, segment_sizes, segments). They run in a
-third step after those assets, which themselves read models of the second step: in one
-step, the graph would be a cycle."""
+second step after those assets, which themselves read models of the first step: in one
+step, the graph would be a cycle. (One subsettable step letting Dagster split it around
+the analytics assets made 9 steps of warehouse_job, bench/README.md.)"""
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    exclude=f"{INCREMENTAL_SELECTION} {PREDICTION_SELECTION}",
+    exclude=PREDICTION_SELECTION,
     name="dbt_warehouse_models",
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
@@ -239,18 +246,19 @@ step, the graph would be a cycle."""
 def warehouse_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    """Everything downstream of the events, on every run.
+    """Every warehouse model from the events to the marts, in one dbt invocation per run.
 
-    Identity merges and late events change persons, sessions, funnels and cohorts
-    retroactively, so these are not partitioned: one materialization covers all days.
-    The person-level ones are incremental over the persons whose events changed since
-    they last ran (a watermark kept in their own tables); the rest are full tables.
-    (Partitioning them would also make Dagster log one planned event per model per day.)
+    Unpartitioned: identity merges and late events change persons, sessions, funnels and
+    cohorts retroactively, so a model is not a set of days and one materialization covers
+    all of them. The event-window models admit the events of the run's partition days
+    (`window_env`); the change set they write tells the person-level incremental models
+    which keys to recompute; the rest are full tables. One process instead of two saves a
+    dbt start-up, manifest load and run hooks, and the per-day events of a range run.
     Tests run here when every model they read is built here or before (`buildable`); a
-    test that also reads a segment model runs in the third step, after it.
+    test that also reads a segment model runs in the prediction step, after it.
     """
     prepare_engine(context, warehouse)
-    with dbt_env(warehouse):
+    with dbt_env(warehouse, window_env(context)):
         args = [
             "build",
             *DBT_PRODUCTION_BUILD_FLAGS,
@@ -273,7 +281,7 @@ def prediction_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     """Segments, whose rules may use model-made features (purchase_propensity from
-    ml.person_predictions), after the analytics assets; not partitioned, like the rest."""
+    ml.person_predictions), after the analytics assets; unpartitioned, like the rest."""
     warehouse.wait_until_writable()
     with dbt_env(warehouse):
         args = ["build", *DBT_PRODUCTION_BUILD_FLAGS, *test_scope_args(context)]

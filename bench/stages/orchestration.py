@@ -5,8 +5,8 @@ imports: the Dagster side loads `pipelines.definitions` and runs
 `execute_in_process` for the whole arrival range (the ingest and dbt assets of
 warehouse_job, with their asset checks), the direct side calls the ingest functions
 and the same `dbt build` subprocess over the window (BRANDPULSE_WINDOW_* env, as the
-Dagster step passes it). The AI and publication assets are left out of the selection:
-they have no direct counterpart here.
+Dagster dbt step derives it from the run's partition-range tags). The AI and
+publication assets are left out of the selection: they have no direct counterpart here.
 
     python -m bench.stages.orchestration dagster|direct <first-day> <last-day>
 (run by the stage with BRANDPULSE_WAREHOUSE / BRANDPULSE_LANDING set; prints one JSON line)
@@ -33,17 +33,14 @@ MARKER = "BENCH_RESULT "
 
 
 def selected_asset_keys() -> list:
-    """The ingest assets and the three dbt steps (event-window models, the rest, then the
-    segment models that read ml.person_predictions: without the propensity asset in the
-    selection they build on the table as it is, or on none, as a direct `dbt build` does)."""
-    from assets.dbt.assets import (
-        incremental_dbt_assets,
-        prediction_dbt_assets,
-        warehouse_dbt_assets,
-    )
+    """The ingest assets and the two dbt steps (the warehouse models, whose window comes from
+    the run's partition-range tags, then the segment models that read ml.person_predictions:
+    without the propensity asset in the selection they build on the table as it is, or on
+    none, as a direct `dbt build` does)."""
+    from assets.dbt.assets import prediction_dbt_assets, warehouse_dbt_assets
     from assets.ingest.assets import ingest_assets
 
-    steps = [incremental_dbt_assets, warehouse_dbt_assets, prediction_dbt_assets]
+    steps = [warehouse_dbt_assets, prediction_dbt_assets]
     return [k for a in [*ingest_assets, *steps] for k in a.keys]
 
 

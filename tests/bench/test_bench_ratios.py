@@ -169,7 +169,7 @@ def test_layer_seconds_splits_incremental_models_from_the_rest():
 
 
 def test_orchestration_runs_every_ingest_and_dbt_asset_of_the_warehouse_job():
-    """The Dagster side must do the direct side's work: both dbt steps, not just one."""
+    """The Dagster side must do the direct side's work: every dbt model, not one step's."""
     from bench.stages.orchestration import selected_asset_keys
     from pipelines.definitions import defs
 
@@ -270,7 +270,7 @@ def test_dbt_execution_seconds_sums_the_dbt_calls_of_a_side(tmp_path):
     from bench.stages.orchestration import dbt_execution_seconds
 
     (tmp_path / "run_results.json").write_text(json.dumps({"elapsed_time": 1.5}))
-    for step, seconds in (("dbt_incremental_models-abc1234-def5678", 2.25), ("other", None)):
+    for step, seconds in (("dbt_warehouse_models-abc1234-def5678", 2.25), ("other", None)):
         (tmp_path / step).mkdir()
         if seconds is not None:
             (tmp_path / step / "run_results.json").write_text(json.dumps({"elapsed_time": seconds}))

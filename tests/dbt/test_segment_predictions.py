@@ -1,7 +1,7 @@
 """Segments on a model-made feature: purchase_propensity from ml.person_predictions.
 
 Built the way a Dagster run builds it: the dbt models (no predictions yet), then the
-propensity asset's table, then the third dbt step (`source:ml+`). Hand-worked: brand pp
+propensity asset's table, then the second dbt step (`source:ml+`). Hand-worked: brand pp
 has persons u1..u5; u1..u4 have one event, u5 two; predictions u1 0.8, u2 0.5, u3 0.2,
 u4 0.51, none for u5, and brand other's u1 0.9 (never pp's).
 """

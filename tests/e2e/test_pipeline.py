@@ -315,10 +315,10 @@ def test_a_day_run_skips_only_the_tests_left_to_the_weekly_pass(
     pipeline, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A run tagged as a day run (the landing sensor's, the schedule's on weekdays) builds
-    both dbt steps for one partition and runs the key and singular tests only."""
+    the warehouse dbt step for one partition and runs the key and singular tests only."""
     import shutil
 
-    from assets.dbt.assets import incremental_dbt_assets, warehouse_dbt_assets
+    from assets.dbt.assets import warehouse_dbt_assets
     from brandpulse.config import DBT_FULL_TEST_PASS_ONLY, TEST_PASS_TAG
     from pipelines.definitions import defs
     from pipelines.run import landing_days
@@ -327,7 +327,7 @@ def test_a_day_run_skips_only_the_tests_left_to_the_weekly_pass(
     copy = tmp_path / "day.duckdb"
     shutil.copy(root / "warehouse.duckdb", copy)
     monkeypatch.setenv("BRANDPULSE_WAREHOUSE", str(copy))
-    keys = [*incremental_dbt_assets.keys, *warehouse_dbt_assets.keys]
+    keys = list(warehouse_dbt_assets.keys)
     with DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("warehouse_job").execute_in_process(
             instance=instance,
@@ -341,7 +341,5 @@ def test_a_day_run_skips_only_the_tests_left_to_the_weekly_pass(
     left = tuple(s.removeprefix("test_name:") + "_" for s in DBT_FULL_TEST_PASS_ONLY)
     assert not [name for name in ran if name.startswith(left)]
     assert any(name.startswith("core_unique_combination_") for name in ran)
-    all_checks = {
-        c.name for a in (incremental_dbt_assets, warehouse_dbt_assets) for c in a.check_specs
-    }
+    all_checks = {c.name for c in warehouse_dbt_assets.check_specs}
     assert any(name.startswith(left) for name in all_checks - ran)
