@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 
 from brandpulse import db
-from brandpulse.ingest import key_digest
+from brandpulse.ingest import key_digest, load_partition, load_partitions, load_snapshot
 from brandpulse.ingest import load as ingest_load
-from brandpulse.ingest import load_partition, load_partitions, load_snapshot
 from tests.ingest.landing import event, write_brands, write_events
 
 DAY1, DAY2 = date(2026, 8, 1), date(2026, 8, 2)
