@@ -1,8 +1,10 @@
 """Loading one landing partition (or snapshot) into `raw.*` in one transaction.
 
-Validation and de-duplication run into temp tables first; the write that replaces the
-partition (rows, rejected rows, audit) is one short transaction, so a failure at any
-point leaves the previous contents intact and a rerun gives the same tables.
+A batch of days of a partitioned source is validated straight into raw inside its write
+transaction (`_write_partitions`); a snapshot is validated into a temp table first
+(definitions are checked in Python) and written in one short transaction (`_write`).
+Either way a failure at any point leaves the previous contents intact and a rerun gives
+the same tables.
 """
 
 from __future__ import annotations
