@@ -129,6 +129,23 @@ def refresh(con: duckdb.DuckDBPyConnection, source: Source, days: Iterable[date]
     )
 
 
+def replace_days(
+    con: duckdb.DuckDBPyConnection, source: Source, days: list[date], fresh: str
+) -> None:
+    """The digest of the load's `days` becomes the keys of `fresh` (the rows inserted into
+    raw for them), inside the caller's write transaction."""
+    digest = digest_table(source).qualified
+    if days:
+        con.execute(
+            f"""DELETE FROM {digest} WHERE _partition_date BETWEEN $first AND $last
+                AND list_contains($days, _partition_date)""",
+            {"days": days, "first": min(days), "last": max(days)},
+        )
+    con.execute(
+        f"INSERT INTO {digest} SELECT {key_hash(source, 'f')}, f._partition_date FROM {fresh} f"
+    )
+
+
 def holds_earlier(con: duckdb.DuckDBPyConnection, source: Source, days: list[date]) -> bool:
     """Whether the digest holds a day before the load's last one that the load does not
     replace: when not (days load in order into an empty table), no search is needed."""

@@ -177,9 +177,8 @@ def _value_text(value: str) -> str:
     )
 
 
-def validation_sql(source: Source, lines: str = "lines") -> str:
-    """SQL over table `lines` (reader.LINES_SCHEMA; or another relation of its columns, as
-    SQL text from code) giving typed columns and `reason`.
+def validation_sql(source: Source) -> str:
+    """SQL over table `lines` (reader.LINES_SCHEMA) giving typed columns and `reason`.
 
     `reason` is NULL for a good row; a line the reader rejected keeps the reader's reason; `_partition_date` (the arrival day) is carried along.
     A line is parsed twice whatever the field count: `json_valid`, then one `from_json`
@@ -213,7 +212,7 @@ WITH parsed AS (
     SELECT file, line, raw, _partition_date, reader_reason,
         CASE WHEN reader_reason IS NULL AND json_valid(raw)
              THEN (CASE WHEN prefix(raw, '{{') THEN 'OBJECT' ELSE json_type(raw) END) END AS doc_type
-    FROM {lines}
+    FROM lines
     -- blank lines are not rows; a line starting with '{{' never is one, and DuckDB's
     -- trim() reads the whole line (1.3 s of a million events for nothing). A CASE, not
     -- an OR: DuckDB 1.5 still ran trim() on part of the rows the OR had decided (0.2 s

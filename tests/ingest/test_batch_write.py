@@ -1,6 +1,6 @@
-"""A batch of days is validated straight into raw, inside its write transaction; the
-duplicates found there are deleted and the lines not inserted re-validated for their
-reasons (brandpulse/ingest/load.py `_write_partitions`).
+"""A batch of days is validated, de-duplicated and written as one unit: the worked tables
+whatever the batching, a re-delivery is a duplicate again, and a crash at any step (before
+or inside the write transaction) leaves raw, quarantine, audit and key digest as they were.
 
 Landing worked by hand (brand b1 exists, b9 does not):
 - day 1 `part-0000.jsonl`: a, b, a line that is not JSON, a again (the same file: a duplicate)
@@ -104,15 +104,16 @@ def _fail(*_args, **_kwargs) -> None:
 
 @pytest.mark.parametrize(
     "step",
-    ["_held_earlier", "_holds_outside", "_write_accounting", "_before_commit", "refresh"],
+    ["_held_earlier", "_holds_outside", "replace_days", "_before_commit"],
 )
 def test_a_crash_at_any_step_leaves_raw_as_it_was(con, landing, monkeypatch, step: str) -> None:
-    """Day 2 (its good rows already inserted when the crash comes) and a re-delivery of
-    day 1 fail at each step after the insert: raw, quarantine, audit and digest stay those
-    of day 1 alone; then day 2 loads as if nothing had happened."""
+    """Day 2 and a re-delivery of day 1 fail at each step (the search for earlier copies,
+    then inside the write transaction: the search for later copies, the digest's update
+    after the rows' insert, just before COMMIT): raw, quarantine, audit and digest stay
+    those of day 1 alone; then day 2 loads as if nothing had happened."""
     load_partition(con, "events", DAY1, landing)
     before = tables(con)
-    module = key_digest if step == "refresh" else ingest_load
+    module = key_digest if step == "replace_days" else ingest_load
     with monkeypatch.context() as patch:
         patch.setattr(module, step, _fail)
         for day in (DAY2, DAY1):
