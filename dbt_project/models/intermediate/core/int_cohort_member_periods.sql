@@ -1,10 +1,17 @@
 {#-
-  What each cohort member adds to the cohort marts per period number after cohort_start (up
-  to `periods`; a row only with a return or an order): returned in that later period (any
-  event, or the cohort's return_event: cohort_retention), revenue and orders (period 0 too:
-  cohort_ltv). Incremental like int_cohort_members (a member's rows depend only on the
-  person's own days and events and the definition): a run recomputes the changed persons
-  and every member of a cohort whose definition (return_event included) is new or changed.
+  What each cohort member contributes to the cohort marts, per period number after their
+  cohort_start (up to the definition's `periods`): whether they returned (an event, or the
+  cohort's return_event, in that later period: cohort_retention) and their revenue and
+  orders in it (period 0 included: cohort_ltv). Only periods with a return or an order
+  have a row. The marts add these rows up per cohort period, so a day run no longer joins
+  every member with every return day.
+
+  Incremental over changed persons, like int_cohort_members: a member's rows depend only
+  on the person's own days and events and the cohort definition. A run recomputes the
+  persons int_changed_keys lists, and every member of a cohort whose definition (including
+  return_event, which int_cohort_members does not keep) is new or changed; the
+  changed_keys strategy deletes their rows and the rows of definitions that no longer
+  exist as stored.
 -#}
 {%- set definition_columns = ['brand_id', 'cohort_id', 'kind', 'grain', 'periods', 'start_event', 'return_event'] %}
 {{
@@ -44,9 +51,10 @@ redefined as (
 
 members as (
     select
-        m.brand_id, m.cohort_id, m.grain, m.person_id, m.cohort_start,
-        {{ core_period_add('m.grain', '(m.periods + 1)', 'm.cohort_start') }} as period_end
+        m.brand_id, m.cohort_id, d.kind, d.grain, d.periods, d.start_event, d.return_event,
+        m.person_id, m.cohort_start
     from {{ ref('int_cohort_members') }} as m
+    inner join definitions as d on d.brand_id = m.brand_id and d.cohort_id = m.cohort_id
     {%- if is_incremental() %}
     where exists (
             select 1 from changed as c
@@ -92,79 +100,76 @@ return_event_days as (
         {%- endif %}
 ),
 
--- per cohort and person, the distinct periods with a return (any event when return_event
--- is NULL), and the revenue and orders of each period with an order
-return_periods as (
-    select distinct d.brand_id, d.cohort_id, r.person_id, {{ core_period_start('d.grain', 'r.event_day') }} as period
-    from definitions as d
-    inner join person_days as r on r.brand_id = d.brand_id
-    where d.return_event is null
+-- per member the distinct later periods with a return (any event when return_event is NULL)
+returns as (
+    select distinct m.brand_id, m.cohort_id, m.person_id, m.cohort_start,
+        {{ core_period_start('m.grain', 'r.event_day') }} as period
+    from members as m
+    inner join person_days as r on r.brand_id = m.brand_id and r.person_id = m.person_id
+    where m.return_event is null
     union
-    select d.brand_id, d.cohort_id, r.person_id, {{ core_period_start('d.grain', 'r.event_day') }} as period
-    from definitions as d
-    inner join return_event_days as r on r.brand_id = d.brand_id and r.event_name = d.return_event
+    select m.brand_id, m.cohort_id, m.person_id, m.cohort_start,
+        {{ core_period_start('m.grain', 'r.event_day') }} as period
+    from members as m
+    inner join return_event_days as r
+        on r.brand_id = m.brand_id and r.person_id = m.person_id and r.event_name = m.return_event
 ),
 
-revenue_periods as (
-    select
-        d.brand_id, d.cohort_id, r.person_id, {{ core_period_start('d.grain', 'r.event_day') }} as period,
+-- per member the revenue and orders of each period from their cohort period on
+revenues as (
+    select m.brand_id, m.cohort_id, m.person_id, m.cohort_start,
+        {{ core_period_start('m.grain', 'r.event_day') }} as period,
         sum(r.revenue) as revenue,
         sum(r.orders) as orders
-    from definitions as d
-    inner join person_days as r on r.brand_id = d.brand_id and r.orders > 0
-    group by 1, 2, 3, 4
+    from members as m
+    inner join person_days as r on r.brand_id = m.brand_id and r.person_id = m.person_id and r.orders > 0
+    group by 1, 2, 3, 4, 5
 ),
 
--- each member's periods: returns after the cohort period, revenue from it on, up to `periods`
+later_returns as (
+    select * from returns
+    where period > cohort_start
+),
+
+own_revenues as (
+    select * from revenues
+    where period >= cohort_start
+),
+
 contributions as (
     select
-        m.brand_id, m.cohort_id, m.person_id, m.cohort_start,
-        {{ core_period_index('m.grain', 'm.cohort_start', 'r.period') }} as period_number,
-        true as is_returned,
-        cast(null as double) as revenue,
-        cast(null as bigint) as orders
-    from members as m
-    inner join return_periods as r
-        on r.brand_id = m.brand_id and r.cohort_id = m.cohort_id and r.person_id = m.person_id
-        and r.period > m.cohort_start and r.period < m.period_end
-    union all
-    select
-        m.brand_id, m.cohort_id, m.person_id, m.cohort_start,
-        {{ core_period_index('m.grain', 'm.cohort_start', 'r.period') }} as period_number,
-        false as is_returned,
-        r.revenue,
-        r.orders
-    from members as m
-    inner join revenue_periods as r
-        on r.brand_id = m.brand_id and r.cohort_id = m.cohort_id and r.person_id = m.person_id
-        and r.period >= m.cohort_start and r.period < m.period_end
-),
-
-member_periods as (
-    select
-        brand_id, cohort_id, person_id, cohort_start, period_number,
-        bool_or(is_returned) as is_returned,
-        sum(revenue) as revenue,
-        sum(orders) as orders
-    from contributions
-    group by 1, 2, 3, 4, 5
+        coalesce(r.brand_id, v.brand_id) as brand_id,
+        coalesce(r.cohort_id, v.cohort_id) as cohort_id,
+        coalesce(r.person_id, v.person_id) as person_id,
+        coalesce(r.cohort_start, v.cohort_start) as cohort_start,
+        coalesce(r.period, v.period) as period,
+        r.period is not null as is_returned,
+        v.revenue,
+        v.orders
+    from later_returns as r
+    full outer join own_revenues as v
+        on v.brand_id = r.brand_id and v.cohort_id = r.cohort_id and v.person_id = r.person_id
+        and v.cohort_start = r.cohort_start and v.period = r.period
 )
 
 select
-    c.brand_id,
-    c.cohort_id,
-    d.kind,
-    d.grain,
-    d.periods,
-    d.start_event,
-    d.return_event,
-    c.person_id,
-    c.cohort_start,
-    c.period_number,
+    m.brand_id,
+    m.cohort_id,
+    m.kind,
+    m.grain,
+    m.periods,
+    m.start_event,
+    m.return_event,
+    m.person_id,
+    m.cohort_start,
+    {{ core_period_index('m.grain', 'm.cohort_start', 'c.period') }} as period_number,
     c.is_returned,
     c.revenue,
     c.orders,
     w.events_watermark as _events_watermark
-from member_periods as c
-inner join definitions as d on d.brand_id = c.brand_id and d.cohort_id = c.cohort_id
+from contributions as c
+inner join members as m
+    on m.brand_id = c.brand_id and m.cohort_id = c.cohort_id and m.person_id = c.person_id
+    and m.cohort_start = c.cohort_start
 cross join watermark as w
+where c.period < {{ core_period_add('m.grain', '(m.periods + 1)', 'm.cohort_start') }}
