@@ -522,9 +522,6 @@ COMPARED = {
     "intermediate.int_cohort_members": (
         "select * exclude (_events_watermark) from intermediate.int_cohort_members"
     ),
-    "intermediate.int_cohort_member_periods": (
-        "select * exclude (_events_watermark) from intermediate.int_cohort_member_periods"
-    ),
     "intermediate.int_person_days": (
         "select * exclude (_events_watermark) from intermediate.int_person_days"
     ),

@@ -6,16 +6,52 @@
 -- Revenue is in the brand's currency (`currency`).
 {{ config(contract={'enforced': true}) }}
 
-with members as (
+with definitions as (
+    select brand_id, cohort_id, grain from {{ ref('stg_raw__cohorts') }}
+),
+
+members as (
     select * from {{ ref('int_cohort_members') }}
 ),
 
--- The members' revenue and orders per cohort period and period number (rows of
--- int_cohort_member_periods with an order: periods cohort_start .. cohort_start + periods).
+revenue_periods as (
+    select
+        d.brand_id,
+        d.cohort_id,
+        e.person_id,
+        {{ core_period_start('d.grain', 'e.event_day') }} as revenue_period,
+        sum(e.revenue) as revenue,
+        sum(e.orders) as orders
+    from definitions as d
+    inner join {{ ref('int_person_days') }} as e
+        on e.brand_id = d.brand_id and e.orders > 0
+    group by 1, 2, 3, 4
+),
+
+-- Revenue after the last period any member follows is never reported (the
+-- bound is the start of the period after it, so it holds for any cohort_start).
+horizons as (
+    select brand_id, cohort_id, max(periods) as max_periods
+    from members
+    group by brand_id, cohort_id
+),
+
 member_revenue as (
-    select brand_id, cohort_id, cohort_start, period_number, sum(revenue) as revenue, sum(orders) as orders
-    from {{ ref('int_cohort_member_periods') }}
-    where orders is not null
+    select
+        m.brand_id,
+        m.cohort_id,
+        m.cohort_start,
+        {{ core_period_index('m.grain', 'm.cohort_start', 'r.revenue_period') }} as period_number,
+        sum(r.revenue) as revenue,
+        sum(r.orders) as orders
+    from members as m
+    inner join horizons as h on h.brand_id = m.brand_id and h.cohort_id = m.cohort_id
+    inner join revenue_periods as r
+        on r.brand_id = m.brand_id
+        and r.cohort_id = m.cohort_id
+        and r.person_id = m.person_id
+        and r.revenue_period >= m.cohort_start
+    where r.revenue_period < {{ core_period_add('m.grain', '(h.max_periods + 1)', 'm.cohort_start') }}
     group by 1, 2, 3, 4
 ),
 

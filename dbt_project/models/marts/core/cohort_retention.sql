@@ -7,7 +7,11 @@
 -- retention_rate are NULL there, never 0 (nobody could have returned yet).
 {{ config(contract={'enforced': true}) }}
 
-with members as (
+with definitions as (
+    select * from {{ ref('stg_raw__cohorts') }}
+),
+
+members as (
     select * from {{ ref('int_cohort_members') }}
 ),
 
@@ -15,12 +19,80 @@ brands as (
     select brand_id, last_event_day from {{ ref('int_brands') }}
 ),
 
--- Members who returned in period k (int_cohort_member_periods keeps one row per member
--- and period number, up to the cohort's periods), so count(*) counts distinct persons.
+-- Distinct days first (a person has many events a day), then the period of each day:
+-- active days (int_person_days) for cohorts returning on any event, days with the event
+-- for the others.
+active_days as (
+    select brand_id, person_id, event_day
+    from {{ ref('int_person_days') }}
+),
+
+return_event_days as (
+    select distinct e.brand_id, e.person_id, e.event_name, e.event_day
+    from {{ ref('int_events_resolved') }} as e
+    where exists (
+        select 1
+        from definitions as d
+        where d.brand_id = e.brand_id and d.return_event = e.event_name
+    )
+),
+
+-- Each cohort's return days, then their distinct periods (days are already distinct).
+return_candidates as (
+    select brand_id, person_id, cast(null as {{ text_type() }}) as event_name, event_day from active_days
+    union all
+    select brand_id, person_id, event_name, event_day from return_event_days
+),
+
+return_days as (
+    select d.brand_id, d.cohort_id, d.grain, r.person_id, r.event_day
+    from definitions as d
+    inner join return_candidates as r
+        on r.brand_id = d.brand_id
+        and (d.return_event is null and r.event_name is null or r.event_name = d.return_event)
+),
+
+return_periods as (
+    select brand_id, cohort_id, person_id, event_day as return_period
+    from return_days
+    where grain = 'day'
+
+    union all
+
+    select distinct
+        brand_id,
+        cohort_id,
+        person_id,
+        {{ core_period_start('grain', 'event_day') }} as return_period
+    from return_days
+    where grain in ('week', 'month')
+),
+
+-- Returns after the last period any member follows are never reported (the
+-- bound is the start of the period after it, so it holds for any cohort_start).
+horizons as (
+    select brand_id, cohort_id, max(periods) as max_periods
+    from members
+    group by brand_id, cohort_id
+),
+
+-- A member is one row per (brand, cohort, person, cohort_start) and has one return
+-- period per period number, so count(*) counts distinct persons.
 returns as (
-    select brand_id, cohort_id, cohort_start, period_number, count(*) as retained_persons
-    from {{ ref('int_cohort_member_periods') }}
-    where is_returned
+    select
+        m.brand_id,
+        m.cohort_id,
+        m.cohort_start,
+        {{ core_period_index('m.grain', 'm.cohort_start', 'r.return_period') }} as period_number,
+        count(*) as retained_persons
+    from members as m
+    inner join horizons as h on h.brand_id = m.brand_id and h.cohort_id = m.cohort_id
+    inner join return_periods as r
+        on r.brand_id = m.brand_id
+        and r.cohort_id = m.cohort_id
+        and r.person_id = m.person_id
+        and r.return_period > m.cohort_start
+    where r.return_period < {{ core_period_add('m.grain', '(h.max_periods + 1)', 'm.cohort_start') }}
     group by 1, 2, 3, 4
 ),
 
