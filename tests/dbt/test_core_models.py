@@ -532,6 +532,7 @@ COMPARED = {
         "select * exclude (_events_watermark) from intermediate.int_person_transitions"
     ),
     "marts.sessions": "select * from marts.sessions",
+    "marts.persons": "select * from marts.persons",
     "marts.top_paths": "select * from marts.top_paths",
     "marts.event_transitions": "select * from marts.event_transitions",
     "intermediate.int_person_features": "select * from intermediate.int_person_features",
