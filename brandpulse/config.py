@@ -26,12 +26,16 @@ DBT_FULL_TEST_PASS_ONLY = (
     "test_name:core_accepted_range",
     "test_name:core_expression_is_true",
     "test_name:relationships",
+    "tag:full_test_pass",
 )
 """dbt tests a daily partition run leaves to the weekly full test pass (dbt selectors for
 `--exclude`): value and shape checks, which a day's run changes no more than any other's and
-which cost dbt ~36 ms a node even on no rows (101 of 153 tests). Every run keeps the key tests
-(unique, unique combinations) and the singular ones, which guard the incremental merges, and
-every model; the weekly run (daily schedule on Sundays, and every manual run) runs them all."""
+which cost dbt ~36 ms a node even on no rows (101 of 153 tests), and the whole-table key tests
+tagged `full_test_pass`: those of the event-sized incremental models, which a day run checks
+on the keys it wrote instead (core_unique_written_keys), and of the views over them. Every
+run keeps the other key tests (unique, unique combinations) and the singular ones, which
+guard the incremental merges, and every model; the weekly run (daily schedule on Sundays,
+and every manual run) runs them all."""
 TEST_PASS_TAG = "brandpulse/test_pass"
 """Dagster run tag: `day` limits the run's dbt tests to those not in DBT_FULL_TEST_PASS_ONLY
 (the landing sensor's runs and the daily schedule's on weekdays); absent or anything else

@@ -470,6 +470,46 @@ def test_unique_combination_test_finds_every_repeated_key(
     assert found == sorted([(brand, session, 2), ("zz", None, 2)], key=str)
 
 
+def test_unique_written_keys_test_checks_the_last_runs_keys_against_every_row(
+    core_warehouse: Warehouse, data_dir: Path, tmp_path: Path
+) -> None:
+    """The day run's key test (core_unique_written_keys): a stale row an earlier run left
+    under a key the last run wrote is a duplicate; a key the last run did not touch is left
+    to the weekly whole-table test."""
+    compiled = data_dir / f"target-{core_warehouse.path.stem}" / "compiled"
+    (sql,) = [  # dbt shortens the long test name to a hash: pick the int_sessions one
+        text
+        for text in (f.read_text() for f in compiled.rglob("core_unique_written_keys_*.sql"))
+        if '."int_sessions"' in text
+    ]
+    copy = tmp_path / core_warehouse.path.name  # same name: the SQL names its catalog
+    shutil.copy(core_warehouse.path, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        assert con.execute(sql).fetchall() == []
+        (written, untouched) = con.execute(
+            "select list(session_id order by brand_id, session_id)[1:2] from intermediate.int_sessions"
+        ).fetchone()[0]
+        # the last run wrote only `written`: every other row is an earlier run's
+        con.execute(
+            "update intermediate.int_sessions set _events_watermark = _events_watermark - interval 1 day "
+            "where session_id <> ?",
+            [written],
+        )
+        assert con.execute(sql).fetchall() == []
+        for session_id in (written, untouched):
+            con.execute(
+                "insert into intermediate.int_sessions by name select * replace "
+                "(_events_watermark - interval 2 day as _events_watermark) "
+                "from intermediate.int_sessions where session_id = ?",
+                [session_id],
+            )
+        found = con.execute(sql).fetchall()
+    finally:
+        con.close()
+    assert [(session, n) for _, session, n in found] == [(written, 2)]
+
+
 # --- incremental = full refresh ---------------------------------------------------
 
 COMPARED = {
@@ -492,6 +532,7 @@ COMPARED = {
         "select * exclude (_events_watermark) from intermediate.int_person_transitions"
     ),
     "marts.sessions": "select * from marts.sessions",
+    "marts.persons": "select * from marts.persons",
     "marts.top_paths": "select * from marts.top_paths",
     "marts.event_transitions": "select * from marts.event_transitions",
     "intermediate.int_person_features": "select * from intermediate.int_person_features",

@@ -59,3 +59,28 @@ select {{ columns | join(', ') }}
 from {{ model }}
 where {% for column in columns %}{{ column }} is null{% if not loop.last %} or {% endif %}{% endfor %}
 {% endtest %}
+
+{#- The day run's key test of an incremental model (its whole-table core_unique_combination
+    is tagged full_test_pass: the weekly run). Fails on every combination of
+    `combination_of_columns` seen more than once among the rows of the keys the last run
+    wrote: the (brand_id, `written_key`) of the rows carrying the newest `stamp`
+    (`_processed_at`, `_events_watermark`). Every duplicate of such a key is found, also
+    against a row an earlier run left (both carry the key); rows of keys no run touched
+    since were checked when they were written, and again by the weekly full pass. -#}
+{% test core_unique_written_keys(model, combination_of_columns, written_key, stamp) %}
+{%- set key = combination_of_columns | join(', ') %}
+with written_keys as (
+    select distinct brand_id, {{ written_key }}
+    from {{ model }}
+    where {{ stamp }} = (select max({{ stamp }}) from {{ model }})
+)
+
+select {{ key }}, count(*) as n
+from {{ model }} as m
+where exists (
+    select 1 from written_keys as w
+    where w.brand_id = m.brand_id and w.{{ written_key }} = m.{{ written_key }}
+)
+group by {{ key }}
+having count(*) > 1
+{% endtest %}

@@ -1,7 +1,9 @@
 -- One row per resolved person (identity stitching, CONTRACTS section 2): first and last
 -- seen, identified or not, latest country, first-touch acquisition channel, lifetime
 -- events, sessions, orders and revenue in the brand's currency.
-{{ config(contract={'enforced': true}) }}
+-- A view over int_persons, which the change set keeps per person: a daily run rebuilds no
+-- copy of every person (the published snapshot materialises it, like marts.sessions).
+{{ config(materialized='view', contract={'enforced': true}) }}
 
 with persons as (
     select * from {{ ref('int_persons') }}

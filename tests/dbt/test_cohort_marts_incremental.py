@@ -1,0 +1,147 @@
+"""cohort_retention and cohort_ltv after an incremental run, worked out by hand.
+
+Brand `co` (UTC), one cohort `c_day`: first_time by the first event of any kind, day
+grain, 3 periods, any event is a return. Batch 1 (arrival 08-01..08-03):
+  a1 page_view 08-01;  a2 page_view 08-01, 08-03;  a4 page_view 08-01, 08-02;
+  u1 page_view 08-02, purchase 08-03 (revenue 10).
+  Cohort 08-01 = {a1, a2, a4}: day 1 a4 returns, day 2 a2; day 3 unobserved (last day 08-03).
+  Cohort 08-02 = {u1}: day 1 u1 (and its 10 of revenue).
+Batch 2 (arrival 08-10): `login` 08-10 carries a1 and u1 (a1's history becomes u1's, so
+u1 starts on 08-01 and cohort 08-02 disappears); a2's page_view of 08-02 arrives late; a3
+starts on 08-10. a4 is untouched.
+  Cohort 08-01 = {u1, a2, a4}: day 1 all three; day 2 u1 and a2; day 3 nobody (observed now);
+  u1's purchase is day 2's revenue: 10 over 3 members.
+  Cohort 08-10 = {a3}: only day 0 observed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+import pytest
+from streams import brand, cohort, event
+from warehouse import create_warehouse, insert_rows, query, run_dbt
+
+SELECTION = ["--select", "+cohort_retention +cohort_ltv"]
+
+BATCH1 = [
+    event("co", "a1_1", "page_view", "2026-08-01 10:00:00", anon="a1"),
+    event("co", "a2_1", "page_view", "2026-08-01 11:00:00", anon="a2"),
+    event("co", "a2_3", "page_view", "2026-08-03 11:00:00", anon="a2"),
+    event("co", "a4_1", "page_view", "2026-08-01 13:00:00", anon="a4"),
+    event("co", "a4_2", "page_view", "2026-08-02 13:00:00", anon="a4"),
+    event("co", "u1_2", "page_view", "2026-08-02 10:00:00", user="u1"),
+    event("co", "u1_3", "purchase", "2026-08-03 10:00:00", user="u1", revenue=10.0),
+]
+BATCH2 = [
+    event("co", "login", "login", "2026-08-10 09:00:00", anon="a1", user="u1"),
+    event("co", "a2_2", "page_view", "2026-08-02 12:00:00", anon="a2", arrival="2026-08-10"),
+    event("co", "a3_10", "page_view", "2026-08-10 12:00:00", anon="a3"),
+]
+
+RETENTION = (
+    "select cast(cohort_start as varchar), period_number, cohort_size, retained_persons, "
+    "is_observed from marts.cohort_retention where brand_id = 'co' order by 1, 2"
+)
+LTV = (
+    "select cast(cohort_start as varchar), period_number, cohort_size, period_revenue, "
+    "cumulative_revenue, round(ltv_per_person, 4), cumulative_orders, is_observed "
+    "from marts.cohort_ltv where brand_id = 'co' order by 1, 2"
+)
+
+
+@pytest.fixture(scope="module")
+def cohort_warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Batch 1 built, batch 2 run incrementally on it; the same data built from scratch."""
+    data_dir = tmp_path_factory.mktemp("cohortinc")
+    path = data_dir / "cohortinc.duckdb"
+    create_warehouse(
+        path,
+        {
+            "raw.brands": [brand("co", "UTC")],
+            "raw.cohorts": [cohort("co", "c_day", None, None, "day", "first_time", 3)],
+            "raw.events": BATCH1,
+        },
+    )
+    run_dbt(path, "seed", data_dir=data_dir)
+    run_dbt(path, "run", *SELECTION, data_dir=data_dir)
+    before = {sql: query(path, sql) for sql in (RETENTION, LTV)}
+    con = duckdb.connect(str(path))
+    try:
+        insert_rows(con, "raw.events", BATCH2)
+    finally:
+        con.close()
+    run_dbt(path, "run", *SELECTION, data_dir=data_dir)
+    full = data_dir / "full.duckdb"
+    shutil.copy(path, full)
+    run_dbt(full, "run", "--full-refresh", *SELECTION, data_dir=data_dir)
+    yield {"incremental": path, "full": full, "before": before}
+
+
+def rows(warehouses: dict[str, Any], sql: str) -> list[tuple[Any, ...]]:
+    found = query(warehouses["incremental"], sql)
+    assert found == query(warehouses["full"], sql)  # a full rebuild gives the same rows
+    return found
+
+
+def test_batch_1_cohorts(cohort_warehouses: dict[str, Any]) -> None:
+    before = cohort_warehouses["before"]
+    assert before[RETENTION] == [
+        ("2026-08-01", 0, 3, 3, True),
+        ("2026-08-01", 1, 3, 1, True),  # a4
+        ("2026-08-01", 2, 3, 1, True),  # a2
+        ("2026-08-01", 3, 3, None, False),
+        ("2026-08-02", 0, 1, 1, True),
+        ("2026-08-02", 1, 1, 1, True),  # u1
+        ("2026-08-02", 2, 1, None, False),
+        ("2026-08-02", 3, 1, None, False),
+    ]
+    assert ("2026-08-02", 1, 1, 10.0, 10.0, 10.0, 1, True) in before[LTV]
+
+
+def test_retention_after_a_merge_and_a_late_event_on_old_days(
+    cohort_warehouses: dict[str, Any],
+) -> None:
+    assert rows(cohort_warehouses, RETENTION) == [
+        ("2026-08-01", 0, 3, 3, True),
+        ("2026-08-01", 1, 3, 3, True),  # u1 (its own 08-02), a2 (late), a4
+        ("2026-08-01", 2, 3, 2, True),  # u1's purchase, a2
+        ("2026-08-01", 3, 3, 0, True),  # observed now: nobody
+        ("2026-08-10", 0, 1, 1, True),
+        ("2026-08-10", 1, 1, None, False),
+        ("2026-08-10", 2, 1, None, False),
+        ("2026-08-10", 3, 1, None, False),
+    ]
+
+
+def test_ltv_after_a_merge_moved_the_revenue_to_an_older_cohort(
+    cohort_warehouses: dict[str, Any],
+) -> None:
+    assert rows(cohort_warehouses, LTV) == [
+        ("2026-08-01", 0, 3, 0.0, 0.0, 0.0, 0, True),
+        ("2026-08-01", 1, 3, 0.0, 0.0, 0.0, 0, True),
+        ("2026-08-01", 2, 3, 10.0, 10.0, 3.3333, 1, True),
+        ("2026-08-01", 3, 3, 0.0, 10.0, 3.3333, 1, True),
+        ("2026-08-10", 0, 1, 0.0, 0.0, 0.0, 0, True),
+        ("2026-08-10", 1, 1, None, None, None, None, False),
+        ("2026-08-10", 2, 1, None, None, None, None, False),
+        ("2026-08-10", 3, 1, None, None, None, None, False),
+    ]
+
+
+def test_the_incremental_run_kept_the_untouched_members_rows(
+    cohort_warehouses: dict[str, Any],
+) -> None:
+    """a4 was computed in batch 1 and kept; u1, a2 and a3 were (re)computed; a1 is gone."""
+    stamps = dict(
+        query(
+            cohort_warehouses["incremental"],
+            "select person_id, max(_events_watermark) from intermediate.int_cohort_members "
+            "where brand_id = 'co' group by 1",
+        )
+    )
+    assert set(stamps) == {"u1", "a2", "a3", "a4"}
+    assert stamps["a4"] < stamps["u1"] == stamps["a2"] == stamps["a3"]
