@@ -95,7 +95,7 @@ def test_segments_use_purchase_propensity_after_the_model(predicted_warehouse: P
 
     with duckdb.connect(str(path)) as con:
         io.replace_table(con, "person_predictions", predictions)
-    # the third step only: the models downstream of the ml source
+    # the prediction step only: the models downstream of the ml source
     run_dbt(
         path,
         "build",

@@ -42,16 +42,16 @@ def _ancestors(graph, key: AssetKey) -> set[AssetKey]:
 
 def test_segments_are_built_after_the_propensity_model_without_a_cycle() -> None:
     graph = defs.resolve_asset_graph()
-    third = set(prediction_dbt_assets.keys)
-    assert third == SEGMENT_MODELS
-    assert not third & set(warehouse_dbt_assets.keys)
+    prediction_step = set(prediction_dbt_assets.keys)
+    assert prediction_step == SEGMENT_MODELS
+    assert not prediction_step & set(warehouse_dbt_assets.keys)
     # lineage: int_person_days -> ml/person_predictions -> prediction features -> segments
     assert AssetKey(["intermediate", "int_person_days"]) in graph.get(PREDICTIONS).parent_keys
     features = graph.get(AssetKey(["intermediate", "int_person_prediction_features"]))
     assert PREDICTIONS in features.parent_keys
     assert PREDICTIONS in _ancestors(graph, AssetKey(["marts", "person_segments"]))
-    # acyclic: nothing the model reads comes from the third step
-    assert not _ancestors(graph, PREDICTIONS) & third
+    # acyclic: nothing the model reads comes from the prediction step
+    assert not _ancestors(graph, PREDICTIONS) & prediction_step
     assert defs.resolve_job_def("warehouse_job") is not None
 
 

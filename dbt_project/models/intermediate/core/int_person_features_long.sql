@@ -4,7 +4,7 @@
 -- references (named_event_counts), plus the model-made features
 -- (int_person_prediction_features: purchase_propensity). A view: person_segments reads
 -- it once per build. Reading the predictions makes it, and the segments, a step after
--- the propensity asset (pipelines/dbt.py).
+-- the propensity asset (assets/dbt/assets.py: the prediction dbt step).
 {{ config(materialized='view') }}
 {%- set number_features = person_number_features() %}
 {%- set text_features = person_text_features() %}

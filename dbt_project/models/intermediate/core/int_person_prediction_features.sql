@@ -2,7 +2,7 @@
 -- tables the analytics assets write (source `ml`): purchase_propensity is
 -- ml.person_predictions.purchase_probability. Reading an ml.* source puts this model and
 -- everything built on it (person_segments, segment_sizes, segments) after the Python asset
--- in the asset graph (pipelines/dbt.py: the third dbt step), and the asset reads only
+-- in the asset graph (assets/dbt/assets.py: the prediction dbt step), and the asset reads only
 -- int_person_days: no cycle. Before the asset has ever written its table (a dbt-only
 -- build), there are no such features, and a leaf on them is false for everyone.
 {{ config(materialized='view') }}
