@@ -86,16 +86,18 @@ interrupted as (
         and own.event_id is null
 ),
 
--- the attempts that can be counted (all but the interrupted unordered windows)
+-- the attempts that can be counted (all but the interrupted unordered windows). A left
+-- join, not `not exists`: DuckDB plans the correlated form as a delim join that copies
+-- every step row (0.2 s of CPU at 1M events even with nothing interrupted); this is one
+-- hash join whose build side is the few interrupted windows.
 countable_steps as (
     select a.*
     from attempt_steps as a
-    where not exists (
-        select 1 from interrupted as i
-        where i.funnel_key = a.funnel_key
-            and i.person_key = a.person_key
-            and i.attempt_rn = a.attempt_rn
-    )
+    left join interrupted as i
+        on i.funnel_key = a.funnel_key
+        and i.person_key = a.person_key
+        and i.attempt_rn = a.attempt_rn
+    where i.attempt_rn is null
 ),
 
 -- one pass over the step rows: the row with the largest step_seq (ties: earliest
