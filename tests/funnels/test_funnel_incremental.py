@@ -146,7 +146,8 @@ def create_raw(path: Path) -> None:
             )
             for n, name in enumerate(steps, start=1):
                 con.execute(
-                    "INSERT INTO raw.funnel_steps VALUES (?, ?, ?, ?, 0)", [BRAND, funnel_id, n, name]
+                    "INSERT INTO raw.funnel_steps VALUES (?, ?, ?, ?, 0)",
+                    [BRAND, funnel_id, n, name],
                 )
     finally:
         con.close()
