@@ -272,18 +272,24 @@ select * from computed
 -- persons continued from their stored rows (int_funnel_continued_persons): per funnel, the
 -- stored counted attempt stays when it beats the best attempt searched again (more steps;
 -- equal steps and an earlier start, so it started before continue_from and ended before
--- the new events), else the search's result replaces it
-stored_heads as (
-    select distinct s.brand_id, s.funnel_id, s.person_id, s.steps_completed, s.entered_at
+-- the new events), else the search's result replaces it. Their stored rows, of
+-- definitions still current (their brands have none changed: one not current was
+-- removed), in one scan of the stored table:
+stored_rows as {{ funnel_materialized() }} (
+    select {% for c in columns %}s.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
     from {{ stored }} as s
     inner join {{ ref('int_funnel_continued_persons') }} as k
         on k.brand_id = s.brand_id
         and k.person_id = s.person_id
-    -- a definition that changed or is gone is not kept (its brand has none changed: removed)
     inner join steps as f
         on f.brand_id = s.brand_id
         and f.funnel_id = s.funnel_id
         and f.definition_fingerprint = s.definition_fingerprint
+),
+
+stored_heads as (
+    select distinct brand_id, funnel_id, person_id, steps_completed, entered_at
+    from stored_rows
 ),
 
 kept_heads as (
@@ -312,7 +318,7 @@ where k.person_id is null
 union all
 
 select {% for c in columns %}s.{{ c }}, {% endfor %}w.events_watermark as _events_watermark
-from {{ stored }} as s
+from stored_rows as s
 inner join kept_heads as k
     on k.brand_id = s.brand_id
     and k.funnel_id = s.funnel_id
