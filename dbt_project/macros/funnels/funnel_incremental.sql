@@ -12,6 +12,9 @@
     funnel nobody has entered has no rows to hold its fingerprint: every run re-checks
     it, for its persons with a step-1-named event only (correct, and cheap: they do not
     enter it).
+    A changed person who only gained later events is continued instead
+    (int_funnel_continued_persons): only their attempts from `continue_from` on are
+    searched again, and their stored counted attempt stays when it beats those.
 
     The restriction has to be applied where the events are read, in the ephemeral
     int_funnel_step_matches: it asks funnel_incremental_relation() for the stored

@@ -20,8 +20,9 @@
 -- event for an unordered funnel): nobody else can enter a funnel.
 -- Incremental runs of int_funnel_counted_steps (macros/funnels/funnel_incremental.sql):
 -- only the events of touched persons (every funnel) and of persons who can start a
--- redefined funnel (that funnel only) are read, numbered and matched; `rn` counts the
--- same events as in a full build, since a person is kept with all their events.
+-- redefined funnel (that funnel only) are read, numbered and matched; a person
+-- int_funnel_continued_persons continues is read from its `continue_from` on only (its
+-- positions then count from there: only their order matters, never their values).
 -- Spark: a table (funnel_stages_materialization, macros/engine/funnel_stages.sql), since the
 -- attempt search's stages are run as statements of their own and read it by name.
 {{ config(materialized=funnel_stages_materialization()) }}
