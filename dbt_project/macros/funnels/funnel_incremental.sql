@@ -12,6 +12,9 @@
     funnel nobody has entered has no rows to hold its fingerprint: every run re-checks
     it, for its persons with a step-1-named event only (correct, and cheap: they do not
     enter it).
+    A changed person who only gained later events is continued instead
+    (int_funnel_continued_persons): only their attempts from `continue_from` on are
+    searched again, and their stored counted attempt stays when it beats those.
 
     The restriction has to be applied where the events are read, in the ephemeral
     int_funnel_step_matches: it asks funnel_incremental_relation() for the stored
@@ -24,7 +27,18 @@
     that funnel_changed_scope() reads (refs are recorded while parsing, when the
     scope itself is not rendered). -#}
 {% macro funnel_incremental_relation() -%}
+    {%- do ref('int_funnel_continued_persons') -%}
+    {{ return(funnel_stored_rows()) }}
+{%- endmacro %}
+
+{#- The same stored table, for int_funnel_continued_persons (which the macro above makes
+    its callers depend on). -#}
+{% macro funnel_stored_rows() -%}
     {%- do ref('int_changed_keys') -%}
+    {#- a dbt unit test has no `this`: its inputs are fixtures, nothing is stored -#}
+    {%- if this is none -%}
+        {{ return(none) }}
+    {%- endif -%}
     {{ return(core_previous_state('int_funnel_counted_steps')) }}
 {%- endmacro %}
 

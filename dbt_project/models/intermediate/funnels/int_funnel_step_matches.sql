@@ -20,8 +20,9 @@
 -- event for an unordered funnel): nobody else can enter a funnel.
 -- Incremental runs of int_funnel_counted_steps (macros/funnels/funnel_incremental.sql):
 -- only the events of touched persons (every funnel) and of persons who can start a
--- redefined funnel (that funnel only) are read, numbered and matched; `rn` counts the
--- same events as in a full build, since a person is kept with all their events.
+-- redefined funnel (that funnel only) are read, numbered and matched; a person
+-- int_funnel_continued_persons continues is read from its `continue_from` on only (its
+-- positions then count from there: only their order matters, never their values).
 -- Spark: a table (funnel_stages_materialization, macros/engine/funnel_stages.sql), since the
 -- attempt search's stages are run as statements of their own and read it by name.
 {{ config(materialized=funnel_stages_materialization()) }}
@@ -85,9 +86,20 @@ scope_names as (
 
 {%- if incremental_of is not none %}
 
--- the events of the persons to recompute: touched persons, and every person of a brand
--- with a redefined funnel (materialized: planned on its own, the hash table is built on
--- the few touched persons, not on the million events)
+-- touched persons, and where int_funnel_continued_persons continues one from the stored
+-- rows, the time from which their attempts are searched again (none: no event changed)
+touched_scope as (
+    select t.brand_id, t.person_id, k.person_id is not null as is_continued, k.continue_from
+    from touched as t
+    left join {{ ref('int_funnel_continued_persons') }} as k
+        on k.brand_id = t.brand_id
+        and k.person_id = t.person_id
+),
+
+-- the events of the persons to recompute: touched persons (a continued one from its
+-- continue_from on), and every person of a brand with a redefined funnel (materialized:
+-- planned on its own, the hash table is built on the few touched persons, not on the
+-- million events)
 person_events as {{ funnel_materialized() }} (
     select
         e.brand_id,
@@ -98,10 +110,10 @@ person_events as {{ funnel_materialized() }} (
         e.properties,
         t.person_id is not null as is_touched
     from {{ ref('int_events_resolved') }} as e
-    left join touched as t
+    left join touched_scope as t
         on t.brand_id = e.brand_id
         and t.person_id = e.person_id
-    where t.person_id is not null
+    where (t.person_id is not null and (not t.is_continued or e.occurred_at >= t.continue_from))
         or e.brand_id in (select brand_id from redefined)
 ),
 {%- endif %}
