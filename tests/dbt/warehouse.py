@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -71,3 +72,19 @@ def query(warehouse: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[A
         return con.execute(sql, list(params)).fetchall()
     finally:
         con.close()
+
+
+def full_refresh_copy(warehouse: Path, selection: Sequence[str], data_dir: Path) -> Path:
+    """A copy of an incrementally built `warehouse` rebuilt with `--full-refresh`: what the
+    incremental runs must equal."""
+    full = data_dir / "full.duckdb"
+    shutil.copy(warehouse, full)
+    run_dbt(full, "run", "--full-refresh", *selection, data_dir=data_dir)
+    return full
+
+
+def same_rows(incremental: Path, full: Path, sql: str) -> list[tuple[Any, ...]]:
+    """`sql`'s rows on the incremental warehouse, asserted equal to the full rebuild's."""
+    found = query(incremental, sql)
+    assert found == query(full, sql)  # a full rebuild gives the same rows
+    return found
