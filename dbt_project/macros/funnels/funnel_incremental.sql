@@ -63,3 +63,66 @@ redefined as (
         )
 ),
 {%- endmacro %}
+
+
+{#- The final rows of an incremental run with continued persons
+    (int_funnel_continued_persons), for int_funnel_counted_steps: per (brand, funnel,
+    person), the stored counted attempt (of `stored`, the table itself) stays when it beats
+    the best attempt the run searched again (`computed`: more steps; equal steps and an
+    earlier start, so it started before continue_from and ended before the new events),
+    else the search's result replaces it. Only the continued persons' stored rows of
+    definitions still current (their brands have none changed: one not current was
+    removed) are read, in one scan of the stored table. `steps`: the step-1 rows of
+    int_funnel_steps; `watermark`: the run's events_watermark; `columns`: the table's
+    columns but _events_watermark. A self-contained select (its own WITH). -#}
+{% macro funnel_keep_better_stored_attempts(computed, stored, steps, watermark, columns) -%}
+    with stored_rows as {{ funnel_materialized() }} (
+        select {% for c in columns %}s.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
+        from {{ stored }} as s
+        inner join {{ ref('int_funnel_continued_persons') }} as k
+            on k.brand_id = s.brand_id
+            and k.person_id = s.person_id
+        inner join {{ steps }} as f
+            on f.brand_id = s.brand_id
+            and f.funnel_id = s.funnel_id
+            and f.definition_fingerprint = s.definition_fingerprint
+    ),
+
+    stored_heads as (
+        select distinct brand_id, funnel_id, person_id, steps_completed, entered_at
+        from stored_rows
+    ),
+
+    kept_heads as (
+        select s.brand_id, s.funnel_id, s.person_id
+        from stored_heads as s
+        left join (
+            select distinct brand_id, funnel_id, person_id, steps_completed, entered_at
+            from {{ computed }}
+        ) as c
+            on c.brand_id = s.brand_id
+            and c.funnel_id = s.funnel_id
+            and c.person_id = s.person_id
+        where c.person_id is null
+            or s.steps_completed > c.steps_completed
+            or (s.steps_completed = c.steps_completed and s.entered_at < c.entered_at)
+    )
+
+    select c.*
+    from {{ computed }} as c
+    left join kept_heads as k
+        on k.brand_id = c.brand_id
+        and k.funnel_id = c.funnel_id
+        and k.person_id = c.person_id
+    where k.person_id is null
+
+    union all
+
+    select {% for c in columns %}s.{{ c }}, {% endfor %}w.events_watermark as _events_watermark
+    from stored_rows as s
+    inner join kept_heads as k
+        on k.brand_id = s.brand_id
+        and k.funnel_id = s.funnel_id
+        and k.person_id = s.person_id
+    cross join {{ watermark }} as w
+{%- endmacro %}

@@ -1,55 +1,12 @@
-{#-
-  Every attempt of every person at every funnel, with the steps it filled: one row per
-  (attempt, filled step; step_seq = how many steps the attempt had filled once this
-  one was, so its largest step_seq is its step count; reached_at = the latest step
-  time of the attempt so far; previous_at = ordered/strict: the time of the step
-  before, which their step times never precede). An ordered/strict attempt starts at
-  each event matching step 1; an unordered one (a window: step 1 has no special role)
-  at each event matching any step, and gets a head row (step_number 0, step_seq 0) for
-  that opening event, which fills no step by itself. An attempt is
-  identified by (funnel_key, person_key, attempt_rn = that event's position rn), and
-  attempts in attempt_rn order are in the person's event order (occurred_at,
-  event_id). Its window is [time of the step-1 / opening event, + window_seconds], both ends
-  inclusive. Only integer keys, times and the picked event_id flow through the
-  search, and the person's text id on the step-1 rows (an attempt's person_id;
-  int_funnel_counted_steps looks up the other text ids of the counted attempts).
-
-  ordered/strict/unordered: steps are filled one at a time in processing_position
-          order (int_funnel_steps), each by the FIRST match in event order (occurred_at,
-          event_id) of that step that is not yet used by the attempt and lies at or
-          after a lower bound:
-            ordered, strict - the time of the previously filled step (rn >= its grp_rn,
-                        so equal timestamps can fill consecutive steps);
-            unordered - the time of the opening event (steps 1..N are all filled by
-                        the rounds).
-          strict: that match must also lie at the previous step's time or at the
-          person's next event time after it (time_grp at most one more): an event of
-          the person strictly between the two step times breaks the attempt, one at
-          the same instant as a step does not (whatever the event ids).
-          A step without such an event inside the window ends an ordered or strict
-          attempt; an unordered attempt just leaves that step unfilled and goes on.
-  "First match at or after" is one ASOF join per step (macro
-  funnel_first_match_at_or_after) on the position rn: no range join, no explosion on
-  persons with many step-1 events. Only a step
-  that shares events with another step (int_funnel_steps.shares_events) can find an
-  event the attempt already used; then the next few matches (at most as many as the
-  attempt has used events) are looked up by their per-step rank `idx`. An ordered
-  attempt whose lower bound lies past the person's last match of the step cannot fill
-  it and ends; it skips the ASOF join (reach_N: the last match position per person).
-  The loop runs one round per processing position of the current definitions
-  (macro funnel_round_count: the largest processing_position in int_funnel_steps when
-  this model is compiled, i.e. with int_funnel_counted_steps, after int_funnel_steps
-  was built): an empty round still costs planning and execution time (19 fixed
-  rounds cost ~0.3 s of planning alone). The SQL checks at run time that no funnel
-  needs more rounds than it was compiled with, and fails (rather than miscounting)
-  if it ever runs against definitions that grew after compilation.
-  Ephemeral: inlined into int_funnel_counted_steps, which runs it once and writes
-  only the counted attempts (writing every attempt cost more than computing it; a
-  view or table node of its own cost a dbt node's fixed time per build).
-  On Spark every CTE is a stage (macros/engine/funnel_stages.sql): the rounds are
-  written as tables before the model, which is a table there, since Spark inlines CTEs
-  and never finished planning the chain as one query.
--#}
+-- Every attempt of every person at every funnel, one row per filled step, on integer keys
+-- (funnel_key, person_key, attempt_rn = the position of the attempt's opening event).
+-- Opening: an ordered/strict attempt at each step-1 match; an unordered window at each
+-- match of any step (with a head row, step_number 0, for its opening event). Fill rounds:
+-- one per processing position (macros/funnels/funnel_fill_round.sql), each filling one
+-- step by the first unused match at or after the attempt's lower bound, in its window.
+-- The round count is read from int_funnel_steps at compile time and guarded at run time.
+-- Ephemeral: computed once inside int_funnel_counted_steps (a table on Spark: its stages
+-- are statements of their own, macros/engine/funnel_stages.sql). See the folder YAML.
 {{ config(materialized=funnel_stages_materialization(), post_hook="{{ funnel_drop_stages() }}") }}
 {%- set max_position = funnel_round_count(ref('int_funnel_steps')) -%}
 {%- set state_cols = ['funnel_key', 'person_key', 'attempt_rn', 'window_end_at', 'is_ordered', 'is_strict', 'lower_rn', 'last_time_grp', 'used_rns', 'steps_filled', 'reached_at'] -%}
@@ -93,16 +50,9 @@ with
 -- cheaper than copying its 1 row per step-1 event
 {% call funnel_stage('attempts', 'not materialized') %}
     select
-        m.funnel_key,
-        m.person_key,
-        m.rn as attempt_rn,
-        m.event_id,
-        m.occurred_at,
-        m.person_id,
+        m.funnel_key, m.person_key, m.rn as attempt_rn, m.event_id, m.occurred_at, m.person_id,
         {{ funnel_add_seconds('m.occurred_at', 's.window_seconds') }} as window_end_at,
-        m.grp_rn,
-        m.time_grp,
-        s.funnel_order
+        m.grp_rn, m.time_grp, s.funnel_order
     from matches as m
     inner join steps as s
         on s.funnel_key = m.funnel_key
@@ -116,24 +66,13 @@ with
     -- unordered: every event that matches any step opens a window (one attempt per
     -- event, however many steps it matches)
     select
-        m.funnel_key,
-        m.person_key,
-        m.rn as attempt_rn,
-        m.event_id,
-        m.occurred_at,
-        m.person_id,
+        m.funnel_key, m.person_key, m.rn as attempt_rn, m.event_id, m.occurred_at, m.person_id,
         {{ funnel_add_seconds('m.occurred_at', 's.window_seconds') }} as window_end_at,
-        m.grp_rn,
-        m.time_grp,
-        s.funnel_order
+        m.grp_rn, m.time_grp, s.funnel_order
     from (
         select
-            funnel_key, person_key, rn,
-            min(event_id) as event_id,
-            min(occurred_at) as occurred_at,
-            min(person_id) as person_id,
-            min(grp_rn) as grp_rn,
-            min(time_grp) as time_grp
+            funnel_key, person_key, rn, min(event_id) as event_id, min(occurred_at) as occurred_at,
+            min(person_id) as person_id, min(grp_rn) as grp_rn, min(time_grp) as time_grp
         from matches
         where funnel_key in (select funnel_key from unordered_funnels)
         group by funnel_key, person_key, rn
@@ -176,147 +115,7 @@ with
 {% endcall %}
 
 {% for j in range(1, max_position + 1) %}
--- round {{ j }}: the matches of the steps processed now, and the attempts still going
-{% call funnel_stage('targets_' ~ j) %}
-    select m.*
-    from matches as m
-    inner join steps as s
-        on s.funnel_key = m.funnel_key
-        and s.step_number = m.step_number
-        and s.processing_position = {{ j }}
-{% endcall %}
-
--- the last match position of each person's step: an attempt whose lower bound lies
--- past it finds nothing
-{% call funnel_stage('reach_' ~ j) %}
-    select funnel_key, person_key, max(rn) as max_rn
-    from targets_{{ j }}
-    group by funnel_key, person_key
-{% endcall %}
-
--- the ASOF join only gets the attempts that can find a match or go on without one:
--- an ordered attempt with nothing left to match ends here either way (most step-1
--- events have no later step-2 event, and the ASOF join sorts every row it gets)
-{% call funnel_stage('probe_' ~ j) %}
-    select
-        st.*,
-        s.step_number as next_step
-    from state_{{ j - 1 }} as st
-    inner join steps as s
-        on s.funnel_key = st.funnel_key
-        and s.processing_position = {{ j }}
-    left join reach_{{ j }} as r
-        on r.funnel_key = st.funnel_key
-        and r.person_key = st.person_key
-    where not st.is_ordered or st.lower_rn <= r.max_rn
-{% endcall %}
-
-{% call funnel_stage('first_' ~ j, 'materialized') %}
-    {{ funnel_first_match_at_or_after('probe_' ~ j, 'targets_' ~ j) }}
-{% endcall %}
-
--- attempts whose first match is an event they already used (funnels with shares_events
--- only): the next unused match by idx, among the next len(used_rns) matches (an inner
--- join whose other conditions are filters, so it stays a hash join on the keys)
-{% call funnel_stage('skipped_' ~ j, 'materialized') %}
-    select * from (
-        select
-            f.funnel_key,
-            f.person_key,
-            f.attempt_rn,
-            m.rn as pick_rn,
-            m.event_id as pick_event_id,
-            m.occurred_at as pick_occurred_at,
-            m.grp_rn as pick_grp_rn,
-            m.time_grp as pick_time_grp,
-            row_number() over (
-                partition by f.funnel_key, f.person_key, f.attempt_rn order by m.idx
-            ) as pick
-        from first_{{ j }} as f
-        inner join targets_{{ j }} as m
-            on m.funnel_key = f.funnel_key
-            and m.person_key = f.person_key
-        where f.used_rns is not null
-            and f.m_rn is not null
-            and {{ funnel_list_contains('f.used_rns', 'f.m_rn') }}
-            and m.idx > f.m_idx
-            and m.idx <= f.m_idx + {{ funnel_list_length('f.used_rns') }}
-            and not {{ funnel_list_contains('f.used_rns', 'm.rn') }}
-    ) as ranked
-    where pick = 1
-{% endcall %}
-
--- the attempts that fill the step: by their first match unless they already used it,
--- else by the skipped-to match; inside the window; strict: at the previous step's time
--- or the person's next event time
-{% call funnel_stage('filled_' ~ j, 'materialized') %}
-    select
-        {{ state_cols | join(', ') }},
-        next_step,
-        m_rn as pick_rn,
-        m_event_id as pick_event_id,
-        m_occurred_at as pick_occurred_at,
-        m_grp_rn as pick_grp_rn,
-        m_time_grp as pick_time_grp
-    from first_{{ j }}
-    where m_rn is not null
-        and (used_rns is null or not {{ funnel_list_contains('used_rns', 'm_rn') }})
-        and m_occurred_at <= window_end_at
-        and (not is_strict or m_time_grp <= last_time_grp + 1)
-
-    union all
-
-    select
-        {% for c in state_cols %}f.{{ c }}, {% endfor %}
-        f.next_step,
-        k.pick_rn,
-        k.pick_event_id,
-        k.pick_occurred_at,
-        k.pick_grp_rn,
-        k.pick_time_grp
-    from first_{{ j }} as f
-    inner join skipped_{{ j }} as k
-        on k.funnel_key = f.funnel_key
-        and k.person_key = f.person_key
-        and k.attempt_rn = f.attempt_rn
-    where f.used_rns is not null
-        and k.pick_occurred_at <= f.window_end_at
-        and (not f.is_strict or k.pick_time_grp <= f.last_time_grp + 1)
-{% endcall %}
-
-{% call funnel_stage('state_' ~ j) %}
-    select
-        funnel_key,
-        person_key,
-        attempt_rn,
-        window_end_at,
-        is_ordered,
-        is_strict,
-        case when is_ordered then pick_grp_rn else lower_rn end as lower_rn,
-        pick_time_grp as last_time_grp,
-        case when used_rns is not null then {{ funnel_list_append('used_rns', 'pick_rn') }} end as used_rns,
-        steps_filled + 1 as steps_filled,
-        greatest(reached_at, pick_occurred_at) as reached_at
-    from filled_{{ j }}
-
-    union all
-
-    -- unordered attempts that did not fill the step go on without it (ordered ones end)
-    select {% for c in state_cols %}f.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
-    from first_{{ j }} as f
-    left join skipped_{{ j }} as k
-        on k.funnel_key = f.funnel_key
-        and k.person_key = f.person_key
-        and k.attempt_rn = f.attempt_rn
-    where not f.is_ordered
-        and not coalesce(
-            f.m_rn is not null
-            and (f.used_rns is null or not {{ funnel_list_contains('f.used_rns', 'f.m_rn') }})
-            and f.m_occurred_at <= f.window_end_at,
-            false
-        )
-        and not coalesce(k.pick_occurred_at <= f.window_end_at, false)
-{% endcall %}
+{{ funnel_fill_round(j, state_cols) }}
 {% endfor %}
 
 all_steps as (
@@ -330,8 +129,6 @@ all_steps as (
         event_id, occurred_at,
         occurred_at as reached_at, cast(null as timestamp) as previous_at, person_id
     from attempts
-
-
     {% for j in range(1, max_position + 1) %}
     union all
 

@@ -1,24 +1,9 @@
-{#-
-  The changed persons whose funnel results int_funnel_counted_steps continues from its
-  stored rows instead of recomputing them from all their events (CONTRACTS section 4).
-
-  A person qualifies when, since the change set the stored table consumed, their events
-  only GAINED new events (no event removed, re-ingested, or moved to or from another
-  person) and every gained event lies strictly after each of their other events, with no
-  redefined funnel in their brand. Let first_new_at be the earliest gained event and
-  continue_from = first_new_at minus the brand's longest window. An attempt that starts
-  before continue_from ends its window before any gained event, so it is what it was:
-  the stored counted attempt, when it started before continue_from, is still the best of
-  those. Attempts that start at or after it depend only on events at or after their start,
-  so they are searched again on those events alone. A stored attempt that started at or
-  after continue_from is searched again too; it keeps the steps it had (gained events come
-  after all others) and so still beats every earlier attempt, unless an exclusion can now
-  interrupt its unordered window: such persons are recomputed in full.
-  continue_from is NULL for a person whose events did not change at all (only a session
-  or day of theirs did): the stored rows stay as they are.
-  Empty when int_funnel_counted_steps is built from scratch (first build, --full-refresh,
-  Spark) or the change set says "every key".
--#}
+-- The changed persons whose funnel results int_funnel_counted_steps continues from its
+-- stored rows (CONTRACTS section 4): since the change set the table consumed they only
+-- gained events, all after every event they had, in a brand with no redefined funnel.
+-- Their attempts from continue_from (first gained event minus the brand's longest window)
+-- on are searched again; continue_from is NULL when none of their events changed. Empty
+-- when int_funnel_counted_steps is built from scratch. Why this is exact: the folder YAML.
 -- depends_on: {{ ref('int_event_changes') }}, {{ ref('int_events_resolved') }}, {{ ref('int_funnel_steps') }}, {{ ref('stg_raw__funnel_exclusions') }}
 {{ config(materialized='table') }}
 {%- set stored = funnel_stored_rows() %}

@@ -1,190 +1,22 @@
--- One row per (funnel step, event) where the event matches the step: same event name
--- (or an any-event step) and every `where` filter equal (same JSON type and value). Ephemeral: inlined into
--- int_funnel_counted_steps (through int_funnel_attempt_steps), which reads it once into
--- a materialized CTE; it is never written to disk and costs no dbt node of its own.
--- Every match carries the event's position in the person's event order (occurred_at,
--- event_id): `rn` (1, 2, ...), `grp_rn` (the rn of the first event with the same
--- occurred_at: "at or after time t" is rn >= grp_rn) and `time_grp` (1, 2, ... per
--- distinct occurred_at). For brands with a strict funnel they count ALL the person's
--- events (a strict step must lie in the same or the next time_grp as the step before);
--- elsewhere only the events that match some step of the brand are numbered (the order,
--- the only thing ordered and unordered funnels use, is the same, and the window sorts
--- fewer rows).
--- `idx`, the rank among the person's matches of the step, is computed only for steps
--- that share events with another step (int_funnel_steps.shares_events): only there can
--- the first match be an event the attempt already used.
--- The attempt search joins, partitions and sorts on integers: `funnel_key`
--- (int_funnel_steps) and `person_key` (one integer per (brand_id, person_id), numbered
--- here; the position window partitions on it too). Positions are computed only for
--- persons who have an event that can start an attempt (a step-1 event, or any step's
--- event for an unordered funnel): nobody else can enter a funnel.
--- Incremental runs of int_funnel_counted_steps (macros/funnels/funnel_incremental.sql):
--- only the events of touched persons (every funnel) and of persons who can start a
--- redefined funnel (that funnel only) are read, numbered and matched; a person
--- int_funnel_continued_persons continues is read from its `continue_from` on only (its
--- positions then count from there: only their order matters, never their values).
--- Spark: a table (funnel_stages_materialization, macros/engine/funnel_stages.sql), since the
--- attempt search's stages are run as statements of their own and read it by name.
+-- One row per (funnel step, event) where the event matches the step: its name (or an
+-- any-event step) and every `where` filter (same JSON type and value), with the event's
+-- position (int_funnel_event_positions) and the integer keys the attempt search uses.
+-- `idx`, the rank among the person's matches of the step, only for steps that share events
+-- with another step (the only ones whose first match can be an event the attempt already
+-- used). Ephemeral on DuckDB (read once by int_funnel_attempt_steps); a table on Spark,
+-- whose attempt search stages read it by name (macros/engine/funnel_stages.sql).
 {{ config(materialized=funnel_stages_materialization()) }}
-{%- set incremental_of = funnel_incremental_relation() %}
 
-with
-{%- if incremental_of is not none %}
-{{ funnel_changed_scope(incremental_of) }}
-{%- endif %}
-
-steps as (
-    select
-        s.*,
-        -- a match of this step can open an attempt: step 1, or any step of an unordered funnel
-        s.step_number = 1 or s.funnel_order = 'unordered' as opens,
-        {%- if incremental_of is not none %}
-        r.funnel_id is not null as is_redefined
-        {%- else %}
-        false as is_redefined
-        {%- endif %}
-    from {{ ref('int_funnel_steps') }} as s
-    {%- if incremental_of is not none %}
-    left join redefined as r
-        on r.brand_id = s.brand_id
-        and r.funnel_id = s.funnel_id
-    {%- endif %}
+with steps as (
+    select * from {{ ref('int_funnel_scoped_steps') }}
 ),
 
 filters as (
     select * from {{ ref('stg_raw__funnel_step_filters') }}
 ),
 
--- which events get a position: every event of a brand with a strict funnel (adjacency
--- over all events) or an any-event step (every event matches it); elsewhere the events
--- whose name is a step's. `with_properties`: a filtered step can match the event (the
--- `where` filters read the properties; the window below sorts what it carries).
-scope_brands as (
-    select
-        brand_id,
-        max(case when funnel_order = 'strict' or event_name is null then 1 else 0 end) = 1 as all_events,
-        max(case when event_name is null and filter_count > 0 then 1 else 0 end) = 1 as with_properties,
-        max(case when event_name is null and opens then 1 else 0 end) = 1 as any_event_starts,
-        max(case when event_name is null and opens and is_redefined then 1 else 0 end) = 1
-            as any_event_starts_redefined,
-        max(case when is_redefined then 1 else 0 end) = 1 as any_redefined
-    from steps
-    group by brand_id
-),
-
-scope_names as (
-    select
-        brand_id,
-        event_name,
-        max(case when filter_count > 0 then 1 else 0 end) = 1 as with_properties,
-        max(case when opens then 1 else 0 end) = 1 as starts,
-        max(case when opens and is_redefined then 1 else 0 end) = 1 as starts_redefined
-    from steps
-    where event_name is not null
-    group by brand_id, event_name
-),
-
-{%- if incremental_of is not none %}
-
--- touched persons, and where int_funnel_continued_persons continues one from the stored
--- rows, the time from which their attempts are searched again (none: no event changed)
-touched_scope as (
-    select t.brand_id, t.person_id, k.person_id is not null as is_continued, k.continue_from
-    from touched as t
-    left join {{ ref('int_funnel_continued_persons') }} as k
-        on k.brand_id = t.brand_id
-        and k.person_id = t.person_id
-),
-
--- the events of the persons to recompute: touched persons (a continued one from its
--- continue_from on), and every person of a brand with a redefined funnel (materialized:
--- planned on its own, the hash table is built on the few touched persons, not on the
--- million events)
-person_events as {{ funnel_materialized() }} (
-    select
-        e.brand_id,
-        e.person_id,
-        e.event_id,
-        e.event_name,
-        e.occurred_at,
-        e.properties,
-        t.person_id is not null as is_touched
-    from {{ ref('int_events_resolved') }} as e
-    left join touched_scope as t
-        on t.brand_id = e.brand_id
-        and t.person_id = e.person_id
-    where (t.person_id is not null and (not t.is_continued or e.occurred_at >= t.continue_from))
-        or e.brand_id in (select brand_id from redefined)
-),
-{%- endif %}
-
-scoped_events as (
-    select
-        e.brand_id,
-        e.person_id,
-        e.event_id,
-        e.event_name,
-        e.occurred_at,
-        case when b.with_properties or n.with_properties then e.properties end as properties,
-        {%- if incremental_of is not none %}
-        e.is_touched,
-        case
-            when e.is_touched then coalesce(n.starts, false) or b.any_event_starts
-            else coalesce(n.starts_redefined, false) or b.any_event_starts_redefined
-        end as starts
-    from person_events as e
-        {%- else %}
-        true as is_touched,
-        coalesce(n.starts, false) or b.any_event_starts as starts
-    from {{ ref('int_events_resolved') }} as e
-        {%- endif %}
-    inner join scope_brands as b
-        on b.brand_id = e.brand_id
-    left join scope_names as n
-        on n.brand_id = e.brand_id
-        and n.event_name = e.event_name
-    where b.all_events or n.brand_id is not null
-),
-
--- the persons with an event named like a step that opens attempts (step 1, any step of an
--- unordered funnel; any event, for such an any-event step;
--- `where` filters are applied later, so this is a superset of those who enter)
-persons as (
-    select
-        brand_id,
-        person_id,
-        is_touched,
-        row_number() over (order by brand_id, person_id) as person_key
-    from (
-        select distinct brand_id, person_id, is_touched
-        from scoped_events
-        where starts
-    ) as starting
-),
-
 events as (
-    select
-        e.brand_id,
-        e.person_id,
-        e.event_id,
-        e.occurred_at,
-        e.properties,
-        e.event_name,
-        p.person_key,
-        p.is_touched,
-        row_number() over (
-            partition by p.person_key order by e.occurred_at, e.event_id
-        ) as rn,
-        rank() over (
-            partition by p.person_key order by e.occurred_at
-        ) as grp_rn,
-        dense_rank() over (
-            partition by p.person_key order by e.occurred_at
-        ) as time_grp
-    from scoped_events as e
-    inner join persons as p
-        on p.brand_id = e.brand_id
-        and p.person_id = e.person_id
+    select * from {{ ref('int_funnel_event_positions') }}
 ),
 
 -- (brand, name) pairs and any-event steps meet the events in one hash join each;
