@@ -17,7 +17,8 @@
     searched again, and their stored counted attempt stays when it beats those.
 
     The restriction has to be applied where the events are read, in the ephemeral
-    int_funnel_step_matches: it asks funnel_incremental_relation() for the stored
+    int_funnel_event_positions (and int_funnel_scoped_steps, which marks the redefined
+    funnels): they ask funnel_incremental_relation() for the stored
     int_funnel_counted_steps (by name, core_previous_state: the same answer the model's
     own is_incremental() gives, since both say "not this run" for a missing table, a
     --full-refresh run and Spark). -#}
