@@ -114,6 +114,9 @@ with
         on sf.funnel_key = a.funnel_key
 {% endcall %}
 
+-- the fill rounds: round j reads `steps`, `matches` and state_<j-1>, and adds the CTEs
+-- filled_<j> (the attempts that filled a step in it: read below) and state_<j> (the
+-- attempts going on), with its helper stages (macros/funnels/funnel_fill_round.sql)
 {% for j in range(1, max_position + 1) %}
 {{ funnel_fill_round(j, state_cols) }}
 {% endfor %}
