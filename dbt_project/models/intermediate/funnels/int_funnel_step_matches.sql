@@ -1,7 +1,5 @@
 -- One row per (funnel step, event) where the event matches the step: same event name
--- (or an any-event step) and every `where` filter equal (same JSON type and value). Ephemeral: inlined into
--- int_funnel_counted_steps (through int_funnel_attempt_steps), which reads it once into
--- a materialized CTE; it is never written to disk and costs no dbt node of its own.
+-- (or an any-event step) and every `where` filter equal (same JSON type and value).
 -- Every match carries the event's position in the person's event order (occurred_at,
 -- event_id): `rn` (1, 2, ...), `grp_rn` (the rn of the first event with the same
 -- occurred_at: "at or after time t" is rn >= grp_rn) and `time_grp` (1, 2, ... per
@@ -23,9 +21,9 @@
 -- redefined funnel (that funnel only) are read, numbered and matched; a person
 -- int_funnel_continued_persons continues is read from its `continue_from` on only (its
 -- positions then count from there: only their order matters, never their values).
--- Spark: a table (funnel_stages_materialization, macros/engine/funnel_stages.sql), since the
--- attempt search's stages are run as statements of their own and read it by name.
-{{ config(materialized=funnel_stages_materialization()) }}
+-- A view: the attempt search (int_funnel_attempt_steps) reads it once, sorted; nothing
+-- else does. Spark: a table, since its attempt search's stages read it by name.
+{{ config(materialized='table' if target.type == 'spark' else 'view') }}
 {%- set incremental_of = funnel_incremental_relation() %}
 
 with

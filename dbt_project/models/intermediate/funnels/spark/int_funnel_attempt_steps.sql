@@ -1,56 +1,17 @@
 {#-
-  Every attempt of every person at every funnel, with the steps it filled: one row per
-  (attempt, filled step; step_seq = how many steps the attempt had filled once this
-  one was, so its largest step_seq is its step count; reached_at = the latest step
-  time of the attempt so far; previous_at = ordered/strict: the time of the step
-  before, which their step times never precede). An ordered/strict attempt starts at
-  each event matching step 1; an unordered one (a window: step 1 has no special role)
-  at each event matching any step, and gets a head row (step_number 0, step_seq 0) for
-  that opening event, which fills no step by itself. An attempt is
-  identified by (funnel_key, person_key, attempt_rn = that event's position rn), and
-  attempts in attempt_rn order are in the person's event order (occurred_at,
-  event_id). Its window is [time of the step-1 / opening event, + window_seconds], both ends
-  inclusive. Only integer keys, times and the picked event_id flow through the
-  search, and the person's text id on the step-1 rows (an attempt's person_id;
-  int_funnel_counted_steps looks up the other text ids of the counted attempts).
-
-  ordered/strict/unordered: steps are filled one at a time in processing_position
-          order (int_funnel_steps), each by the FIRST match in event order (occurred_at,
-          event_id) of that step that is not yet used by the attempt and lies at or
-          after a lower bound:
-            ordered, strict - the time of the previously filled step (rn >= its grp_rn,
-                        so equal timestamps can fill consecutive steps);
-            unordered - the time of the opening event (steps 1..N are all filled by
-                        the rounds).
-          strict: that match must also lie at the previous step's time or at the
-          person's next event time after it (time_grp at most one more): an event of
-          the person strictly between the two step times breaks the attempt, one at
-          the same instant as a step does not (whatever the event ids).
-          A step without such an event inside the window ends an ordered or strict
-          attempt; an unordered attempt just leaves that step unfilled and goes on.
-  "First match at or after" is one ASOF join per step (macro
-  funnel_first_match_at_or_after) on the position rn: no range join, no explosion on
-  persons with many step-1 events. Only a step
-  that shares events with another step (int_funnel_steps.shares_events) can find an
-  event the attempt already used; then the next few matches (at most as many as the
-  attempt has used events) are looked up by their per-step rank `idx`. An ordered
-  attempt whose lower bound lies past the person's last match of the step cannot fill
-  it and ends; it skips the ASOF join (reach_N: the last match position per person).
-  The loop runs one round per processing position of the current definitions
-  (macro funnel_round_count: the largest processing_position in int_funnel_steps when
-  this model is compiled, i.e. with int_funnel_counted_steps, after int_funnel_steps
-  was built): an empty round still costs planning and execution time (19 fixed
-  rounds cost ~0.3 s of planning alone). The SQL checks at run time that no funnel
-  needs more rounds than it was compiled with, and fails (rather than miscounting)
-  if it ever runs against definitions that grew after compilation.
-  Ephemeral: inlined into int_funnel_counted_steps, which runs it once and writes
-  only the counted attempts (writing every attempt cost more than computing it; a
-  view or table node of its own cost a dbt node's fixed time per build).
-  On Spark every CTE is a stage (macros/engine/funnel_stages.sql): the rounds are
-  written as tables before the model, which is a table there, since Spark inlines CTEs
-  and never finished planning the chain as one query.
+  Spark's attempt search: the same table as ../int_funnel_attempt_steps.py (DuckDB), whose
+  rules it follows (brandpulse/funnel_search.py states them; tests/spark/test_engine_equality.py
+  checks the two agree). dbt-spark runs no Python models on a session, so here the loop is
+  unrolled: one round per processing position, each round a "first match at or after" range
+  join (macro funnel_first_match_at_or_after); a step that shares events with another one looks
+  past the matches the attempt already used by their per-step rank `idx`.
+  The round count is the largest processing_position in int_funnel_steps when this model is
+  compiled (macro funnel_round_count, after int_funnel_steps was built); the SQL fails at run
+  time rather than miscounting if the definitions grew after compilation.
+  Every CTE is a stage (macros/engine/funnel_stages.sql): the rounds are written as tables
+  before the model, since Spark inlines CTEs and never finished planning the chain as one query.
 -#}
-{{ config(materialized=funnel_stages_materialization(), post_hook="{{ funnel_drop_stages() }}") }}
+{{ config(enabled=target.type == 'spark', materialized='table', post_hook="{{ funnel_drop_stages() }}") }}
 {%- set max_position = funnel_round_count(ref('int_funnel_steps')) -%}
 {%- set state_cols = ['funnel_key', 'person_key', 'attempt_rn', 'window_end_at', 'is_ordered', 'is_strict', 'lower_rn', 'last_time_grp', 'used_rns', 'steps_filled', 'reached_at'] -%}
 
