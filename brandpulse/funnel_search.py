@@ -211,7 +211,8 @@ def _search_chunk(definitions: FunnelDefinitions, chunk: pa.Table) -> Iterator[p
         found[found] = keys[pick[found]] < end_of_group[found]
         pick, found = used.skip_used(live, pick, found, keys, end_of_group, rn[targets])
 
-        row = targets[np.where(found, pick, 0)]
+        row = np.zeros(len(live), np.int64)  # the chunk row of each pick (row 0 where none)
+        row[found] = targets[pick[found]]
         fills = (
             found
             & (occurred[row] <= window_end[live])

@@ -212,3 +212,14 @@ def test_an_attempt_ends_at_the_first_step_it_cannot_fill(order: str) -> None:
     steps = _steps(order, 60, [0, 1, 2], [False, False, False])
     matches = _matches([(1, 1, 1, "a", 0, 1, 1, 1), (1, 2, 1, "b", 61, 2, 2, 2), (1, 3, 1, "c", 62, 3, 3, 3)])
     assert _brief(_search(steps, matches), "step_number", "event_id") == [(1, "a")]
+
+
+def test_a_step_nobody_matched() -> None:
+    """[a, b, c] with no b at all: ordered attempts stop at step 1; an unordered window
+    leaves b unfilled and still takes c."""
+    for order, expected in (("ordered", [(1, "a")]), ("unordered", [(0, "a"), (1, "a"), (3, "c")])):
+        positions = [0, 1, 2] if order == "ordered" else [1, 2, 3]
+        steps = _steps(order, 60, positions, [False, False, False])
+        matches = _matches([(1, 1, 1, "a", 0, 1, 1, 1), (1, 3, 1, "c", 5, 2, 2, 2)])
+        rows = [r for r in _search(steps, matches) if r["attempt_rn"] == 1]
+        assert _brief(rows, "step_number", "event_id") == expected

@@ -10,11 +10,10 @@
 -- from_step is not hit. Unordered funnels (CONTRACTS section 4): exclusions never remove
 -- the person; an exclusion event in (opening time, window end] interrupts that window,
 -- and the counted attempt is the best window no exclusion interrupted.
--- int_funnel_attempt_steps (and int_funnel_step_matches) are ephemeral: the whole attempt
--- search runs here, once, on integer keys (funnel_key, person_key, attempt_rn), and
--- only the counted attempts are written (marts funnel_persons and funnel_person_steps
--- read this table). Their text ids are looked up here: brand_id and funnel_id from
--- int_funnel_steps, person_id carried by the attempt search on the step-1 row.
+-- int_funnel_attempt_steps holds every attempt on integer keys (funnel_key, person_key,
+-- attempt_rn); only the counted ones are kept here (marts funnel_persons and
+-- funnel_person_steps read this table). Their text ids are looked up here: brand_id and
+-- funnel_id from int_funnel_steps, person_id carried by the attempt search on the step-1 row.
 -- Incremental over changed persons and redefined funnels: a run recomputes every funnel of
 -- the changed persons (int_changed_keys), and every person of a funnel whose
 -- definition_fingerprint (int_funnel_steps) it does not hold; int_funnel_step_matches reads
@@ -28,7 +27,6 @@
         changed_key='person_id',
         definitions={'model': 'int_funnel_steps', 'columns': ['brand_id', 'funnel_id', 'definition_fingerprint']},
         on_schema_change='append_new_columns',
-        pre_hook=funnel_session_setup(),
     )
 }}
 {%- set stored = funnel_incremental_relation() %}
@@ -40,7 +38,7 @@ with watermark as (
     {{ core_events_watermark() }}
 ),
 
-attempt_steps as {{ funnel_materialized() }} (
+attempt_steps as (
     select * from {{ ref('int_funnel_attempt_steps') }}
 ),
 
