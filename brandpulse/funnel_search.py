@@ -89,7 +89,9 @@ class FunnelDefinitions:
         self.shares_events = np.zeros(size, bool)
         # position_of[funnel, step] = processing_position; step_at[funnel, position] = step
         self.position_of = np.full((size, steps_per_funnel), -1, np.int64)
-        self.step_at = np.full((size, int(position.max()) + 2 if len(position) else 1), -1, np.int64)
+        self.step_at = np.full(
+            (size, int(position.max()) + 2 if len(position) else 1), -1, np.int64
+        )
         orders = steps.column("funnel_order").to_pylist()
         windows = steps.column("window_seconds").to_numpy().astype(np.int64)
         shares = steps.column("shares_events").to_numpy(zero_copy_only=False)
@@ -222,8 +224,20 @@ def _search_chunk(definitions: FunnelDefinitions, chunk: pa.Table) -> Iterator[p
         previous = np.where(ordered[filling], reached[filling], _NO_TIME)
         reached[filling] = np.maximum(reached[filling], occurred[row])
         filled[filling] += 1
-        yield _filled_rows(chunk, row, filling, opening, funnel, person, rn, target_step[fills],
-                           filled, occurred, reached, previous)
+        yield _filled_rows(
+            chunk,
+            row,
+            filling,
+            opening,
+            funnel,
+            person,
+            rn,
+            target_step[fills],
+            filled,
+            occurred,
+            reached,
+            previous,
+        )
 
         lower[filling] = np.where(ordered[filling], grp_rn[row], lower[filling])
         last_time_grp[filling] = time_grp[row]
@@ -305,8 +319,9 @@ def _opening_rows(chunk, opening, funnel, person, rn, occurred, ordered) -> pa.R
     )
 
 
-def _filled_rows(chunk, row, attempts, opening, funnel, person, rn, step, filled, occurred,
-                 reached, previous) -> pa.RecordBatch:
+def _filled_rows(
+    chunk, row, attempts, opening, funnel, person, rn, step, filled, occurred, reached, previous
+) -> pa.RecordBatch:
     """One row per attempt that filled a step this round."""
     head = opening[attempts]
     return pa.RecordBatch.from_arrays(

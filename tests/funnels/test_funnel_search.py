@@ -20,7 +20,9 @@ def _at(seconds: int) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def _steps(order: str, window: int, positions: list[int], shares: list[bool], funnel_key: int = 1) -> pa.Table:
+def _steps(
+    order: str, window: int, positions: list[int], shares: list[bool], funnel_key: int = 1
+) -> pa.Table:
     return pa.Table.from_pylist(
         [
             {
@@ -61,7 +63,9 @@ def _search(steps: pa.Table, matches: pa.Table, rows_per_chunk: int = 2_000_000)
     batches = list(search_attempts(steps, matches.to_batches(max_chunksize=3), rows_per_chunk))
     table = pa.Table.from_batches(batches, schema=ATTEMPT_STEPS_SCHEMA)
     rows = table.to_pylist()
-    return sorted(rows, key=lambda r: (r["funnel_key"], r["person_key"], r["attempt_rn"], r["step_seq"]))
+    return sorted(
+        rows, key=lambda r: (r["funnel_key"], r["person_key"], r["attempt_rn"], r["step_seq"])
+    )
 
 
 def _brief(rows: list[dict], *keys: str) -> list[tuple]:
@@ -172,7 +176,9 @@ def test_unordered_specific_steps_first() -> None:
         ]
     )
     rows = _search(steps, matches)
-    assert _brief(rows, "attempt_rn", "step_number", "step_seq", "event_id", "reached_at", "person_id") == [
+    assert _brief(
+        rows, "attempt_rn", "step_number", "step_seq", "event_id", "reached_at", "person_id"
+    ) == [
         (1, 0, 0, "e1", _at(0), "p7"),
         (1, 1, 1, "e1", _at(0), None),
         (1, 3, 2, "e2", _at(10), None),
@@ -189,7 +195,9 @@ def test_unordered_specific_steps_first() -> None:
 def test_chunks_cut_between_funnels_give_the_same_rows() -> None:
     """Three funnels searched in chunks of a few rows (cut where funnel_key changes, one
     funnel larger than a chunk) give the rows of one chunk."""
-    steps = pa.concat_tables([_steps("ordered", 60, [0, 1], [False, False], funnel_key=k) for k in (1, 2, 3)])
+    steps = pa.concat_tables(
+        [_steps("ordered", 60, [0, 1], [False, False], funnel_key=k) for k in (1, 2, 3)]
+    )
     rows = []
     for f in (1, 2, 3):
         for p in range(1, 4):
@@ -210,7 +218,9 @@ def test_no_matches_give_no_rows() -> None:
 def test_an_attempt_ends_at_the_first_step_it_cannot_fill(order: str) -> None:
     """[a, b, c]: no b inside the window, so c (present) is never reached."""
     steps = _steps(order, 60, [0, 1, 2], [False, False, False])
-    matches = _matches([(1, 1, 1, "a", 0, 1, 1, 1), (1, 2, 1, "b", 61, 2, 2, 2), (1, 3, 1, "c", 62, 3, 3, 3)])
+    matches = _matches(
+        [(1, 1, 1, "a", 0, 1, 1, 1), (1, 2, 1, "b", 61, 2, 2, 2), (1, 3, 1, "c", 62, 3, 3, 3)]
+    )
     assert _brief(_search(steps, matches), "step_number", "event_id") == [(1, "a")]
 
 

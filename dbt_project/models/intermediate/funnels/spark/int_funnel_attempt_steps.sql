@@ -26,7 +26,7 @@ with
     select
         case
             when max(processing_position) > {{ max_position }}
-                then {{ funnel_raise_error("'int_funnel_attempt_steps has " ~ max_position ~ " fill rounds but a funnel needs more: recompile the funnel models'") }}
+                then raise_error('int_funnel_attempt_steps has {{ max_position }} fill rounds but a funnel needs more: recompile the funnel models')
         end as failed
     from steps
 {% endcall %}
@@ -126,8 +126,8 @@ with
         -- (unordered: the opening event fills no step yet; position 0 is no event's)
         case
             when sf.funnel_key is null then null
-            when a.funnel_order = 'unordered' then {{ funnel_list_of('0') }}
-            else {{ funnel_list_of('a.attempt_rn') }}
+            when a.funnel_order = 'unordered' then array(0)
+            else array(a.attempt_rn)
         end as used_rns,
         case when a.funnel_order = 'unordered' then 0 else 1 end as steps_filled,
         a.occurred_at as reached_at
@@ -199,10 +199,10 @@ with
             and m.person_key = f.person_key
         where f.used_rns is not null
             and f.m_rn is not null
-            and {{ funnel_list_contains('f.used_rns', 'f.m_rn') }}
+            and array_contains(f.used_rns, f.m_rn)
             and m.idx > f.m_idx
-            and m.idx <= f.m_idx + {{ funnel_list_length('f.used_rns') }}
-            and not {{ funnel_list_contains('f.used_rns', 'm.rn') }}
+            and m.idx <= f.m_idx + size(f.used_rns)
+            and not array_contains(f.used_rns, m.rn)
     ) as ranked
     where pick = 1
 {% endcall %}
@@ -221,7 +221,7 @@ with
         m_time_grp as pick_time_grp
     from first_{{ j }}
     where m_rn is not null
-        and (used_rns is null or not {{ funnel_list_contains('used_rns', 'm_rn') }})
+        and (used_rns is null or not array_contains(used_rns, m_rn))
         and m_occurred_at <= window_end_at
         and (not is_strict or m_time_grp <= last_time_grp + 1)
 
@@ -255,7 +255,7 @@ with
         is_strict,
         case when is_ordered then pick_grp_rn else lower_rn end as lower_rn,
         pick_time_grp as last_time_grp,
-        case when used_rns is not null then {{ funnel_list_append('used_rns', 'pick_rn') }} end as used_rns,
+        case when used_rns is not null then concat(used_rns, array(pick_rn)) end as used_rns,
         steps_filled + 1 as steps_filled,
         greatest(reached_at, pick_occurred_at) as reached_at
     from filled_{{ j }}
@@ -272,7 +272,7 @@ with
     where not f.is_ordered
         and not coalesce(
             f.m_rn is not null
-            and (f.used_rns is null or not {{ funnel_list_contains('f.used_rns', 'f.m_rn') }})
+            and (f.used_rns is null or not array_contains(f.used_rns, f.m_rn))
             and f.m_occurred_at <= f.window_end_at,
             false
         )
