@@ -53,8 +53,8 @@ changes as (
 -- load's row groups. Rebuilt events are unchanged in raw, so their staged columns are
 -- taken from this table as they are (the session_id sent is the stored one unless it
 -- was derived). They are found by key on the key columns alone and then fetched by
--- rowid (valid within this statement): a join of the whole stored table decompresses
--- every column of every row (9 s against 5 s for the day's select at 10M events).
+-- rowid (valid within this statement): a join of the whole stored table reads every
+-- column of every row (at 10M events the day's select took 5-6 s instead of 8-10 s).
 -- Only DuckDB builds incrementally (engine_builds_incrementally).
 staged as (
     {{ core_stage_events(
