@@ -147,3 +147,77 @@ def test_the_incremental_run_kept_the_untouched_members_rows(
     )
     assert set(stamps) == {"u1", "a2", "a3", "a4"}
     assert stamps["a4"] < stamps["u1"] == stamps["a2"] == stamps["a3"]
+
+
+# A cohort redefined between runs, worked out by hand. Brand `rd` (UTC), two first_time
+# day cohorts: `c_rd` starting on `signup`, `c_keep` starting on `signup` too.
+# Batch 1: p1 signup 08-01, page_view 08-02; p2 page_view 08-01, signup 08-03.
+#   c_rd = c_keep = {p1 from 08-01, p2 from 08-03}.
+# Then c_rd starts on any event (start_event NULL) and p3's page_view of 08-04 lands; p1
+# and p2 get no event (not in the change set), so only the redefinition recomputes them:
+#   c_rd = {p1 from 08-01, p2 from 08-01 (its page_view), p3 from 08-04};
+#   c_keep unchanged = {p1 from 08-01, p2 from 08-03} (p3 has no signup).
+REDEFINED_BATCH1 = [
+    event("rd", "p1_1", "signup", "2026-08-01 10:00:00", user="p1"),
+    event("rd", "p1_2", "page_view", "2026-08-02 10:00:00", user="p1"),
+    event("rd", "p2_1", "page_view", "2026-08-01 11:00:00", user="p2"),
+    event("rd", "p2_3", "signup", "2026-08-03 11:00:00", user="p2"),
+]
+REDEFINED_BATCH2 = [event("rd", "p3_4", "page_view", "2026-08-04 09:00:00", user="p3")]
+MEMBERS = (
+    "select cohort_id, person_id, cast(cohort_start as varchar), "
+    "cast(first_start_day as varchar), start_event "
+    "from intermediate.int_cohort_members where brand_id = 'rd' order by all"
+)
+
+
+@pytest.fixture(scope="module")
+def redefined_warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Batch 1 built; c_rd redefined and batch 2 run incrementally; the same from scratch."""
+    data_dir = tmp_path_factory.mktemp("cohortredef")
+    path = data_dir / "cohortredef.duckdb"
+    selection = ["--select", "+int_cohort_members"]
+    create_warehouse(
+        path,
+        {
+            "raw.brands": [brand("rd", "UTC")],
+            "raw.cohorts": [
+                cohort("rd", "c_rd", "signup", None, "day", "first_time", 2),
+                cohort("rd", "c_keep", "signup", None, "day", "first_time", 2),
+            ],
+            "raw.events": REDEFINED_BATCH1,
+        },
+    )
+    run_dbt(path, "seed", data_dir=data_dir)
+    run_dbt(path, "run", *selection, data_dir=data_dir)
+    before = query(path, MEMBERS)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("update raw.cohorts set start_event = null where cohort_id = 'c_rd'")
+        insert_rows(con, "raw.events", REDEFINED_BATCH2)
+    finally:
+        con.close()
+    run_dbt(path, "run", *selection, data_dir=data_dir)
+    yield {
+        "incremental": path,
+        "full": full_refresh_copy(path, selection, data_dir),
+        "before": before,
+    }
+
+
+def test_a_redefined_cohort_recomputes_the_persons_the_run_did_not_change(
+    redefined_warehouses: dict[str, Any],
+) -> None:
+    assert redefined_warehouses["before"] == [
+        ("c_keep", "p1", "2026-08-01", "2026-08-01", "signup"),
+        ("c_keep", "p2", "2026-08-03", "2026-08-03", "signup"),
+        ("c_rd", "p1", "2026-08-01", "2026-08-01", "signup"),
+        ("c_rd", "p2", "2026-08-03", "2026-08-03", "signup"),
+    ]
+    assert rows(redefined_warehouses, MEMBERS) == [
+        ("c_keep", "p1", "2026-08-01", "2026-08-01", "signup"),
+        ("c_keep", "p2", "2026-08-03", "2026-08-03", "signup"),
+        ("c_rd", "p1", "2026-08-01", "2026-08-01", None),
+        ("c_rd", "p2", "2026-08-01", "2026-08-01", None),  # its page_view now starts it
+        ("c_rd", "p3", "2026-08-04", "2026-08-04", None),
+    ]

@@ -47,22 +47,28 @@ redefined as (
 ),
 {% endif %}
 
+{% if is_incremental() %}
+-- the changed persons' events (an inner join: DuckDB then skips the other persons' rows
+-- before the join instead of carrying all events through a left join), and every event
+-- of a brand with a new or changed definition. A changed person of such a brand comes
+-- twice; start_periods only takes the min per group, so that changes nothing.
 events as (
-    select
-        e.brand_id,
-        e.person_id,
-        e.event_name,
-        e.event_day
-        {%- if is_incremental() %},
-        t.person_id is not null as is_changed
-        {%- endif %}
+    select e.brand_id, e.person_id, e.event_name, e.event_day, true as is_changed
     from {{ ref('int_events_resolved') }} as e
-    {%- if is_incremental() %}
-    left join changed as t on t.brand_id = e.brand_id and t.person_id = e.person_id
-    where t.person_id is not null
-        or e.brand_id in (select brand_id from redefined)
-    {%- endif %}
+    inner join changed as t on t.brand_id = e.brand_id and t.person_id = e.person_id
+
+    union all
+
+    select e.brand_id, e.person_id, e.event_name, e.event_day, false as is_changed
+    from {{ ref('int_events_resolved') }} as e
+    where e.brand_id in (select brand_id from redefined)
 ),
+{% else %}
+events as (
+    select e.brand_id, e.person_id, e.event_name, e.event_day
+    from {{ ref('int_events_resolved') }} as e
+),
+{% endif %}
 
 start_periods as (
     select
@@ -80,11 +86,8 @@ start_periods as (
         on e.brand_id = d.brand_id
         and (d.start_event is null or e.event_name = d.start_event)
     {%- if is_incremental() %}
-    where e.is_changed
-        or exists (
-            select 1 from redefined as r
-            where r.brand_id = d.brand_id and r.cohort_id = d.cohort_id
-        )
+    left join redefined as r on r.brand_id = d.brand_id and r.cohort_id = d.cohort_id
+    where e.is_changed or r.cohort_id is not null
     {%- endif %}
     group by 1, 2, 3, 4, 5, 6, 7, 8
 ),

