@@ -184,8 +184,7 @@ MARTS = {
         "select * exclude (_events_watermark) from intermediate.int_person_paths order by all"
     ),
     "int_person_transitions": (
-        "select * exclude (_events_watermark) from intermediate.int_person_transitions "
-        "order by all"
+        "select * exclude (_events_watermark) from intermediate.int_person_transitions order by all"
     ),
 }
 

@@ -30,31 +30,31 @@ with change_sets as (
 since as (
     select coalesce(max(k._processed_at), cast('1970-01-01' as timestamp)) as stamp
     from {{ ref('int_changed_keys') }} as k
-    where k._processed_at < (select newest from change_sets)
+    where k._processed_at < (select n.newest from change_sets as n)
 ),
 
 is_listable as (
     select not exists (
         select 1 from {{ ref('int_changed_keys') }} as k
-        where k.is_every_key and k._processed_at > (select stamp from since)
+        where k.is_every_key and k._processed_at > (select s.stamp from since as s)
     ) and (
         select count(distinct c._processed_at) <= 1
         from {{ ref('int_event_changes') }} as c
-        where c._processed_at > (select stamp from since)
+        where c._processed_at > (select s.stamp from since as s)
     ) as flag
 ),
 
 changes as (
     select c.brand_id, c.event_id, c.change, c.person_id as stored_person_id
     from {{ ref('int_event_changes') }} as c
-    where c._processed_at > (select stamp from since)
+    where c._processed_at > (select s.stamp from since as s)
 ),
 
 -- the events int_events_resolved wrote since (admitted or rebuilt), as they are now
 written as (
     select e.brand_id, e.event_id, e.person_id, e.occurred_at
     from {{ ref('int_events_resolved') }} as e
-    where e._processed_at > (select stamp from since)
+    where e._processed_at > (select s.stamp from since as s)
 ),
 
 -- stored events now of another person: both persons change
@@ -96,9 +96,9 @@ select
     p.brand_id,
     p.person_id,
     p.first_new_at,
-    (select stamp from since) as _changes_since
+    (select s.stamp from since as s) as _changes_since
 from persons as p
-where (select flag from is_listable)
+where (select l.flag from is_listable as l)
     and not exists (
         select 1 from broken as b
         where b.brand_id = p.brand_id and b.person_id = p.person_id

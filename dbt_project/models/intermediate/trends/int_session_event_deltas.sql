@@ -32,37 +32,42 @@ since as (
 written as (
     select e.brand_id, e.event_id, e.person_id, e.session_id, e.event_name, e.occurred_at
     from {{ ref('int_events_resolved') }} as e
-    where e._processed_at > (select stamp from since)
+    where e._processed_at > (select s.stamp from since as s)
 ),
 
 -- the stored versions of the events written since (not the newly gained ones)
 stored_versions as (
     select c.brand_id, c.event_id, c.person_id, c.session_id
     from {{ ref('int_event_changes') }} as c
-    where c._processed_at > (select stamp from since)
+    where c._processed_at > (select s.stamp from since as s)
         and c.person_id is not null
 ),
 
--- persons with a changed event in a session, now or as stored, with another person's events
+-- sessions, now or as stored, with changed events of more than one person
+shared_sessions as (
+    select brand_id, session_id
+    from written
+    group by brand_id, session_id
+    having min(person_id) <> max(person_id)
+),
+
+shared_stored_sessions as (
+    select brand_id, session_id
+    from stored_versions
+    group by brand_id, session_id
+    having min(person_id) <> max(person_id)
+),
+
+-- persons with a changed event in such a session
 shared as (
     select w.brand_id, w.person_id
     from written as w
-    inner join (
-        select brand_id, session_id
-        from written
-        group by brand_id, session_id
-        having min(person_id) <> max(person_id)
-    ) as s
+    inner join shared_sessions as s
         on s.brand_id = w.brand_id and s.session_id = w.session_id
     union
     select v.brand_id, v.person_id
     from stored_versions as v
-    inner join (
-        select brand_id, session_id
-        from stored_versions
-        group by brand_id, session_id
-        having min(person_id) <> max(person_id)
-    ) as s
+    inner join shared_stored_sessions as s
         on s.brand_id = v.brand_id and s.session_id = v.session_id
 ),
 
