@@ -19,7 +19,7 @@
   own consumed change set, plus the time order the funnels need.
 -#}
 -- depends_on: {{ ref('int_events_resolved') }}
-{{ config(materialized='table') }}
+{{ config(materialized='ephemeral') }}
 
 with change_sets as (
     select max(_processed_at) as newest
