@@ -4,7 +4,10 @@
   listed since the change set it consumed, and the changed_keys strategy replaces their
   rows (a session left without events, e.g. a derived session renamed after an identity
   merge or a late event, just loses them). int_events_resolved rebuilds a session's events
-  together, so its current events are all there is to read.
+  together, so a changed session's current events are all among the rows it wrote since the
+  consumed change set (`_processed_at` after it): only those are read, a range the scan
+  filters on, not a join probed by every event. When the change set says "every key"
+  (int_events_resolved built from scratch since), every row is read.
 -#}
 {{
     config(
@@ -25,11 +28,23 @@ changed as (
 ),
 {% endif %}
 
+{% if is_incremental() %}
+-- rows written after the consumed change set (every row after a build from scratch)
+written_after as (
+    select
+        case
+            when {{ changed_every_key() }} then cast('-infinity' as timestamp)
+            else ({{ core_consumed_watermark() }})
+        end as stamp
+),
+{% endif %}
+
 source_events as (
     select e.*
     from {{ ref('int_events_resolved') }} as e
     {%- if is_incremental() %}
     inner join changed as k on k.brand_id = e.brand_id and k.session_id = e.session_id
+    where e._processed_at > (select a.stamp from written_after as a)
     {%- endif %}
 ),
 
