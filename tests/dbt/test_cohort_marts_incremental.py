@@ -23,12 +23,10 @@ import duckdb
 import pytest
 from streams import brand, cohort, event
 from warehouse import (
-    create_warehouse,
-    full_refresh_copy,
+    built_changed_and_rebuilt,
+    compared_rows,
     insert_rows,
     query,
-    run_dbt,
-    same_rows,
 )
 
 SELECTION = ["--select", "+cohort_retention +cohort_ltv"]
@@ -64,29 +62,18 @@ def cohort_warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict
     """Batch 1 built, batch 2 run incrementally on it; the same data built from scratch."""
     data_dir = tmp_path_factory.mktemp("cohortinc")
     path = data_dir / "cohortinc.duckdb"
-    create_warehouse(
+    yield built_changed_and_rebuilt(
         path,
         {
             "raw.brands": [brand("co", "UTC")],
             "raw.cohorts": [cohort("co", "c_day", None, None, "day", "first_time", 3)],
             "raw.events": BATCH1,
         },
+        SELECTION,
+        data_dir,
+        (RETENTION, LTV),
+        lambda con: insert_rows(con, "raw.events", BATCH2),
     )
-    run_dbt(path, "seed", data_dir=data_dir)
-    run_dbt(path, "run", *SELECTION, data_dir=data_dir)
-    before = {sql: query(path, sql) for sql in (RETENTION, LTV)}
-    con = duckdb.connect(str(path))
-    try:
-        insert_rows(con, "raw.events", BATCH2)
-    finally:
-        con.close()
-    run_dbt(path, "run", *SELECTION, data_dir=data_dir)
-    full = full_refresh_copy(path, SELECTION, data_dir)
-    yield {"incremental": path, "full": full, "before": before}
-
-
-def rows(warehouses: dict[str, Any], sql: str) -> list[tuple[Any, ...]]:
-    return same_rows(warehouses["incremental"], warehouses["full"], sql)
 
 
 def test_batch_1_cohorts(cohort_warehouses: dict[str, Any]) -> None:
@@ -107,7 +94,7 @@ def test_batch_1_cohorts(cohort_warehouses: dict[str, Any]) -> None:
 def test_retention_after_a_merge_and_a_late_event_on_old_days(
     cohort_warehouses: dict[str, Any],
 ) -> None:
-    assert rows(cohort_warehouses, RETENTION) == [
+    assert compared_rows(cohort_warehouses, RETENTION) == [
         ("2026-08-01", 0, 3, 3, True),
         ("2026-08-01", 1, 3, 3, True),  # u1 (its own 08-02), a2 (late), a4
         ("2026-08-01", 2, 3, 2, True),  # u1's purchase, a2
@@ -122,7 +109,7 @@ def test_retention_after_a_merge_and_a_late_event_on_old_days(
 def test_ltv_after_a_merge_moved_the_revenue_to_an_older_cohort(
     cohort_warehouses: dict[str, Any],
 ) -> None:
-    assert rows(cohort_warehouses, LTV) == [
+    assert compared_rows(cohort_warehouses, LTV) == [
         ("2026-08-01", 0, 3, 0.0, 0.0, 0.0, 0, True),
         ("2026-08-01", 1, 3, 0.0, 0.0, 0.0, 0, True),
         ("2026-08-01", 2, 3, 10.0, 10.0, 3.3333, 1, True),
@@ -176,8 +163,12 @@ def redefined_warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
     """Batch 1 built; c_rd redefined and batch 2 run incrementally; the same from scratch."""
     data_dir = tmp_path_factory.mktemp("cohortredef")
     path = data_dir / "cohortredef.duckdb"
-    selection = ["--select", "+int_cohort_members"]
-    create_warehouse(
+
+    def redefine_and_load(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute("update raw.cohorts set start_event = null where cohort_id = 'c_rd'")
+        insert_rows(con, "raw.events", REDEFINED_BATCH2)
+
+    yield built_changed_and_rebuilt(
         path,
         {
             "raw.brands": [brand("rd", "UTC")],
@@ -187,34 +178,23 @@ def redefined_warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
             ],
             "raw.events": REDEFINED_BATCH1,
         },
+        ["--select", "+int_cohort_members"],
+        data_dir,
+        (MEMBERS,),
+        redefine_and_load,
     )
-    run_dbt(path, "seed", data_dir=data_dir)
-    run_dbt(path, "run", *selection, data_dir=data_dir)
-    before = query(path, MEMBERS)
-    con = duckdb.connect(str(path))
-    try:
-        con.execute("update raw.cohorts set start_event = null where cohort_id = 'c_rd'")
-        insert_rows(con, "raw.events", REDEFINED_BATCH2)
-    finally:
-        con.close()
-    run_dbt(path, "run", *selection, data_dir=data_dir)
-    yield {
-        "incremental": path,
-        "full": full_refresh_copy(path, selection, data_dir),
-        "before": before,
-    }
 
 
 def test_a_redefined_cohort_recomputes_the_persons_the_run_did_not_change(
     redefined_warehouses: dict[str, Any],
 ) -> None:
-    assert redefined_warehouses["before"] == [
+    assert redefined_warehouses["before"][MEMBERS] == [
         ("c_keep", "p1", "2026-08-01", "2026-08-01", "signup"),
         ("c_keep", "p2", "2026-08-03", "2026-08-03", "signup"),
         ("c_rd", "p1", "2026-08-01", "2026-08-01", "signup"),
         ("c_rd", "p2", "2026-08-03", "2026-08-03", "signup"),
     ]
-    assert rows(redefined_warehouses, MEMBERS) == [
+    assert compared_rows(redefined_warehouses, MEMBERS) == [
         ("c_keep", "p1", "2026-08-01", "2026-08-01", "signup"),
         ("c_keep", "p2", "2026-08-03", "2026-08-03", "signup"),
         ("c_rd", "p1", "2026-08-01", "2026-08-01", None),

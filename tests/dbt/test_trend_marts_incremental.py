@@ -26,12 +26,10 @@ import duckdb
 import pytest
 from streams import brand, event
 from warehouse import (
-    create_warehouse,
-    full_refresh_copy,
+    built_changed_and_rebuilt,
+    compared_rows,
     insert_rows,
     query,
-    run_dbt,
-    same_rows,
 )
 
 SELECTION = ["--select", "+top_paths +event_transitions +sessions"]
@@ -98,23 +96,19 @@ def trend_warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
     """Batch 1 built, batch 2 run incrementally on it; the same data built from scratch."""
     data_dir = tmp_path_factory.mktemp("trendinc")
     path = data_dir / "trendinc.duckdb"
-    create_warehouse(path, {"raw.brands": [brand("tp", "UTC")], "raw.events": BATCH1})
-    run_dbt(path, "seed", data_dir=data_dir)
-    run_dbt(path, "run", *SELECTION, data_dir=data_dir)
-    before = {sql: query(path, sql) for sql in (PATHS, TRANSITIONS, SESSIONS)}
-    con = duckdb.connect(str(path))
-    try:
+
+    def late_batch(con: duckdb.DuckDBPyConnection) -> None:
         remove_by_reingest(con, *REMOVED)
         insert_rows(con, "raw.events", BATCH2)  # loaded 08-10 23:00, after every batch 1 load
-    finally:
-        con.close()
-    run_dbt(path, "run", *SELECTION, data_dir=data_dir)
-    full = full_refresh_copy(path, SELECTION, data_dir)
-    yield {"incremental": path, "full": full, "before": before}
 
-
-def rows(warehouses: dict[str, Any], sql: str) -> list[tuple[Any, ...]]:
-    return same_rows(warehouses["incremental"], warehouses["full"], sql)
+    yield built_changed_and_rebuilt(
+        path,
+        {"raw.brands": [brand("tp", "UTC")], "raw.events": BATCH1},
+        SELECTION,
+        data_dir,
+        (PATHS, TRANSITIONS, SESSIONS),
+        late_batch,
+    )
 
 
 def test_batch_1_paths_before_the_late_events(trend_warehouses: dict[str, Any]) -> None:
@@ -131,7 +125,7 @@ def test_top_paths_after_late_events_a_merge_and_a_removal(
 ) -> None:
     pv_search = "page_view > search"
     pv_add, pv_click = f"{pv_search} > add_to_cart", f"{pv_search} > click"
-    assert rows(trend_warehouses, PATHS) == [
+    assert compared_rows(trend_warehouses, PATHS) == [
         # page_view starts s1, s2 (both u1), s3 (a2), s5 (a3), s6, s7 (both a4); s5, s7 end there
         (1, "page_view", None, 6, 4, 2, 4, 0.3333, 1.0, 1),
         (1, "login", None, 1, 1, 1, 0, 1.0, 1.0, 2),
@@ -147,7 +141,7 @@ def test_top_paths_after_late_events_a_merge_and_a_removal(
 def test_event_transitions_after_late_events_a_merge_and_a_removal(
     trend_warehouses: dict[str, Any],
 ) -> None:
-    assert rows(trend_warehouses, TRANSITIONS) == sorted(
+    assert compared_rows(trend_warehouses, TRANSITIONS) == sorted(
         [
             ("page_view", "search", 3, 3),  # u1 in s1, a2 in s3, a4 in s6 (u3's search)
             ("search", "add_to_cart", 1, 1),
@@ -168,7 +162,7 @@ def test_event_transitions_after_late_events_a_merge_and_a_removal(
 def test_sessions_after_late_events_a_merge_and_a_removal(
     trend_warehouses: dict[str, Any],
 ) -> None:
-    assert rows(trend_warehouses, SESSIONS) == [
+    assert compared_rows(trend_warehouses, SESSIONS) == [
         ("s1", "u1", 4, False, "USD"),
         ("s2", "u1", 2, False, "USD"),
         ("s3", "a2", 4, False, "USD"),

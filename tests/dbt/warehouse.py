@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +88,37 @@ def same_rows(incremental: Path, full: Path, sql: str) -> list[tuple[Any, ...]]:
     found = query(incremental, sql)
     assert found == query(full, sql)  # a full rebuild gives the same rows
     return found
+
+
+def compared_rows(warehouses: dict[str, Any], sql: str) -> list[tuple[Any, ...]]:
+    """same_rows on a built_changed_and_rebuilt fixture's two warehouses."""
+    return same_rows(warehouses["incremental"], warehouses["full"], sql)
+
+
+def built_changed_and_rebuilt(
+    path: Path,
+    tables: dict[str, Sequence[dict[str, Any]]],
+    selection: Sequence[str],
+    data_dir: Path,
+    before: Sequence[str],
+    change: Callable[[duckdb.DuckDBPyConnection], None],
+) -> dict[str, Any]:
+    """The shape of an "incremental run = full rebuild" fixture: `tables` loaded and built
+    (seed, run `selection`), the rows of the `before` queries kept, `change` applied to the
+    raw tables, `selection` run again incrementally, and a full-refresh copy built.
+    Returns {"incremental": path, "full": copy, "before": {sql: rows}}."""
+    create_warehouse(path, tables)
+    run_dbt(path, "seed", data_dir=data_dir)
+    run_dbt(path, "run", *selection, data_dir=data_dir)
+    kept = {sql: query(path, sql) for sql in before}
+    con = duckdb.connect(str(path))
+    try:
+        change(con)
+    finally:
+        con.close()
+    run_dbt(path, "run", *selection, data_dir=data_dir)
+    return {
+        "incremental": path,
+        "full": full_refresh_copy(path, selection, data_dir),
+        "before": kept,
+    }
