@@ -25,7 +25,7 @@ def model(dbt, session):
         dbt.ref("int_funnel_step_matches")
         .project(", ".join(MATCH_COLUMNS))
         .order(MATCH_ORDER)
-        .to_arrow_reader(1_000_000)
+        .to_arrow_reader(250_000)
     )
     # streamed: dbt-duckdb writes the batches as the search yields them
     return pa.RecordBatchReader.from_batches(ATTEMPT_STEPS_SCHEMA, search_attempts(steps, matches))
