@@ -6,13 +6,15 @@ of the step at or after a lower bound". DuckDB runs that lookup as an ASOF join,
 inside a recursive CTE, so the SQL form needed one unrolled round per step, with the round
 count read from the warehouse while compiling. Here each round is a binary search
 (`numpy.searchsorted`) over the step's matches sorted by (funnel, person, position), and
-the loop ends when no attempt is left: the data decides how many rounds run. It is also
-cheaper than the SQL rounds (bench/README, "Funnel engine").
+the loop ends when no attempt is left: the data decides how many rounds run. Chunks of
+funnels are searched on a second thread while the next is read, and only the attempts
+int_funnel_counted_steps can count are returned (bench/README, "Funnel engine").
 
 Input: the rows of `int_funnel_step_matches` sorted by (funnel_key, person_key, rn,
 step_number) and `int_funnel_steps`. Output: the rows of `int_funnel_attempt_steps`
 (ATTEMPT_STEPS_SCHEMA), one per (attempt, filled step), plus, for unordered funnels, a
-head row (step_number 0, step_seq 0) for the event that opened the window.
+head row (step_number 0, step_seq 0) for the event that opened the window: of every
+attempt, or only of each person's best one (search_attempts' `every_attempt_of`).
 
 The rules, per attempt (identified by funnel, person and attempt_rn = the position of
 its opening event in the person's event order):
@@ -34,7 +36,9 @@ match the attempt already used; only they keep the list of used positions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Collection, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
@@ -110,9 +114,17 @@ class FunnelDefinitions:
 
 
 def search_attempts(
-    steps: pa.Table, matches: Iterable[pa.RecordBatch], rows_per_chunk: int = 500_000
+    steps: pa.Table,
+    matches: Iterable[pa.RecordBatch],
+    rows_per_chunk: int = 500_000,
+    every_attempt_of: Collection[int] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """The attempt steps of `matches` (batches of MATCH_COLUMNS sorted by MATCH_ORDER).
+
+    `every_attempt_of`: None keeps every attempt; a set of funnel keys keeps every attempt
+    of those funnels and, of all others, only each person's best attempt (most steps, ties
+    to the earliest), the one int_funnel_counted_steps counts. Only an unordered funnel
+    with exclusions needs every attempt there: an exclusion can interrupt its best window.
 
     Funnels are independent, so the matches are searched a few funnels at a time (chunks
     of about `rows_per_chunk` rows, cut where funnel_key changes): memory stays bounded on
@@ -120,8 +132,25 @@ def search_attempts(
     4 GiB target), while each chunk is large enough for numpy to pay off.
     """
     definitions = FunnelDefinitions(steps)
-    for chunk in _funnel_chunks(matches, rows_per_chunk):
-        yield from _search_chunk(definitions, chunk)
+    keeps_every_attempt = np.ones(len(definitions.kind), bool)
+    if every_attempt_of is not None:
+        keeps_every_attempt[:] = False
+        keys = np.fromiter(every_attempt_of, np.int64)
+        keeps_every_attempt[keys[keys < len(keeps_every_attempt)]] = True
+    # the chunks are searched on a second thread while the next one is read (numpy and
+    # DuckDB's reader release the GIL), at most two chunks in flight to bound memory
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: deque[Future[list[pa.RecordBatch]]] = deque()
+        for chunk in _funnel_chunks(matches, rows_per_chunk):
+            pending.append(
+                pool.submit(
+                    lambda c: list(_search_chunk(definitions, c, keeps_every_attempt)), chunk
+                )
+            )
+            if len(pending) == 2:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
 
 
 def _funnel_chunks(batches: Iterable[pa.RecordBatch], rows_per_chunk: int) -> Iterator[pa.Table]:
@@ -154,7 +183,9 @@ def _int64(table: pa.Table, name: str) -> np.ndarray:
     return column.to_numpy().astype(np.int64, copy=False)
 
 
-def _search_chunk(definitions: FunnelDefinitions, chunk: pa.Table) -> Iterator[pa.RecordBatch]:
+def _search_chunk(
+    definitions: FunnelDefinitions, chunk: pa.Table, keeps_every_attempt: np.ndarray
+) -> Iterator[pa.RecordBatch]:
     """The attempt steps of one chunk of whole funnels (see the module docstring)."""
     funnel = _int64(chunk, "funnel_key")
     person = _int64(chunk, "person_key")
@@ -182,7 +213,6 @@ def _search_chunk(definitions: FunnelDefinitions, chunk: pa.Table) -> Iterator[p
     opens = np.where(kind == _UNORDERED, first_of_event, step == 1)
     opening = np.nonzero(opens)[0]
     ordered = kind[opening] != _UNORDERED
-    yield _opening_rows(chunk, opening, funnel, person, rn, occurred, ordered)
 
     # the state of every attempt still going, indexed by attempt
     attempt_funnel = funnel[opening]
@@ -193,6 +223,9 @@ def _search_chunk(definitions: FunnelDefinitions, chunk: pa.Table) -> Iterator[p
     filled = np.where(ordered, 1, 0)
     reached = occurred[opening].copy()
     used = _UsedPositions(definitions.shares_events[attempt_funnel], rn[opening], ordered)
+    # the steps filled, one entry per round: attempt, chunk row, step, step_seq, reached_at
+    # and the previous step's time (written once the kept attempts are known)
+    fills_by_round: list[tuple[np.ndarray, ...]] = []
 
     live = np.arange(len(opening))
     round_position = 0
@@ -225,19 +258,8 @@ def _search_chunk(definitions: FunnelDefinitions, chunk: pa.Table) -> Iterator[p
         previous = np.where(ordered[filling], reached[filling], _NO_TIME)
         reached[filling] = np.maximum(reached[filling], occurred[row])
         filled[filling] += 1
-        yield _filled_rows(
-            chunk,
-            row,
-            filling,
-            opening,
-            funnel,
-            person,
-            rn,
-            target_step[fills],
-            filled,
-            occurred,
-            reached,
-            previous,
+        fills_by_round.append(
+            (filling, row, target_step[fills], filled[filling], reached[filling], previous)
         )
 
         lower[filling] = np.where(ordered[filling], grp_rn[row], lower[filling])
@@ -246,6 +268,42 @@ def _search_chunk(definitions: FunnelDefinitions, chunk: pa.Table) -> Iterator[p
         # ordered/strict attempts end at the first step they cannot fill
         going_on = live[~fills & ~ordered[live]]
         live = np.concatenate([filling, going_on])
+
+    kept = keeps_every_attempt[attempt_funnel]
+    kept[_best_attempts(group[opening], filled)] = True
+    yield _opening_rows(chunk, opening[kept], funnel, person, rn, occurred, ordered[kept])
+    if fills_by_round:
+        attempt, row, target, step_seq, reached_at, previous = (
+            np.concatenate(part) for part in zip(*fills_by_round, strict=True)
+        )
+        keep = kept[attempt]
+        yield _filled_rows(
+            chunk,
+            row[keep],
+            opening[attempt[keep]],
+            funnel,
+            person,
+            rn,
+            target[keep],
+            step_seq[keep],
+            occurred,
+            reached_at[keep],
+            previous[keep],
+        )
+
+
+def _best_attempts(attempt_group: np.ndarray, filled: np.ndarray) -> np.ndarray:
+    """Per (funnel, person) group the attempt with the most steps, ties to the earliest.
+
+    Attempts are in chunk order: by group, then by opening position (attempt_rn)."""
+    if not len(attempt_group):
+        return np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, attempt_group[1:] != attempt_group[:-1]])
+    most = np.maximum.reduceat(filled, starts)
+    is_most = filled == np.repeat(most, np.diff(np.r_[starts, len(filled)]))
+    candidates = np.flatnonzero(is_most)
+    group_of = attempt_group[candidates]
+    return candidates[np.r_[True, group_of[1:] != group_of[:-1]]]
 
 
 class _UsedPositions:
@@ -321,20 +379,19 @@ def _opening_rows(chunk, opening, funnel, person, rn, occurred, ordered) -> pa.R
 
 
 def _filled_rows(
-    chunk, row, attempts, opening, funnel, person, rn, step, filled, occurred, reached, previous
+    chunk, row, head, funnel, person, rn, step, step_seq, occurred, reached, previous
 ) -> pa.RecordBatch:
-    """One row per attempt that filled a step this round."""
-    head = opening[attempts]
+    """One row per filled step (`row`: its event's chunk row; `head`: its attempt's)."""
     return pa.RecordBatch.from_arrays(
         [
             pa.array(funnel[head]),
             pa.array(person[head]),
             pa.array(rn[head]),
             pa.array(step.astype(np.int32)),
-            pa.array(filled[attempts].astype(np.int32)),
+            pa.array(step_seq.astype(np.int32)),
             chunk.column("event_id").take(pa.array(row)).combine_chunks().cast(pa.string()),
             _timestamps(occurred[row]),
-            _timestamps(reached[attempts]),
+            _timestamps(reached),
             _timestamps(previous),
             pa.nulls(len(row), pa.string()),
         ],

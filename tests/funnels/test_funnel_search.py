@@ -59,8 +59,17 @@ def _matches(rows: list[tuple]) -> pa.Table:
     return pa.Table.from_pylist(records).select(list(MATCH_COLUMNS))
 
 
-def _search(steps: pa.Table, matches: pa.Table, rows_per_chunk: int = 2_000_000) -> list[dict]:
-    batches = list(search_attempts(steps, matches.to_batches(max_chunksize=3), rows_per_chunk))
+def _search(
+    steps: pa.Table,
+    matches: pa.Table,
+    rows_per_chunk: int = 2_000_000,
+    every_attempt_of: set[int] | None = None,
+) -> list[dict]:
+    batches = list(
+        search_attempts(
+            steps, matches.to_batches(max_chunksize=3), rows_per_chunk, every_attempt_of
+        )
+    )
     table = pa.Table.from_batches(batches, schema=ATTEMPT_STEPS_SCHEMA)
     rows = table.to_pylist()
     return sorted(
@@ -233,3 +242,60 @@ def test_a_step_nobody_matched() -> None:
         matches = _matches([(1, 1, 1, "a", 0, 1, 1, 1), (1, 3, 1, "c", 5, 2, 2, 2)])
         rows = [r for r in _search(steps, matches) if r["attempt_rn"] == 1]
         assert _brief(rows, "step_number", "event_id") == expected
+
+
+def test_only_each_persons_best_attempt_is_kept_unless_the_funnel_keeps_every_attempt() -> None:
+    """ordered [a, b, c], window 60 s. Person 1: a@0, a@10, b@20, c@100: both attempts reach
+    b and miss c (100 > 60, 100 > 70), so the tie goes to the earlier one (rn 1). Person 2:
+    a@0, b@10, a@50, b@60, c@105: the first attempt reaches b, the second (a@50) reaches c at
+    105 <= 110 and is the best. With the funnel in every_attempt_of, all four attempts stay."""
+    steps = _steps("ordered", 60, [0, 1, 2], [False, False, False])
+    matches = _matches(
+        [
+            (1, 1, 1, "p1a0", 0, 1, 1, 1),
+            (1, 1, 1, "p1a10", 10, 2, 2, 2),
+            (1, 2, 1, "p1b20", 20, 3, 3, 3),
+            (1, 3, 1, "p1c100", 100, 4, 4, 4),
+            (1, 1, 2, "p2a0", 0, 1, 1, 1),
+            (1, 2, 2, "p2b10", 10, 2, 2, 2),
+            (1, 1, 2, "p2a50", 50, 3, 3, 3),
+            (1, 2, 2, "p2b60", 60, 4, 4, 4),
+            (1, 3, 2, "p2c105", 105, 5, 5, 5),
+        ]
+    )
+    best = _search(steps, matches, every_attempt_of=set())
+    assert _brief(best, "person_key", "attempt_rn", "step_number", "step_seq", "event_id") == [
+        (1, 1, 1, 1, "p1a0"),
+        (1, 1, 2, 2, "p1b20"),
+        (2, 3, 1, 1, "p2a50"),
+        (2, 3, 2, 2, "p2b60"),
+        (2, 3, 3, 3, "p2c105"),
+    ]
+    every = _search(steps, matches)
+    assert {(r["person_key"], r["attempt_rn"]) for r in every} == {(1, 1), (1, 2), (2, 1), (2, 3)}
+    assert _search(steps, matches, every_attempt_of={1}) == every
+    assert _search(steps, matches, rows_per_chunk=2, every_attempt_of={2}) == best
+
+
+def test_an_unordered_funnel_keeps_its_best_window_or_every_window() -> None:
+    """The windows of test_unordered_specific_steps_first fill 3, 2 and 1 steps: only the
+    first (with its head row) stays, unless the funnel keeps every window (an unordered
+    funnel with exclusions, where an exclusion can interrupt the best one)."""
+    steps = _steps("unordered", 100, [1, 3, 2], [True, True, True])
+    matches = _matches(
+        [
+            (1, 1, 7, "e1", 0, 1, 1, 1),
+            (1, 2, 7, "e1", 0, 1, 1, 1),
+            (1, 2, 7, "e2", 10, 2, 2, 2),
+            (1, 2, 7, "e3", 20, 3, 3, 3),
+            (1, 3, 7, "e2", 10, 2, 2, 2),
+        ]
+    )
+    best = _search(steps, matches, every_attempt_of=set())
+    assert _brief(best, "attempt_rn", "step_number", "event_id") == [
+        (1, 0, "e1"),
+        (1, 1, "e1"),
+        (1, 3, "e2"),
+        (1, 2, "e3"),
+    ]
+    assert len(_search(steps, matches, every_attempt_of={1})) == 9

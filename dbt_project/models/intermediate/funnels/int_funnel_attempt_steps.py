@@ -1,11 +1,14 @@
-"""Every attempt of every person at every funnel, with the steps it filled: one row per
-(attempt, filled step), plus a head row (step_number 0) per unordered window.
+"""The attempts int_funnel_counted_steps chooses from, with the steps they filled: one row
+per (attempt, filled step), plus a head row (step_number 0) per unordered window. Of each
+person at each funnel only the best attempt (most steps, ties to the earliest) is kept,
+except for unordered funnels with exclusions, where an exclusion can interrupt the best
+window and every window is kept.
 
 The search is a loop that runs until no attempt is left going (brandpulse/funnel_search.py
 holds the rules and why it is Python): each round looks every open attempt's next step up
-in the step's matches by binary search. Spark builds the same table in SQL
+in the step's matches by binary search. Spark builds the table (with every attempt) in SQL
 (spark/int_funnel_attempt_steps.sql); tests/spark/test_engine_equality.py checks the two
-agree.
+engines' marts agree.
 """
 
 import pyarrow as pa
@@ -21,6 +24,20 @@ from brandpulse.funnel_search import (
 def model(dbt, session):
     dbt.config(materialized="table")
     steps = dbt.ref("int_funnel_steps").to_arrow_table()
+    with_exclusions = set(
+        dbt.ref("stg_raw__funnel_exclusions").project("brand_id, funnel_id").distinct().fetchall()
+    )
+    every_attempt_of = {
+        key
+        for key, brand, funnel, order in zip(
+            *(
+                steps.column(c).to_pylist()
+                for c in ("funnel_key", "brand_id", "funnel_id", "funnel_order")
+            ),
+            strict=True,
+        )
+        if order == "unordered" and (brand, funnel) in with_exclusions
+    }
     matches = (
         dbt.ref("int_funnel_step_matches")
         .project(", ".join(MATCH_COLUMNS))
@@ -28,4 +45,6 @@ def model(dbt, session):
         .to_arrow_reader(250_000)
     )
     # streamed: dbt-duckdb writes the batches as the search yields them
-    return pa.RecordBatchReader.from_batches(ATTEMPT_STEPS_SCHEMA, search_attempts(steps, matches))
+    return pa.RecordBatchReader.from_batches(
+        ATTEMPT_STEPS_SCHEMA, search_attempts(steps, matches, every_attempt_of=every_attempt_of)
+    )

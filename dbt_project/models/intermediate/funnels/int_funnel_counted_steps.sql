@@ -1,8 +1,8 @@
 -- The step rows of each person's counted attempt at each funnel (one row per completed
 -- step; most steps reached, ties to the earliest attempt), with the attempt's result on
 -- every row: entry, window, completion and whether an exclusion removes the person
--- (macros/funnels/funnel_exclusions.sql). int_funnel_attempt_steps holds every attempt on
--- integer keys; only the counted ones are kept here, with their text ids looked up here.
+-- (macros/funnels/funnel_exclusions.sql). int_funnel_attempt_steps holds the attempts
+-- to choose from, on integer keys; the counted one is chosen here, with its text ids.
 -- Incremental: recomputes the changed persons and every person of a redefined funnel
 -- (macros/funnels/funnel_incremental.sql); a continued person's stored counted attempt
 -- stays when it beats the new search. See the folder YAML.
