@@ -27,16 +27,14 @@ def model(dbt, session):
     with_exclusions = set(
         dbt.ref("stg_raw__funnel_exclusions").project("brand_id, funnel_id").distinct().fetchall()
     )
+    # unordered funnels with exclusions keep every window: an exclusion can interrupt the best
     every_attempt_of = {
-        key
-        for key, brand, funnel, order in zip(
-            *(
-                steps.column(c).to_pylist()
-                for c in ("funnel_key", "brand_id", "funnel_id", "funnel_order")
-            ),
-            strict=True,
-        )
-        if order == "unordered" and (brand, funnel) in with_exclusions
+        step["funnel_key"]
+        for step in steps.select(
+            ["funnel_key", "brand_id", "funnel_id", "funnel_order"]
+        ).to_pylist()
+        if step["funnel_order"] == "unordered"
+        and (step["brand_id"], step["funnel_id"]) in with_exclusions
     }
     matches = (
         dbt.ref("int_funnel_step_matches")
