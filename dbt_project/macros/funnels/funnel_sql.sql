@@ -45,85 +45,6 @@
 {%- endmacro %}
 
 
-{#- Small integer lists: the events an attempt has already used. -#}
-{% macro funnel_list_of(value) -%}
-    {{ return(adapter.dispatch('funnel_list_of', 'brandpulse')(value)) }}
-{%- endmacro %}
-{% macro default__funnel_list_of(value) -%}array({{ value }}){%- endmacro %}
-{% macro duckdb__funnel_list_of(value) -%}[{{ value }}]{%- endmacro %}
-
-{% macro funnel_list_append(list_col, value) -%}
-    {{ return(adapter.dispatch('funnel_list_append', 'brandpulse')(list_col, value)) }}
-{%- endmacro %}
-{% macro default__funnel_list_append(list_col, value) -%}concat({{ list_col }}, array({{ value }})){%- endmacro %}
-{% macro duckdb__funnel_list_append(list_col, value) -%}list_append({{ list_col }}, {{ value }}){%- endmacro %}
-
-{% macro funnel_list_contains(list_col, value) -%}
-    {{ return(adapter.dispatch('funnel_list_contains', 'brandpulse')(list_col, value)) }}
-{%- endmacro %}
-{% macro default__funnel_list_contains(list_col, value) -%}array_contains({{ list_col }}, {{ value }}){%- endmacro %}
-{% macro duckdb__funnel_list_contains(list_col, value) -%}list_contains({{ list_col }}, {{ value }}){%- endmacro %}
-
-{% macro funnel_list_length(list_col) -%}
-    {{ return(adapter.dispatch('funnel_list_length', 'brandpulse')(list_col)) }}
-{%- endmacro %}
-{% macro default__funnel_list_length(list_col) -%}size({{ list_col }}){%- endmacro %}
-{% macro duckdb__funnel_list_length(list_col) -%}len({{ list_col }}){%- endmacro %}
-
-
-{#- For every row of `probe` (columns funnel_key, person_key, attempt_rn, next_step,
-    lower_rn), the first match of step `next_step` of the person at or after person
-    event position `lower_rn`: adds m_rn, m_idx, m_event_id, m_occurred_at, m_grp_rn, m_time_grp
-    (all NULL when there is none). `matches` is int_funnel_step_matches restricted to
-    the steps of one processing position: one step per funnel, so the step is implied
-    by funnel_key and is not an ASOF key (fewer keys, faster partitioning).
-    DuckDB: one ASOF join on integer keys (a merge per partition, no range explosion).
-    Default: a range join ranked with row_number (portable, quadratic in matches per
-    person). -#}
-{% macro funnel_first_match_at_or_after(probe, matches) -%}
-    {{ return(adapter.dispatch('funnel_first_match_at_or_after', 'brandpulse')(probe, matches)) }}
-{%- endmacro %}
-
-{% macro default__funnel_first_match_at_or_after(probe, matches) -%}
-    select * from (
-        select
-            p.*,
-            m.rn as m_rn,
-            m.idx as m_idx,
-            m.event_id as m_event_id,
-            m.occurred_at as m_occurred_at,
-            m.grp_rn as m_grp_rn,
-            m.time_grp as m_time_grp,
-            row_number() over (
-                partition by p.funnel_key, p.person_key, p.attempt_rn
-                order by m.rn
-            ) as m_pick
-        from {{ probe }} as p
-        left join {{ matches }} as m
-            on m.funnel_key = p.funnel_key
-            and m.person_key = p.person_key
-            and m.rn >= p.lower_rn
-    ) as ranked
-    where m_pick = 1
-{%- endmacro %}
-
-{% macro duckdb__funnel_first_match_at_or_after(probe, matches) -%}
-    select
-        p.*,
-        m.rn as m_rn,
-        m.idx as m_idx,
-        m.event_id as m_event_id,
-        m.occurred_at as m_occurred_at,
-        m.grp_rn as m_grp_rn,
-        m.time_grp as m_time_grp
-    from {{ probe }} as p
-    asof left join {{ matches }} as m
-        on m.funnel_key = p.funnel_key
-        and m.person_key = p.person_key
-        and m.rn >= p.lower_rn
-{%- endmacro %}
-
-
 {#- Interpolated median (the contract's median: 0.5 quantile, continuous). -#}
 {% macro funnel_median(expr) -%}
     {{ return(adapter.dispatch('funnel_median', 'brandpulse')(expr)) }}
@@ -154,17 +75,6 @@
 {%- endmacro %}
 {% macro default__funnel_not_materialized() -%}{%- endmacro %}
 {% macro duckdb__funnel_not_materialized() -%}not materialized{%- endmacro %}
-
-
-{#- Session setting for the ASOF joins of the attempt builder (a pre_hook): DuckDB
-    plans an ASOF join as a nested loop when it estimates a small left side, and its
-    estimates after a few CTEs are poor (measured: 40 s instead of 0.1 s on 100k
-    events). Threshold 0 always takes the sort-merge ASOF plan. -#}
-{% macro funnel_session_setup() -%}
-    {{ return(adapter.dispatch('funnel_session_setup', 'brandpulse')()) }}
-{%- endmacro %}
-{% macro default__funnel_session_setup() -%}select 1{%- endmacro %}
-{% macro duckdb__funnel_session_setup() -%}set asof_loop_join_threshold = 0{%- endmacro %}
 
 
 {#- The counted attempt of each (funnel_key, person_key) from the step rows of
@@ -215,37 +125,6 @@
         group by funnel_key, person_key
     ) as picked
 {%- endmacro %}
-
-
-{#- How many fill rounds the attempt search needs: the largest processing_position of
-    `steps_relation` (int_funnel_steps) at compile time, which in a dbt run is after
-    int_funnel_steps was rebuilt. `fallback` when it cannot be read (parsing, a first
-    compile before the table exists, unit tests, whose refs are fixtures). A round
-    costs planning and execution time even when it fills nothing, so the search
-    stops at the data's real step count; the model guards the count at run time
-    (funnel_raise_error) in case the definitions grew after it was compiled. -#}
-{% macro funnel_round_count(steps_relation, fallback=19) -%}
-    {#- unit tests: the ref is a fixture CTE (no schema), not a relation to query -#}
-    {%- if not execute or steps_relation is string or steps_relation.schema is none
-        or steps_relation.identifier is none -%}
-        {{ return(fallback) }}
-    {%- endif -%}
-    {%- set existing = load_relation(steps_relation) -%}
-    {%- if existing is none -%}
-        {{ return(fallback) }}
-    {%- endif -%}
-    {%- set result = run_query('select coalesce(max(processing_position), 0) from ' ~ existing) -%}
-    {{ return([result.columns[0].values()[0] | int, 1] | max) }}
-{%- endmacro %}
-
-
-{#- An expression that fails the query with `message` (a string literal) when
-    evaluated. -#}
-{% macro funnel_raise_error(message) -%}
-    {{ return(adapter.dispatch('funnel_raise_error', 'brandpulse')(message)) }}
-{%- endmacro %}
-{% macro default__funnel_raise_error(message) -%}raise_error({{ message }}){%- endmacro %}
-{% macro duckdb__funnel_raise_error(message) -%}error({{ message }}){%- endmacro %}
 
 
 {#- A value as text for a definition fingerprint: length:value, NULL as '-', so distinct

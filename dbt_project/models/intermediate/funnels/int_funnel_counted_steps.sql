@@ -1,11 +1,11 @@
 -- The step rows of each person's counted attempt at each funnel (one row per completed
 -- step; most steps reached, ties to the earliest attempt), with the attempt's result on
 -- every row: entry, window, completion and whether an exclusion removes the person
--- (macros/funnels/funnel_exclusions.sql). The attempt search (int_funnel_attempt_steps,
--- ephemeral) runs here once, on integer keys; only the counted attempts are written, with
--- their text ids looked up here. Incremental: recomputes the changed persons and every
--- person of a redefined funnel (macros/funnels/funnel_incremental.sql); a continued
--- person's stored counted attempt stays when it beats the new search. See the folder YAML.
+-- (macros/funnels/funnel_exclusions.sql). int_funnel_attempt_steps holds the attempts
+-- to choose from, on integer keys; the counted one is chosen here, with its text ids.
+-- Incremental: recomputes the changed persons and every person of a redefined funnel
+-- (macros/funnels/funnel_incremental.sql); a continued person's stored counted attempt
+-- stays when it beats the new search. See the folder YAML.
 {{
     config(
         materialized='incremental',
@@ -13,7 +13,6 @@
         changed_key='person_id',
         definitions={'model': 'int_funnel_steps', 'columns': ['brand_id', 'funnel_id', 'definition_fingerprint']},
         on_schema_change='append_new_columns',
-        pre_hook=funnel_session_setup(),
     )
 }}
 {%- set stored = funnel_incremental_relation() %}
@@ -25,7 +24,7 @@ with watermark as (
     {{ core_events_watermark() }}
 ),
 
-attempt_steps as {{ funnel_materialized() }} (
+attempt_steps as (
     select * from {{ ref('int_funnel_attempt_steps') }}
 ),
 

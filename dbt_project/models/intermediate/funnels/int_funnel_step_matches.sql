@@ -3,9 +3,9 @@
 -- position (int_funnel_event_positions) and the integer keys the attempt search uses.
 -- `idx`, the rank among the person's matches of the step, only for steps that share events
 -- with another step (the only ones whose first match can be an event the attempt already
--- used). Ephemeral on DuckDB (read once by int_funnel_attempt_steps); a table on Spark,
--- whose attempt search stages read it by name (macros/engine/funnel_stages.sql).
-{{ config(materialized=funnel_stages_materialization()) }}
+-- used). A view on DuckDB: the attempt search (int_funnel_attempt_steps, a Python model)
+-- reads it once, sorted. A table on Spark, whose attempt search stages read it by name.
+{{ config(materialized='table' if target.type == 'spark' else 'view') }}
 
 with steps as (
     select * from {{ ref('int_funnel_scoped_steps') }}

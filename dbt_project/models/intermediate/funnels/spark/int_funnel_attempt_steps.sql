@@ -1,13 +1,18 @@
--- Every attempt of every person at every funnel, one row per filled step, on integer keys
--- (funnel_key, person_key, attempt_rn = the position of the attempt's opening event).
--- Opening: an ordered/strict attempt at each step-1 match; an unordered window at each
--- match of any step (with a head row, step_number 0, for its opening event). Fill rounds:
--- one per processing position (macros/funnels/funnel_fill_round.sql), each filling one
--- step by the first unused match at or after the attempt's lower bound, in its window.
--- The round count is read from int_funnel_steps at compile time and guarded at run time.
--- Ephemeral: computed once inside int_funnel_counted_steps (a table on Spark: its stages
--- are statements of their own, macros/engine/funnel_stages.sql). See the folder YAML.
-{{ config(materialized=funnel_stages_materialization(), post_hook="{{ funnel_drop_stages() }}") }}
+{#-
+  Spark's attempt search: the same table as ../int_funnel_attempt_steps.py (DuckDB), whose
+  rules it follows (brandpulse/funnel_search.py states them; tests/spark/test_engine_equality.py
+  checks the two agree). dbt-spark runs no Python models on a session, so here the loop is
+  unrolled: one round per processing position, each round a "first match at or after" range
+  join (macro funnel_first_match_at_or_after); a step that shares events with another one looks
+  past the matches the attempt already used by their per-step rank `idx`.
+  The round count is the largest processing_position in int_funnel_steps when this model is
+  compiled (macro funnel_round_count, after int_funnel_steps was built); the SQL fails at run
+  time rather than miscounting if the definitions grew after compilation.
+  Every CTE is a stage (macros/engine/spark_funnel_search.sql): the rounds are written as
+  tables before the model, since Spark inlines CTEs and never finished planning the chain as
+  one query. Each fill round is macros/engine/spark_funnel_fill_round.sql.
+-#}
+{{ config(enabled=target.type == 'spark', materialized='table', post_hook="{{ funnel_drop_stages() }}") }}
 {%- set max_position = funnel_round_count(ref('int_funnel_steps')) -%}
 {%- set state_cols = ['funnel_key', 'person_key', 'attempt_rn', 'window_end_at', 'is_ordered', 'is_strict', 'lower_rn', 'last_time_grp', 'used_rns', 'steps_filled', 'reached_at'] -%}
 
@@ -22,7 +27,7 @@ with
     select
         case
             when max(processing_position) > {{ max_position }}
-                then {{ funnel_raise_error("'int_funnel_attempt_steps has " ~ max_position ~ " fill rounds but a funnel needs more: recompile the funnel models'") }}
+                then raise_error('int_funnel_attempt_steps has {{ max_position }} fill rounds but a funnel needs more: recompile the funnel models')
         end as failed
     from steps
 {% endcall %}
@@ -33,8 +38,7 @@ with
     where funnel_order = 'unordered'
 {% endcall %}
 
--- int_funnel_step_matches is ephemeral: computed once here, read by every round (only
--- the columns the search uses)
+-- the matches every round reads (only the columns the search uses)
 {% call funnel_stage('matches', 'materialized') %}
     select funnel_key, step_number, person_key, rn, grp_rn, time_grp, idx, event_id, occurred_at,
         -- the text id, for the matches that can open an attempt only (the attempt's
@@ -104,8 +108,8 @@ with
         -- (unordered: the opening event fills no step yet; position 0 is no event's)
         case
             when sf.funnel_key is null then null
-            when a.funnel_order = 'unordered' then {{ funnel_list_of('0') }}
-            else {{ funnel_list_of('a.attempt_rn') }}
+            when a.funnel_order = 'unordered' then array(0)
+            else array(a.attempt_rn)
         end as used_rns,
         case when a.funnel_order = 'unordered' then 0 else 1 end as steps_filled,
         a.occurred_at as reached_at
@@ -116,7 +120,7 @@ with
 
 -- the fill rounds: round j reads `steps`, `matches` and state_<j-1>, and adds the CTEs
 -- filled_<j> (the attempts that filled a step in it: read below) and state_<j> (the
--- attempts going on), with its helper stages (macros/funnels/funnel_fill_round.sql)
+-- attempts going on), with its helper stages (macros/engine/spark_funnel_fill_round.sql)
 {% for j in range(1, max_position + 1) %}
 {{ funnel_fill_round(j, state_cols) }}
 {% endfor %}

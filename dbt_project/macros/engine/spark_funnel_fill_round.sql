@@ -1,4 +1,5 @@
-{#- One fill round of the attempt search (int_funnel_attempt_steps), called once per
+{#- One fill round of Spark's attempt search (models/intermediate/funnels/spark/
+    int_funnel_attempt_steps.sql), called once per
     processing position j = 1, 2, ... in that model's loop. Round j fills, for every
     attempt still going, the step processed at position j (int_funnel_steps.processing_position):
     the first match of that step at or after the attempt's lower bound that the attempt
@@ -7,11 +8,11 @@
     without it.
 
     Reads the model's CTEs `steps`, `matches` and `state_<j-1>` (one row per attempt still
-    going, columns `state_cols`). Adds the CTEs (stages, macros/engine/funnel_stages.sql):
+    going, columns `state_cols`). Adds the CTEs (stages, macros/engine/spark_funnel_search.sql):
       targets_<j>  the matches of the step(s) at position j
       reach_<j>    each person's last such match (an ordered attempt past it finds nothing)
       probe_<j>    the attempts that can still fill or go on, with next_step
-      first_<j>    their first match at or after lower_rn (one ASOF join)
+      first_<j>    their first match at or after lower_rn
       skipped_<j>  for funnels whose steps share events: the next unused match when the
                    first one is an event the attempt already used
       filled_<j>   the attempts that fill the step, with the picked event (pick_*): the
@@ -79,10 +80,10 @@
             and m.person_key = f.person_key
         where f.used_rns is not null
             and f.m_rn is not null
-            and {{ funnel_list_contains('f.used_rns', 'f.m_rn') }}
+            and array_contains(f.used_rns, f.m_rn)
             and m.idx > f.m_idx
-            and m.idx <= f.m_idx + {{ funnel_list_length('f.used_rns') }}
-            and not {{ funnel_list_contains('f.used_rns', 'm.rn') }}
+            and m.idx <= f.m_idx + size(f.used_rns)
+            and not array_contains(f.used_rns, m.rn)
     ) as ranked
     where pick = 1
 {% endcall %}
@@ -101,7 +102,7 @@
         m_time_grp as pick_time_grp
     from first_{{ j }}
     where m_rn is not null
-        and (used_rns is null or not {{ funnel_list_contains('used_rns', 'm_rn') }})
+        and (used_rns is null or not array_contains(used_rns, m_rn))
         and m_occurred_at <= window_end_at
         and (not is_strict or m_time_grp <= last_time_grp + 1)
 
@@ -135,7 +136,7 @@
         is_strict,
         case when is_ordered then pick_grp_rn else lower_rn end as lower_rn,
         pick_time_grp as last_time_grp,
-        case when used_rns is not null then {{ funnel_list_append('used_rns', 'pick_rn') }} end as used_rns,
+        case when used_rns is not null then concat(used_rns, array(pick_rn)) end as used_rns,
         steps_filled + 1 as steps_filled,
         greatest(reached_at, pick_occurred_at) as reached_at
     from filled_{{ j }}
@@ -152,7 +153,7 @@
     where not f.is_ordered
         and not coalesce(
             f.m_rn is not null
-            and (f.used_rns is null or not {{ funnel_list_contains('f.used_rns', 'f.m_rn') }})
+            and (f.used_rns is null or not array_contains(f.used_rns, f.m_rn))
             and f.m_occurred_at <= f.window_end_at,
             false
         )
