@@ -169,11 +169,9 @@ def test_strict_events_at_a_step_instant_do_not_break() -> None:
     ]
 
 
-def test_unordered_specific_steps_first() -> None:
-    """unordered [a, any, b] with a@0, b@10, c@20: every event that matches a step opens a
-    window (a head row, step_number 0). In the window of a, the named steps a and b are
-    filled first, then the any-event step skips the used a and b and takes c. The window of
-    b has no a (before it): b, then c. The window of c: c fills the any-event step only."""
+def _unordered_a_any_b() -> tuple[pa.Table, pa.Table]:
+    """unordered [a, any, b] (b, a named step, before the any-event step) with a@0 (e1),
+    b@10 (e2), c@20 (e3) of person 7."""
     steps = _steps("unordered", 100, [1, 3, 2], [True, True, True])
     matches = _matches(
         [
@@ -184,6 +182,15 @@ def test_unordered_specific_steps_first() -> None:
             (1, 3, 7, "e2", 10, 2, 2, 2),
         ]
     )
+    return steps, matches
+
+
+def test_unordered_specific_steps_first() -> None:
+    """unordered [a, any, b] with a@0, b@10, c@20: every event that matches a step opens a
+    window (a head row, step_number 0). In the window of a, the named steps a and b are
+    filled first, then the any-event step skips the used a and b and takes c. The window of
+    b has no a (before it): b, then c. The window of c: c fills the any-event step only."""
+    steps, matches = _unordered_a_any_b()
     rows = _search(steps, matches)
     assert _brief(
         rows, "attempt_rn", "step_number", "step_seq", "event_id", "reached_at", "person_id"
@@ -281,16 +288,7 @@ def test_an_unordered_funnel_keeps_its_best_window_or_every_window() -> None:
     """The windows of test_unordered_specific_steps_first fill 3, 2 and 1 steps: only the
     first (with its head row) stays, unless the funnel keeps every window (an unordered
     funnel with exclusions, where an exclusion can interrupt the best one)."""
-    steps = _steps("unordered", 100, [1, 3, 2], [True, True, True])
-    matches = _matches(
-        [
-            (1, 1, 7, "e1", 0, 1, 1, 1),
-            (1, 2, 7, "e1", 0, 1, 1, 1),
-            (1, 2, 7, "e2", 10, 2, 2, 2),
-            (1, 2, 7, "e3", 20, 3, 3, 3),
-            (1, 3, 7, "e2", 10, 2, 2, 2),
-        ]
-    )
+    steps, matches = _unordered_a_any_b()
     best = _search(steps, matches, every_attempt_of=set())
     assert _brief(best, "attempt_rn", "step_number", "event_id") == [
         (1, 0, "e1"),
