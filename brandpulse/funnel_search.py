@@ -11,10 +11,15 @@ funnels are searched on a second thread while the next is read, and only the att
 int_funnel_counted_steps can count are returned (bench/README, "Funnel engine").
 
 Input: the rows of `int_funnel_step_matches` sorted by (funnel_key, person_key, rn,
-step_number) and `int_funnel_steps`. Output: the rows of `int_funnel_attempt_steps`
-(ATTEMPT_STEPS_SCHEMA), one per (attempt, filled step), plus, for unordered funnels, a
-head row (step_number 0, step_seq 0) for the event that opened the window: of every
-attempt, or only of each person's best one (search_attempts' `every_attempt_of`).
+step_number), as Arrow batches, and `int_funnel_steps` as numpy columns. Output: numpy
+columns (ATTEMPT_COLUMNS), one row per (attempt, filled step), plus, for unordered
+funnels, a head row (step_number 0, step_seq 0) for the event that opened the window: of
+every attempt, or only of each person's best one (search_attempts' `every_attempt_of`).
+Events are referenced by `event_row` (their row in int_events_resolved) and `event_check`
+(a hash of the event the join back compares), so no string crosses into Python; the dbt
+model joins event_id and person_id back. Only numpy and
+DuckDB touch the data: pyarrow's own conversions (to_numpy, pa.array) and DuckDB's scan of
+Arrow output import pandas, ~0.4 s of every dbt run that builds the model.
 
 The rules, per attempt (identified by funnel, person and attempt_rn = the position of
 its opening event in the person's event order):
@@ -37,30 +42,33 @@ match the attempt already used; only they keep the list of used positions.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
 
-# The columns of int_funnel_attempt_steps, declared once: the dbt Python model returns
-# batches of this schema and the tests build their expectations from it.
-ATTEMPT_STEPS_SCHEMA = pa.schema(
-    [
-        ("funnel_key", pa.int64()),
-        ("person_key", pa.int64()),
-        ("attempt_rn", pa.int64()),
-        ("step_number", pa.int32()),
-        ("step_seq", pa.int32()),
-        ("event_id", pa.string()),
-        ("occurred_at", pa.timestamp("us")),
-        ("reached_at", pa.timestamp("us")),
-        ("previous_at", pa.timestamp("us")),
-        ("person_id", pa.string()),
-    ]
-)
+Columns = dict[str, np.ndarray]
 
-# The columns of int_funnel_step_matches the search reads, in the order it sorts by.
+# The search's output columns and their numpy types, declared once: the dbt Python model
+# hands them to DuckDB as they are (datetime64 NaT is NULL) and joins the event's strings.
+ATTEMPT_COLUMNS: dict[str, np.dtype] = {
+    "funnel_key": np.dtype(np.int64),
+    "person_key": np.dtype(np.int64),
+    "attempt_rn": np.dtype(np.int64),
+    "step_number": np.dtype(np.int32),
+    "step_seq": np.dtype(np.int32),
+    "event_row": np.dtype(np.int64),
+    "event_check": np.dtype(np.int64),
+    "occurred_at": np.dtype("datetime64[us]"),
+    "reached_at": np.dtype("datetime64[us]"),
+    "previous_at": np.dtype("datetime64[us]"),
+    # the row that carries person_id (each attempt's first row)
+    "carries_person": np.dtype(bool),
+}
+
+# The columns of int_funnel_step_matches the search reads (all integers or timestamps, no
+# NULLs), and the order it reads them in.
 MATCH_COLUMNS = (
     "funnel_key",
     "person_key",
@@ -69,23 +77,23 @@ MATCH_COLUMNS = (
     "grp_rn",
     "time_grp",
     "occurred_at",
-    "event_id",
-    "person_id",
+    "event_row",
+    "event_check",
 )
 MATCH_ORDER = "funnel_key, person_key, rn, step_number"
 
 _ORDERED, _STRICT, _UNORDERED = 0, 1, 2
 _KINDS = {"ordered": _ORDERED, "strict": _STRICT, "unordered": _UNORDERED}
-_NO_TIME = np.iinfo(np.int64).min
+_NO_TIME = np.iinfo(np.int64).min  # datetime64's NaT: NULL once in DuckDB
 
 
 class FunnelDefinitions:
     """int_funnel_steps as lookup arrays indexed by funnel_key (small: one row per step)."""
 
-    def __init__(self, steps: pa.Table) -> None:
-        funnel_key = steps.column("funnel_key").to_numpy().astype(np.int64)
-        step_number = steps.column("step_number").to_numpy().astype(np.int64)
-        position = steps.column("processing_position").to_numpy().astype(np.int64)
+    def __init__(self, steps: Mapping[str, np.ndarray]) -> None:
+        funnel_key = np.asarray(steps["funnel_key"], np.int64)
+        step_number = np.asarray(steps["step_number"], np.int64)
+        position = np.asarray(steps["processing_position"], np.int64)
         size = int(funnel_key.max()) + 1 if len(funnel_key) else 1
         steps_per_funnel = int(step_number.max()) + 1 if len(step_number) else 1
         self.kind = np.zeros(size, np.int8)
@@ -96,9 +104,9 @@ class FunnelDefinitions:
         self.step_at = np.full(
             (size, int(position.max()) + 2 if len(position) else 1), -1, np.int64
         )
-        orders = steps.column("funnel_order").to_pylist()
-        windows = steps.column("window_seconds").to_numpy().astype(np.int64)
-        shares = steps.column("shares_events").to_numpy(zero_copy_only=False)
+        orders = steps["funnel_order"]
+        windows = np.asarray(steps["window_seconds"], np.int64)
+        shares = np.asarray(steps["shares_events"], bool)
         for i, funnel in enumerate(funnel_key):
             self.kind[funnel] = _KINDS[orders[i]]
             self.window_us[funnel] = windows[i] * 1_000_000
@@ -114,12 +122,13 @@ class FunnelDefinitions:
 
 
 def search_attempts(
-    steps: pa.Table,
+    steps: Mapping[str, np.ndarray],
     matches: Iterable[pa.RecordBatch],
     rows_per_chunk: int = 500_000,
     every_attempt_of: Collection[int] | None = None,
-) -> Iterator[pa.RecordBatch]:
-    """The attempt steps of `matches` (batches of MATCH_COLUMNS sorted by MATCH_ORDER).
+) -> Iterator[Columns]:
+    """The attempt steps of `matches` (batches of MATCH_COLUMNS sorted by MATCH_ORDER), as
+    ATTEMPT_COLUMNS, a chunk at a time.
 
     `every_attempt_of`: None keeps every attempt; a set of funnel keys keeps every attempt
     of those funnels and, of all others, only each person's best attempt (most steps, ties
@@ -140,60 +149,69 @@ def search_attempts(
     # the chunks are searched on a second thread while the next one is read (numpy and
     # DuckDB's reader release the GIL), at most two chunks in flight to bound memory
     with ThreadPoolExecutor(max_workers=2) as pool:
-        pending: deque[Future[list[pa.RecordBatch]]] = deque()
+        pending: deque[Future[Columns]] = deque()
         for chunk in _funnel_chunks(matches, rows_per_chunk):
-            pending.append(
-                pool.submit(
-                    lambda c: list(_search_chunk(definitions, c, keeps_every_attempt)), chunk
-                )
-            )
+            pending.append(pool.submit(_search_chunk, definitions, chunk, keeps_every_attempt))
             if len(pending) == 2:
-                yield from pending.popleft().result()
+                yield pending.popleft().result()
         while pending:
-            yield from pending.popleft().result()
+            yield pending.popleft().result()
 
 
-def _funnel_chunks(batches: Iterable[pa.RecordBatch], rows_per_chunk: int) -> Iterator[pa.Table]:
-    """Re-cut sorted batches into tables of whole funnels of about rows_per_chunk rows."""
-    pending: list[pa.RecordBatch] = []
+def concatenate(parts: Iterable[Columns]) -> Columns:
+    """The chunks search_attempts yields as one set of ATTEMPT_COLUMNS."""
+    parts = list(parts)
+    return {
+        name: np.concatenate([part[name] for part in parts]) if parts else np.zeros(0, dtype)
+        for name, dtype in ATTEMPT_COLUMNS.items()
+    }
+
+
+def _int64_values(array: pa.Array) -> np.ndarray:
+    """An integer or timestamp[us] Arrow array's values as an int64 copy, read from its
+    data buffer: pyarrow's to_numpy would import pandas (see the module docstring)."""
+    kind = array.type
+    if array.null_count or not (
+        pa.types.is_integer(kind) or (pa.types.is_timestamp(kind) and kind.unit == "us")
+    ):
+        raise TypeError(f"funnel search: expected non-null integers or timestamp[us], got {kind}")
+    width = kind.bit_width // 8
+    values = np.frombuffer(
+        array.buffers()[1], np.dtype(f"<i{width}"), len(array), array.offset * width
+    )
+    return values.astype(np.int64)
+
+
+def _funnel_chunks(batches: Iterable[pa.RecordBatch], rows_per_chunk: int) -> Iterator[Columns]:
+    """Re-cut sorted batches into numpy columns of whole funnels of about rows_per_chunk rows."""
+    pending: list[Columns] = []
     pending_rows = 0
     for batch in batches:
         if batch.num_rows == 0:
             continue
-        pending.append(batch)
+        pending.append({name: _int64_values(batch.column(name)) for name in MATCH_COLUMNS})
         pending_rows += batch.num_rows
         if pending_rows < rows_per_chunk:
             continue
-        table = pa.Table.from_batches(pending).combine_chunks()
-        funnel = table.column("funnel_key").to_numpy()
+        chunk = {name: np.concatenate([p[name] for p in pending]) for name in MATCH_COLUMNS}
+        funnel = chunk["funnel_key"]
         cut = int(np.searchsorted(funnel, funnel[-1], side="left"))
         if cut == 0:  # one funnel larger than a chunk: keep reading until it ends
+            pending = [chunk]
             continue
-        yield table.slice(0, cut)
-        pending = table.slice(cut).to_batches()
-        pending_rows = table.num_rows - cut
+        yield {name: values[:cut] for name, values in chunk.items()}
+        pending = [{name: values[cut:] for name, values in chunk.items()}]
+        pending_rows = len(funnel) - cut
     if pending_rows:
-        yield pa.Table.from_batches(pending).combine_chunks()
-
-
-def _int64(table: pa.Table, name: str) -> np.ndarray:
-    column = table.column(name)
-    if pa.types.is_timestamp(column.type):
-        column = column.cast(pa.timestamp("us")).cast(pa.int64())
-    return column.to_numpy().astype(np.int64, copy=False)
+        yield {name: np.concatenate([p[name] for p in pending]) for name in MATCH_COLUMNS}
 
 
 def _search_chunk(
-    definitions: FunnelDefinitions, chunk: pa.Table, keeps_every_attempt: np.ndarray
-) -> Iterator[pa.RecordBatch]:
+    definitions: FunnelDefinitions, chunk: Columns, keeps_every_attempt: np.ndarray
+) -> Columns:
     """The attempt steps of one chunk of whole funnels (see the module docstring)."""
-    funnel = _int64(chunk, "funnel_key")
-    person = _int64(chunk, "person_key")
-    rn = _int64(chunk, "rn")
-    step = _int64(chunk, "step_number")
-    grp_rn = _int64(chunk, "grp_rn")
-    time_grp = _int64(chunk, "time_grp")
-    occurred = _int64(chunk, "occurred_at")
+    funnel, person, rn, step = (chunk[n] for n in ("funnel_key", "person_key", "rn", "step_number"))
+    grp_rn, time_grp, occurred = chunk["grp_rn"], chunk["time_grp"], chunk["occurred_at"]
     kind = definitions.kind[funnel]
     position = definitions.position_of[funnel, step]
 
@@ -271,25 +289,38 @@ def _search_chunk(
 
     kept = keeps_every_attempt[attempt_funnel]
     kept[_best_attempts(group[opening], filled)] = True
-    yield _opening_rows(chunk, opening[kept], funnel, person, rn, occurred, ordered[kept])
+    # each kept attempt's first row: the step-1 row of an ordered/strict attempt, the head
+    # row (step 0) of an unordered one; then a row per filled step
+    first = opening[kept]
+    first_step = ordered[kept].astype(np.int32)
     if fills_by_round:
         attempt, row, target, step_seq, reached_at, previous = (
             np.concatenate(part) for part in zip(*fills_by_round, strict=True)
         )
         keep = kept[attempt]
-        yield _filled_rows(
-            chunk,
-            row[keep],
-            opening[attempt[keep]],
-            funnel,
-            person,
-            rn,
-            target[keep],
-            step_seq[keep],
-            occurred,
-            reached_at[keep],
-            previous[keep],
-        )
+        attempt, row, target, step_seq = attempt[keep], row[keep], target[keep], step_seq[keep]
+        reached_at, previous = reached_at[keep], previous[keep]
+    else:
+        attempt = row = target = step_seq = reached_at = previous = np.zeros(0, np.int64)
+    head = np.concatenate([first, opening[attempt]])
+    event = np.concatenate([first, row])
+    columns = {
+        "funnel_key": funnel[head],
+        "person_key": person[head],
+        "attempt_rn": rn[head],
+        "step_number": np.concatenate([first_step, target]),
+        "step_seq": np.concatenate([first_step, step_seq]),
+        "event_row": chunk["event_row"][event],
+        "event_check": chunk["event_check"][event],
+        "occurred_at": occurred[event],
+        "reached_at": np.concatenate([occurred[first], reached_at]),
+        "previous_at": np.concatenate([np.full(len(first), _NO_TIME), previous]),
+        "carries_person": np.arange(len(head)) < len(first),
+    }
+    return {
+        name: columns[name].view(dtype) if dtype.kind == "M" else columns[name].astype(dtype)
+        for name, dtype in ATTEMPT_COLUMNS.items()
+    }
 
 
 def _best_attempts(attempt_group: np.ndarray, filled: np.ndarray) -> np.ndarray:
@@ -351,49 +382,3 @@ class _UsedPositions:
         slots, rn = slots[keep], rn[keep]
         self.positions[slots, self.count[slots]] = rn
         self.count[slots] += 1
-
-
-def _timestamps(values: np.ndarray) -> pa.Array:
-    return pa.array(values, pa.int64(), mask=values == _NO_TIME).cast(pa.timestamp("us"))
-
-
-def _opening_rows(chunk, opening, funnel, person, rn, occurred, ordered) -> pa.RecordBatch:
-    """The step-1 row of each ordered/strict attempt, the head row of each unordered one."""
-    first = np.where(ordered, 1, 0).astype(np.int32)
-    index = pa.array(opening)
-    return pa.RecordBatch.from_arrays(
-        [
-            pa.array(funnel[opening]),
-            pa.array(person[opening]),
-            pa.array(rn[opening]),
-            pa.array(first),
-            pa.array(first),
-            chunk.column("event_id").take(index).combine_chunks().cast(pa.string()),
-            _timestamps(occurred[opening]),
-            _timestamps(occurred[opening]),
-            pa.nulls(len(opening), pa.timestamp("us")),
-            chunk.column("person_id").take(index).combine_chunks().cast(pa.string()),
-        ],
-        schema=ATTEMPT_STEPS_SCHEMA,
-    )
-
-
-def _filled_rows(
-    chunk, row, head, funnel, person, rn, step, step_seq, occurred, reached, previous
-) -> pa.RecordBatch:
-    """One row per filled step (`row`: its event's chunk row; `head`: its attempt's)."""
-    return pa.RecordBatch.from_arrays(
-        [
-            pa.array(funnel[head]),
-            pa.array(person[head]),
-            pa.array(rn[head]),
-            pa.array(step.astype(np.int32)),
-            pa.array(step_seq.astype(np.int32)),
-            chunk.column("event_id").take(pa.array(row)).combine_chunks().cast(pa.string()),
-            _timestamps(occurred[row]),
-            _timestamps(reached),
-            _timestamps(previous),
-            pa.nulls(len(row), pa.string()),
-        ],
-        schema=ATTEMPT_STEPS_SCHEMA,
-    )

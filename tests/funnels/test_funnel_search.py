@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pyarrow as pa
 import pytest
 
-from brandpulse.funnel_search import ATTEMPT_STEPS_SCHEMA, MATCH_COLUMNS, search_attempts
+from brandpulse.funnel_search import MATCH_COLUMNS, concatenate, search_attempts
 
 T0 = datetime(2026, 8, 1)
 
@@ -40,7 +40,10 @@ def _steps(
 
 def _matches(rows: list[tuple]) -> pa.Table:
     """(funnel_key, step, person_key, event_id, seconds, rn, grp_rn, time_grp), sorted as the
-    dbt model reads them."""
+    dbt model reads them. The search reads MATCH_COLUMNS, which name the event by its row
+    (`event_row`); event_id and person_id stay beside them for _search to join back, as the
+    dbt model does with int_events_resolved."""
+    event_rows = {event: row for row, event in enumerate(sorted({r[3] for r in rows}))}
     records = [
         {
             "funnel_key": f,
@@ -50,13 +53,15 @@ def _matches(rows: list[tuple]) -> pa.Table:
             "grp_rn": grp,
             "time_grp": tg,
             "occurred_at": _at(sec),
+            "event_row": event_rows[event],
+            "event_check": -event_rows[event],
             "event_id": event,
             "person_id": f"p{p}",
         }
         for f, step, p, event, sec, rn, grp, tg in rows
     ]
     records.sort(key=lambda r: (r["funnel_key"], r["person_key"], r["rn"], r["step_number"]))
-    return pa.Table.from_pylist(records).select(list(MATCH_COLUMNS))
+    return pa.Table.from_pylist(records).select([*MATCH_COLUMNS, "event_id", "person_id"])
 
 
 def _search(
@@ -65,13 +70,25 @@ def _search(
     rows_per_chunk: int = 2_000_000,
     every_attempt_of: set[int] | None = None,
 ) -> list[dict]:
-    batches = list(
+    found = concatenate(
         search_attempts(
-            steps, matches.to_batches(max_chunksize=3), rows_per_chunk, every_attempt_of
+            steps.to_pydict(), matches.to_batches(max_chunksize=3), rows_per_chunk, every_attempt_of
         )
     )
-    table = pa.Table.from_batches(batches, schema=ATTEMPT_STEPS_SCHEMA)
-    rows = table.to_pylist()
+    event_ids = dict(
+        zip(*matches.select(["event_row", "event_id"]).to_pydict().values(), strict=True)
+    )
+    person_ids = dict(
+        zip(*matches.select(["person_key", "person_id"]).to_pydict().values(), strict=True)
+    )
+    rows = [
+        dict(zip(found, values, strict=True))
+        for values in zip(*(column.tolist() for column in found.values()), strict=True)
+    ]
+    for row in rows:
+        assert row.pop("event_check") == -row["event_row"]  # carried with its event
+        row["event_id"] = event_ids[row.pop("event_row")]
+        row["person_id"] = person_ids[row["person_key"]] if row.pop("carries_person") else None
     return sorted(
         rows, key=lambda r: (r["funnel_key"], r["person_key"], r["attempt_rn"], r["step_seq"])
     )

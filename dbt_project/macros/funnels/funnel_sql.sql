@@ -59,6 +59,24 @@
 {%- endmacro %}
 
 
+{#- Two columns that name the event read from int_events_resolved as `alias`, for DuckDB's
+    attempt search (int_funnel_attempt_steps.py), which carries integers instead of the
+    event's strings: `event_row`, its rowid, by which the model joins the strings back, and
+    `event_check`, a hash of (brand_id, event_id) the join compares, because rowids move
+    when a checkpoint compacts the table's deleted rows between the model's two statements.
+    Spark's SQL search carries the strings: NULLs there. -#}
+{% macro funnel_event_reference(alias) -%}
+    {{ return(adapter.dispatch('funnel_event_reference', 'brandpulse')(alias)) }}
+{%- endmacro %}
+{% macro default__funnel_event_reference(alias) -%}
+    cast(null as bigint) as event_row, cast(null as bigint) as event_check
+{%- endmacro %}
+{% macro duckdb__funnel_event_reference(alias) -%}
+    {{ alias }}.rowid as event_row,
+    cast(hash({{ alias }}.brand_id, {{ alias }}.event_id) >> 1 as bigint) as event_check
+{%- endmacro %}
+
+
 {#- `materialized` keyword for a CTE that later CTEs read more than once: without it
     DuckDB may inline the CTE and recompute the whole attempt chain per reference.
     Engines without the hint (Spark) plan CTEs their own way. -#}

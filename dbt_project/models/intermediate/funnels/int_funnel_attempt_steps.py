@@ -11,30 +11,31 @@ in the step's matches by binary search. Spark builds the table (with every attem
 engines' marts agree.
 """
 
-import pyarrow as pa
-
 from brandpulse.funnel_search import (
-    ATTEMPT_STEPS_SCHEMA,
     MATCH_COLUMNS,
     MATCH_ORDER,
+    concatenate,
     search_attempts,
 )
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    steps = dbt.ref("int_funnel_steps").to_arrow_table()
+    steps = dbt.ref("int_funnel_steps").fetchnumpy()
     with_exclusions = set(
         dbt.ref("stg_raw__funnel_exclusions").project("brand_id, funnel_id").distinct().fetchall()
     )
     # unordered funnels with exclusions keep every window: an exclusion can interrupt the best
     every_attempt_of = {
-        step["funnel_key"]
-        for step in steps.select(
-            ["funnel_key", "brand_id", "funnel_id", "funnel_order"]
-        ).to_pylist()
-        if step["funnel_order"] == "unordered"
-        and (step["brand_id"], step["funnel_id"]) in with_exclusions
+        int(key)
+        for key, brand, funnel, order in zip(
+            steps["funnel_key"],
+            steps["brand_id"],
+            steps["funnel_id"],
+            steps["funnel_order"],
+            strict=True,
+        )
+        if order == "unordered" and (brand, funnel) in with_exclusions
     }
     matches = (
         dbt.ref("int_funnel_step_matches")
@@ -42,7 +43,34 @@ def model(dbt, session):
         .order(MATCH_ORDER)
         .to_arrow_reader(250_000)
     )
-    # streamed: dbt-duckdb writes the batches as the search yields them
-    return pa.RecordBatchReader.from_batches(
-        ATTEMPT_STEPS_SCHEMA, search_attempts(steps, matches, every_attempt_of=every_attempt_of)
+    attempts = concatenate(search_attempts(steps, matches, every_attempt_of=every_attempt_of))
+    session.register("int_funnel_attempt_steps__search", attempts)
+    # The events' strings are joined back by their row in int_events_resolved. rowid needs
+    # the table itself, not dbt.ref's `select *` of it: a dbt object whose loader returns
+    # what it is given yields the compiled name (the plain dbt.ref call is what tells dbt
+    # about the dependency). Rows move when a checkpoint compacts deleted rows between this
+    # model's two statements (rare: another thread's commit must trigger one), so each
+    # joined event must match the hash read with it (macro funnel_event_reference), or the
+    # build fails and is rerun.
+    dbt.ref("int_events_resolved")
+    events = type(dbt)(lambda relation: relation).ref("int_events_resolved")
+    session.register(
+        "int_funnel_attempt_steps__events",
+        session.table(events).project("rowid", "brand_id", "event_id", "person_id"),
+    )
+    return session.sql(
+        """
+        select
+            a.funnel_key, a.person_key, a.attempt_rn, a.step_number, a.step_seq, e.event_id,
+            a.occurred_at, a.reached_at, a.previous_at,
+            case when a.carries_person then e.person_id end as person_id
+        from int_funnel_attempt_steps__search as a
+        left join int_funnel_attempt_steps__events as e
+            on e.rowid = a.event_row
+        where case
+            when cast(hash(e.brand_id, e.event_id) >> 1 as bigint) = a.event_check then true
+            else error('int_funnel_attempt_steps: int_events_resolved changed while the '
+                || 'attempts were searched (a checkpoint moved its rows); run the model again')
+        end
+        """
     )

@@ -1,8 +1,9 @@
 -- The events the attempt search can use, numbered in each person's event order
--- (occurred_at, event_id): rn, grp_rn and time_grp, and the integer person_key the search
--- joins on. Only persons with an event that can open an attempt are numbered; brands with
--- a strict funnel or an any-event step number all their events, others only those named
--- like a step. Incremental runs read only the events of the persons and funnels they
+-- (occurred_at, event_id): rn, grp_rn and time_grp, the integer person_key the search
+-- joins on and event_row / event_check, the event's row in int_events_resolved (DuckDB's
+-- search carries them instead of the event's strings). Only persons with an event that can open an attempt
+-- are numbered; brands with a strict funnel or an any-event step number all their events,
+-- others only those named like a step. Incremental runs read only the events of the persons and funnels they
 -- recompute. Ephemeral: inlined into int_funnel_step_matches (see the folder YAML).
 {{ config(materialized='ephemeral') }}
 {%- set incremental_of = funnel_incremental_relation() %}
@@ -32,6 +33,7 @@ touched_scope as (
 person_events as {{ funnel_materialized() }} (
     select
         e.brand_id, e.person_id, e.event_id, e.event_name, e.occurred_at, e.properties,
+        {{ funnel_event_reference('e') }},
         t.person_id is not null as is_touched
     from {{ ref('int_events_resolved') }} as e
     left join touched_scope as t
@@ -76,6 +78,12 @@ scoped_events as (
         e.event_id,
         e.event_name,
         e.occurred_at,
+        {%- if incremental_of is not none %}
+        e.event_row,
+        e.event_check,
+        {%- else %}
+        {{ funnel_event_reference('e') }},
+        {%- endif %}
         case when b.with_properties or n.with_properties then e.properties end as properties,
         {%- if incremental_of is not none %}
         e.is_touched,
@@ -116,6 +124,8 @@ select
     e.brand_id,
     e.person_id,
     e.event_id,
+    e.event_row,
+    e.event_check,
     e.occurred_at,
     e.properties,
     e.event_name,
