@@ -17,9 +17,9 @@ funnels, a head row (step_number 0, step_seq 0) for the event that opened the wi
 every attempt, or only of each person's best one (search_attempts' `every_attempt_of`).
 Events are referenced by `event_row` (their row in int_events_resolved) and `event_check`
 (a hash of the event the join back compares), so no string crosses into Python; the dbt
-model joins event_id and person_id back. Only numpy and
-DuckDB touch the data: pyarrow's own conversions (to_numpy, pa.array) and DuckDB's scan of
-Arrow output import pandas, ~0.4 s of every dbt run that builds the model.
+model joins event_id and person_id back. Only numpy and DuckDB touch the data: pyarrow's
+own conversions (to_numpy, pa.array) and DuckDB's scan of Arrow output import pandas,
+~0.4 s of every dbt run that builds the model.
 
 The rules, per attempt (identified by funnel, person and attempt_rn = the position of
 its opening event in the person's event order):
