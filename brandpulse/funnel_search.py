@@ -161,10 +161,14 @@ def search_attempts(
 def concatenate(parts: Iterable[Columns]) -> Columns:
     """The chunks search_attempts yields as one set of ATTEMPT_COLUMNS."""
     parts = list(parts)
-    return {
-        name: np.concatenate([part[name] for part in parts]) if parts else np.zeros(0, dtype)
-        for name, dtype in ATTEMPT_COLUMNS.items()
-    }
+    if not parts:
+        return {name: np.zeros(0, dtype) for name, dtype in ATTEMPT_COLUMNS.items()}
+    return _joined(parts)
+
+
+def _joined(parts: list[Columns]) -> Columns:
+    """Columns of the same names, each the parts' arrays end to end."""
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
 def _int64_values(array: pa.Array) -> np.ndarray:
@@ -176,8 +180,9 @@ def _int64_values(array: pa.Array) -> np.ndarray:
     ):
         raise TypeError(f"funnel search: expected non-null integers or timestamp[us], got {kind}")
     width = kind.bit_width // 8
+    sign = "u" if pa.types.is_unsigned_integer(kind) else "i"
     values = np.frombuffer(
-        array.buffers()[1], np.dtype(f"<i{width}"), len(array), array.offset * width
+        array.buffers()[1], np.dtype(f"<{sign}{width}"), len(array), array.offset * width
     )
     return values.astype(np.int64)
 
@@ -193,7 +198,7 @@ def _funnel_chunks(batches: Iterable[pa.RecordBatch], rows_per_chunk: int) -> It
         pending_rows += batch.num_rows
         if pending_rows < rows_per_chunk:
             continue
-        chunk = {name: np.concatenate([p[name] for p in pending]) for name in MATCH_COLUMNS}
+        chunk = _joined(pending)
         funnel = chunk["funnel_key"]
         cut = int(np.searchsorted(funnel, funnel[-1], side="left"))
         if cut == 0:  # one funnel larger than a chunk: keep reading until it ends
@@ -203,7 +208,7 @@ def _funnel_chunks(batches: Iterable[pa.RecordBatch], rows_per_chunk: int) -> It
         pending = [{name: values[cut:] for name, values in chunk.items()}]
         pending_rows = len(funnel) - cut
     if pending_rows:
-        yield {name: np.concatenate([p[name] for p in pending]) for name in MATCH_COLUMNS}
+        yield _joined(pending)
 
 
 def _search_chunk(
